@@ -1,0 +1,193 @@
+"""The composition root: builds every part once, runs watcher, delivery and adapters in one TaskGroup.
+
+Nothing else wires parts together. Platform packages are imported only when their token is set, so
+the core (and the console default) never loads slack_bolt or discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from bot.commands import CommandService
+from bot.config import Settings
+from bot.delivery.ports import ChatPlatform
+from bot.delivery.router import Router
+from bot.delivery.service import DeliveryService
+from bot.ingest.watch import watch_story_files
+from bot.intel.stories import StoryEngine
+from bot.intel.vendors import VendorCatalog
+from bot.pipeline import IngestResult, Pipeline
+from bot.store import Store
+from bot.store.stories import StoryStore
+from bot.vendor_registry import VendorRegistry
+
+log = logging.getLogger(__name__)
+PENDING_RETRIES = 50
+
+
+@dataclass
+class Core:
+    """Everything that is not a chat platform, opened over one database."""
+
+    settings: Settings
+    store: Store
+    registry: VendorRegistry
+    stories: StoryStore
+    engine: StoryEngine
+    router: Router
+    commands: CommandService
+    pipeline: Pipeline
+
+
+@asynccontextmanager
+async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None = None) -> AsyncIterator[Core]:
+    """Open the store and build the platform-neutral core (also used by the CLI and benchmarks)."""
+    catalog = VendorCatalog.load(settings.vendors_file)
+    store = await Store.open(settings.db_path)
+    try:
+        registry = VendorRegistry(catalog, store.subscriptions)
+        await registry.reload()
+        stories = StoryStore(store.db)
+        engine = StoryEngine(store.db)
+        router = Router(store.db, store.subscriptions)
+        commands = CommandService(settings, store.subscriptions, stories, registry)
+        relay = _Relay(on_routed)
+        pipeline = Pipeline(settings, store, registry, engine, router, on_routed=relay)
+        yield Core(settings, store, registry, stories, engine, router, commands, pipeline)
+    finally:
+        await store.close()
+
+
+class _Relay:
+    """Late-bound callback: the delivery service is built after the pipeline that must nudge it."""
+
+    def __init__(self, target: Callable[[], None] | None) -> None:
+        self.target = target
+
+    def __call__(self) -> None:
+        if self.target is not None:
+            self.target()
+
+
+def sample_story_files() -> list[Path]:
+    root = resources.files("bot") / "samples" / "stories"
+    return sorted(Path(str(p)) for p in root.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+
+
+class Application:
+    """The service: `await Application(settings).run()` until cancelled."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        console: bool | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        progress: Callable[[list[Path]], AsyncIterator[Path]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.console = console if console is not None else not (settings.slack_enabled or settings.discord_enabled)
+        self._stdin = stdin
+        self._stdout = stdout
+        self._progress = progress
+        self.started = asyncio.Event()
+        self.core: Core | None = None
+        self.platforms: dict[str, ChatPlatform] = {}
+        self.delivery: DeliveryService | None = None
+
+    def _build_platforms(self, core: Core) -> dict[str, ChatPlatform]:
+        platforms: dict[str, ChatPlatform] = {}
+        if self.settings.slack_enabled:
+            from bot.adapters.slack import SlackPlatform
+
+            platforms["slack"] = SlackPlatform(self.settings, core.commands)
+        if self.settings.discord_enabled:
+            from bot.adapters.discord import DiscordPlatform
+
+            platforms["discord"] = DiscordPlatform(self.settings, core.commands)
+        if self.console:
+            from bot.adapters.console import ConsolePlatform
+
+            platforms["console"] = ConsolePlatform(core.commands, stdin=self._stdin, stdout=self._stdout)
+        return platforms
+
+    async def run(self) -> None:
+        self.settings.stories_dir.mkdir(parents=True, exist_ok=True)
+        async with open_core(self.settings) as core:
+            self.core = core
+            self.platforms = self._build_platforms(core)
+            delivery = DeliveryService(core.store.db, self.platforms, self.settings, load_story=core.stories.get_story)
+            self.delivery = delivery
+            relay = core.pipeline._on_routed
+            if isinstance(relay, _Relay):
+                relay.target = delivery.wake
+            console = self.platforms.get("console")
+            if console is not None:
+                await self._first_start(core)
+                from bot.adapters.console import ConsolePlatform
+
+                if isinstance(console, ConsolePlatform):
+                    console.banner(await core.store.articles.count(), str(self.settings.stories_dir))
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(delivery.run(), name="delivery")
+                for name, platform in self.platforms.items():
+                    tg.create_task(platform.run(), name=f"platform-{name}")
+                tg.create_task(self._watch(core.pipeline), name="watcher")
+                await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
+                self.started.set()
+                log.info("started: %s", ", ".join(self.platforms) or "no platform")
+
+    async def _first_start(self, core: Core) -> None:
+        """On an empty database, ingest the bundled sample store so /story has something to show."""
+        if await core.store.articles.count():
+            return
+        files = sample_story_files()
+        iterator: AsyncIterator[Path] = self._progress(files) if self._progress else _plain(files)
+        async for path in iterator:
+            await core.pipeline.process_file(path, settle_seconds=0)
+
+    async def _watch(self, pipeline: Pipeline) -> None:
+        """Process every file in the watched folder once, then each new or changed one."""
+        retries: dict[Path, int] = {}
+
+        async def retry_later(path: Path) -> None:
+            await asyncio.sleep(max(self.settings.settle_seconds, 0.05))
+            await handle(path)
+
+        async def handle(path: Path) -> None:
+            result = await pipeline.process_file(path)
+            _log_result(result)
+            if result.status == "pending" and path.exists():
+                retries[path] = retries.get(path, 0) + 1
+                if retries[path] <= PENDING_RETRIES:
+                    asyncio.get_running_loop().create_task(retry_later(path))
+            else:
+                retries.pop(path, None)
+
+        async for path in watch_story_files(self.settings.stories_dir, settle_seconds=self.settings.settle_seconds):
+            try:
+                await handle(path)
+            except Exception:  # a bug on one file must not stop the watcher
+                log.exception("failed to process %s", path)
+
+
+async def _plain(files: list[Path]) -> AsyncIterator[Path]:
+    for path in files:
+        yield path
+
+
+def _log_result(result: IngestResult) -> None:
+    if result.status == "stored" and result.change is not None:
+        story = result.change.story
+        log.info("stored %s -> story #%s v%s (%s)", Path(result.path).name, story.id, story.version,
+                 ",".join(result.change.kinds))
+    elif result.status in ("rejected", "duplicate"):
+        log.info("%s %s: %s", result.status, Path(result.path).name, result.reason)

@@ -1,0 +1,233 @@
+"""The `bot` command (also `python -m bot`). Exit 0 on success, 2 for bad usage, 1 with a one-line
+error on stderr for anything else; never a traceback for a user's mistake."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Vendor alert bot for security teams.")
+log = logging.getLogger("bot")
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"bad setting {first['loc'][0] if first['loc'] else ''}: {first['msg']}") from None
+
+
+def _setup_logging(settings: Settings, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("slack_bolt", "slack_sdk", "discord", "aiohttp.access", "watchfiles"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    from bot.store import StoreError
+
+    try:
+        asyncio.run(coro)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+async def _progress(files: list[Path]) -> AsyncIterator[Path]:
+    """A progress bar on a terminal, nothing when output is piped."""
+    if not sys.stderr.isatty():
+        for path in files:
+            yield path
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Ingesting stories", total=len(files))
+        for path in files:
+            yield path
+            progress.advance(task)
+
+
+@app.command()
+def run(console: Annotated[bool, typer.Option("--console", help="Also run the console adapter.")] = False) -> None:
+    """Run the service: watch BOT_STORIES_DIR and serve every configured platform."""
+    settings = _settings()
+    _setup_logging(settings)
+    from bot.app import Application
+
+    application = Application(settings, console=True if console else None, progress=_progress)
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if task is not None:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, task.cancel)
+        try:
+            await application.run()
+        except asyncio.CancelledError:
+            log.info("shutting down")
+
+    _run(main())
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or folders.")]) -> None:
+    """Ingest story files or folders once, print what was stored, exit."""
+    settings = _settings()
+    _setup_logging(settings, quiet=True)
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.parts))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CliError(f"no such file or folder: {path}")
+
+    async def main() -> None:
+        from bot.app import open_core
+
+        async with open_core(settings) as core:
+            async for path in _progress(files):
+                result = await core.pipeline.process_file(path, settle_seconds=0)
+                story = result.change.story if result.change else None
+                where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
+                extra = f" ({result.reason})" if result.reason else ""
+                typer.echo(f"{result.status:9} {path}{where}{extra}")
+
+    _run(main())
+
+
+@app.command()
+def story(
+    vendor: Annotated[str, typer.Argument(help="Vendor name or alias (any case, typos tolerated).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The latest story about a vendor."""
+    settings = _settings()
+    _setup_logging(settings, quiet=True)
+
+    async def main() -> None:
+        from bot.app import open_core
+        from bot.intel.stories import story_to_dict
+        from bot.rendering import story_plain_text
+
+        async with open_core(settings) as core:
+            found = core.registry.base.lookup(vendor)
+            if found is None:
+                close = core.registry.base.suggest(vendor, limit=3)
+                hint = f" Did you mean {' or '.join(close)}?" if close else ""
+                raise CliError(f"No vendor '{vendor}'.{hint}")
+            latest = await core.stories.latest_story_for_vendor(found.name)
+            if latest is None:
+                raise CliError(f"No story about {found.name} yet.")
+            typer.echo(json.dumps(story_to_dict(latest), ensure_ascii=False) if as_json else story_plain_text(latest))
+
+    _run(main())
+
+
+@app.command()
+def inspect(
+    files: Annotated[list[Path], typer.Argument(help="Stored page files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Read, clean and match stored pages without storing them."""
+    settings = _settings()
+    _setup_logging(settings, quiet=True)
+    from bot.inspect import inspect_file
+
+    async def main() -> None:
+        from bot.intel.vendors import VendorCatalog
+        from bot.intel.vendors import VendorMatcher
+
+        matcher = VendorMatcher(VendorCatalog.load(settings.vendors_file))
+        for path in files:
+            record = inspect_file(path, matcher, max_bytes=settings.max_file_bytes)
+            if as_json:
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                typer.echo(_inspect_text(record))
+
+    _run(main())
+
+
+def _inspect_text(record: dict[str, Any]) -> str:
+    if record["error"]:
+        return f"{record['path']}: rejected: {record['error']}"
+    head = [
+        f"== {record['path']}",
+        f"title:     {record['title']}",
+        f"outlet:    {record['outlet']}   url: {record['url']}   published: {record['published']}",
+        f"subjects:  {', '.join(record['subjects']) or '-'}   mentions: {', '.join(record['mentions']) or '-'}",
+        "",
+    ]
+    return "\n".join(head) + record["body"] + "\n"
+
+
+@app.command()
+def vendors(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
+    """The vendor catalog in use (built-in plus BOT_VENDORS_FILE)."""
+    settings = _settings()
+    from bot.intel.vendors import VendorCatalog
+
+    try:
+        catalog = VendorCatalog.load(settings.vendors_file)
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    items = sorted(catalog.vendors, key=lambda v: v.name.lower())
+    if as_json:
+        payload = [{"name": v.name, "aliases": list(v.aliases), "category": v.category} for v in items]
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for v in items:
+        typer.echo(f"{v.name}" + (f"  ({', '.join(v.aliases)})" if v.aliases else ""))
+    typer.echo(f"{len(items)} vendors")
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every figure.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Small inputs; finishes within a minute.")] = False,
+) -> None:
+    """Run the benchmark suite and print the figures beside their targets."""
+    from bot.bench import run_bench
+
+    run_bench(as_json=as_json, quick=quick)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except CliError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        typer.echo(f"error: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,344 @@
+"""Chat commands, declared once as data, with platform-neutral handlers.
+
+Slack, Discord and the console register `COMMAND_SPECS` and call `CommandService.run/run_text`;
+nothing here knows a platform. Every failure becomes a one-line `Reply(error=True)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.command_parsing import UsageError, parse_duration, parse_text, split_words, validate_args
+from bot.command_types import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.config import Settings
+from bot.models import DeliveryMode, EventType, Story, Subscription, Vendor
+from bot.rendering import EVENT_LABELS, story_plain_text
+from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
+from bot.store.timefmt import utcnow
+from bot.vendor_registry import VendorRegistry
+
+log = logging.getLogger(__name__)
+
+EVENT_CHOICES = tuple(str(t) for t in EventType)
+VENDORS_PAGE = 20
+_VENDOR = OptionSpec(
+    "vendor", "Vendor name or alias", OptionKind.VENDOR, required=True, autocomplete="vendors"
+)
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+COMMAND_SPECS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "subscribe",
+        "Alert this channel about a vendor's new stories",
+        (
+            _VENDOR,
+            OptionSpec(
+                "types",
+                "Only these event types (comma-separated)",
+                OptionKind.CHOICES,
+                choices=EVENT_CHOICES,
+                keyword=True,
+            ),
+            OptionSpec("include", "Only stories with any of these words", OptionKind.WORDS, keyword=True),
+            OptionSpec("exclude", "Skip stories with any of these words", OptionKind.WORDS, keyword=True),
+            OptionSpec(
+                "mode",
+                "instant alerts or a daily digest",
+                OptionKind.CHOICE,
+                choices=("instant", "digest"),
+                keyword=True,
+            ),
+            OptionSpec("at", "Digest time HH:MM", OptionKind.TEXT, keyword=True, max_length=5),
+            OptionSpec(
+                "tz", "Digest time zone, e.g. Europe/London", OptionKind.TEXT, keyword=True, max_length=64
+            ),
+        ),
+        changes_subscriptions=True,
+    ),
+    CommandSpec(
+        "unsubscribe",
+        "Stop alerts about a vendor in this channel",
+        (
+            OptionSpec(
+                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
+            ),
+        ),
+        changes_subscriptions=True,
+    ),
+    CommandSpec("subscriptions", "This channel's subscriptions and their filters"),
+    CommandSpec("story", "The latest story about a vendor", (_VENDOR,)),
+    CommandSpec(
+        "vendors",
+        "Browse the vendor catalog",
+        (
+            OptionSpec("prefix", "Names starting with", OptionKind.TEXT, max_length=60),
+            OptionSpec("page", "Page number", OptionKind.TEXT, keyword=True, max_length=4),
+        ),
+    ),
+    CommandSpec(
+        "track",
+        "Track a vendor of this workspace's own",
+        (
+            OptionSpec("name", "Vendor name", OptionKind.TEXT, required=True, max_length=60),
+            OptionSpec("aliases", "Other names, comma-separated", OptionKind.WORDS, keyword=True),
+        ),
+        changes_subscriptions=True,
+    ),
+    CommandSpec(
+        "untrack",
+        "Stop tracking a vendor of this workspace's own",
+        (OptionSpec("name", "Vendor name", OptionKind.TEXT, required=True, max_length=60),),
+        changes_subscriptions=True,
+    ),
+    CommandSpec(
+        "mute",
+        "Pause a subscription for a while",
+        (
+            OptionSpec(
+                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
+            ),
+            OptionSpec("duration", "e.g. 2h, 3d, 1w", OptionKind.DURATION, required=True, max_length=12),
+        ),
+        changes_subscriptions=True,
+    ),
+    CommandSpec(
+        "unmute",
+        "Resume a muted subscription",
+        (
+            OptionSpec(
+                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
+            ),
+        ),
+        changes_subscriptions=True,
+    ),
+    CommandSpec("help", "What this bot can do"),
+)
+
+
+class StoryReader(Protocol):
+    async def latest_story_for_vendor(self, vendor: str) -> Story | None: ...
+
+
+Handler = Callable[[CommandContext, dict[str, str]], Awaitable[Reply]]
+
+
+def describe_subscription(sub: Subscription, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    parts = [sub.vendor, str(sub.mode)]
+    if sub.mode is DeliveryMode.DIGEST:
+        parts[-1] = f"digest at {sub.digest_time} {sub.timezone}"
+    parts.append("types: " + (", ".join(str(t) for t in sub.event_types) if sub.event_types else "all"))
+    if sub.include:
+        parts.append("include: " + ", ".join(sub.include))
+    if sub.exclude:
+        parts.append("exclude: " + ", ".join(sub.exclude))
+    if sub.muted_until and sub.muted_until > now:
+        parts.append(f"muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
+    if sub.disabled_reason:
+        parts.append(f"DISABLED: {sub.disabled_reason}")
+    return " · ".join(parts)
+
+
+class CommandService:
+    """Implements `bot.command_types.Commands` over the store and the vendor registry."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        subscriptions: SubscriptionStore,
+        stories: StoryReader,
+        vendors: VendorRegistry,
+    ) -> None:
+        self._settings = settings
+        self._subs = subscriptions
+        self._stories = stories
+        self._vendors = vendors
+        self._by_name = {spec.name: spec for spec in COMMAND_SPECS}
+        self._handlers: dict[str, Handler] = {
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "subscriptions": self._subscriptions,
+            "story": self._story,
+            "vendors": self._vendor_list,
+            "track": self._track,
+            "untrack": self._untrack,
+            "mute": self._mute,
+            "unmute": self._unmute,
+            "help": self._help,
+        }
+
+    @property
+    def specs(self) -> Sequence[CommandSpec]:
+        return COMMAND_SPECS
+
+    async def run_text(self, ctx: CommandContext, name: str, text: str) -> Reply:
+        spec = self._by_name.get(name.lstrip("/").lower())
+        if spec is None:
+            return Reply(f"Unknown command /{name.lstrip('/')[:30]}. Try /help.", error=True)
+        try:
+            args = parse_text(spec, text)
+        except UsageError as err:
+            return Reply(str(err), error=True)
+        return await self._dispatch(spec, ctx, args)
+
+    async def run(self, ctx: CommandContext, name: str, args: Mapping[str, str]) -> Reply:
+        spec = self._by_name.get(name.lstrip("/").lower())
+        if spec is None:
+            return Reply(f"Unknown command /{name.lstrip('/')[:30]}. Try /help.", error=True)
+        try:
+            checked = validate_args(spec, args)
+        except UsageError as err:
+            return Reply(str(err), error=True)
+        return await self._dispatch(spec, ctx, checked)
+
+    async def _dispatch(self, spec: CommandSpec, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        try:
+            gated = spec.changes_subscriptions and self._settings.subscription_permission == "admins"
+            if gated and not await ctx.is_admin():
+                return Reply("Only workspace admins can change subscriptions here.", error=True)
+            return await self._handlers[spec.name](ctx, args)
+        except UsageError as err:
+            return Reply(str(err), error=True)
+        except Exception:  # one bad command never takes the service down
+            log.exception("command /%s failed", spec.name)
+            return Reply(f"Sorry, /{spec.name} failed on our side; it has been logged.", error=True)
+
+    async def autocomplete(self, ctx: CommandContext, source: str, prefix: str) -> list[str]:
+        prefix = prefix.strip()[:60]
+        if source == "subscribed_vendors":
+            subs = await self._subs.for_channel(ctx.channel)
+            return [s.vendor for s in subs if s.vendor.lower().startswith(prefix.lower())][:25]
+        return self._vendors.catalog_for(ctx.platform, ctx.workspace).search(prefix, limit=25)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _resolve(self, ctx: CommandContext, query: str) -> Vendor:
+        catalog = self._vendors.catalog_for(ctx.platform, ctx.workspace)
+        vendor = catalog.lookup(query)
+        if vendor is None:
+            close = catalog.suggest(query, limit=3)
+            hint = f" Did you mean {' or '.join(close)}?" if close else " Try /vendors to browse."
+            raise UsageError(f"No vendor '{query[:60]}'.{hint}")
+        return vendor
+
+    # -- handlers ---------------------------------------------------------------------------------
+
+    async def _subscribe(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        vendor = self._resolve(ctx, args["vendor"])
+        mode = DeliveryMode(args.get("mode", "instant").lower())
+        digest_time = args.get("at", "09:00")
+        if not _TIME.match(digest_time):
+            raise UsageError("at: must be a time HH:MM, e.g. at:09:00")
+        hour, minute = digest_time.split(":")
+        timezone = args.get("tz", "UTC")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"unknown time zone '{timezone[:64]}'; use e.g. UTC or Europe/London") from None
+        filters = SubscriptionFilters(
+            event_types=tuple(EventType(t) for t in split_words(args.get("types", ""))),
+            include=split_words(args.get("include", "")),
+            exclude=split_words(args.get("exclude", "")),
+            mode=mode,
+            digest_time=f"{int(hour):02d}:{minute}",
+            timezone=timezone,
+        )
+        sub, created = await self._subs.upsert(ctx.channel, vendor.name, filters, user=ctx.user)
+        verb = "Subscribed" if created else "Updated the subscription of"
+        when = (
+            f"a daily digest at {sub.digest_time} {sub.timezone}"
+            if mode is DeliveryMode.DIGEST
+            else "an alert for every new story from now on (no backlog)"
+        )
+        text = f"{verb} this channel to {vendor.name}: {when}. {describe_subscription(sub)}"
+        latest = await self._stories.latest_story_for_vendor(vendor.name)
+        if latest is not None:
+            text += "\nLatest story, for reference:\n" + story_plain_text(latest)
+        return Reply(text, story=latest, ephemeral=False)
+
+    async def _unsubscribe(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        subs = await self._subs.for_channel(ctx.channel)
+        query = args["vendor"].lower()
+        match = next((s for s in subs if s.vendor.lower() == query), None)
+        name = match.vendor if match else self._resolve(ctx, args["vendor"]).name
+        if not await self._subs.remove(ctx.channel, name):
+            return Reply(f"This channel is not subscribed to {name}.", error=True)
+        return Reply(f"Unsubscribed this channel from {name}.", ephemeral=False)
+
+    async def _subscriptions(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        subs = await self._subs.for_channel(ctx.channel)
+        if not subs:
+            return Reply("This channel has no subscriptions. Try /subscribe VENDOR.")
+        lines = tuple(describe_subscription(s) for s in subs)
+        return Reply(
+            f"This channel's subscriptions ({len(subs)}):\n" + "\n".join(f"• {x}" for x in lines), lines=lines
+        )
+
+    async def _story(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        vendor = self._resolve(ctx, args["vendor"])
+        story = await self._stories.latest_story_for_vendor(vendor.name)
+        if story is None:
+            return Reply(f"No story about {vendor.name} yet.")
+        return Reply(story_plain_text(story), story=story, shareable=True)
+
+    async def _vendor_list(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        catalog = self._vendors.catalog_for(ctx.platform, ctx.workspace)
+        prefix = args.get("prefix", "")
+        names = catalog.search(prefix, limit=10_000) if prefix else sorted(v.name for v in catalog.vendors)
+        if not names:
+            return Reply(f"No vendor starts with '{prefix[:60]}'.")
+        pages = (len(names) + VENDORS_PAGE - 1) // VENDORS_PAGE
+        try:
+            page = max(1, min(pages, int(args.get("page", "1"))))
+        except ValueError:
+            raise UsageError("page: must be a number, e.g. page:2") from None
+        shown = tuple(names[(page - 1) * VENDORS_PAGE : page * VENDORS_PAGE])
+        head = f"Vendors{f' matching {prefix!r}' if prefix else ''}: page {page} of {pages} ({len(names)} in all)"
+        more = f"\nNext: /vendors {prefix + ' ' if prefix else ''}page:{page + 1}" if page < pages else ""
+        return Reply(head + "\n" + ", ".join(shown) + more, lines=shown)
+
+    async def _track(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        name = args["name"].strip()
+        if not re.fullmatch(r"[\w .&+\-']{2,60}", name):
+            raise UsageError("a vendor name is 2-60 letters, digits, spaces or . & + - '")
+        existing = self._vendors.base.get(name) or self._vendors.base.lookup(name)
+        if existing is not None and existing.name.lower() == name.lower():
+            raise UsageError(f"{existing.name} is already in the catalog; /subscribe {existing.name}")
+        aliases = split_words(args.get("aliases", ""))
+        await self._subs.track(ctx.platform, ctx.workspace, name, aliases)
+        await self._vendors.reload()
+        also = f" (also: {', '.join(aliases)})" if aliases else ""
+        return Reply(
+            f"Now tracking {name}{also} in this workspace, for articles from now on. "
+            f"/subscribe {name} to get alerts.",
+            ephemeral=False,
+        )
+
+    async def _untrack(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        if not await self._subs.untrack(ctx.platform, ctx.workspace, args["name"]):
+            return Reply(f"This workspace does not track '{args['name'][:60]}'.", error=True)
+        await self._vendors.reload()
+        return Reply(f"Stopped tracking {args['name']}.", ephemeral=False)
+
+    async def _mute(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        vendor = self._resolve(ctx, args["vendor"])
+        until = utcnow() + parse_duration(args["duration"])
+        if not await self._subs.mute(ctx.channel, vendor.name, until):
+            return Reply(f"This channel is not subscribed to {vendor.name}.", error=True)
+        return Reply(f"Muted {vendor.name} here until {until:%Y-%m-%d %H:%M} UTC.", ephemeral=False)
+
+    async def _unmute(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        vendor = self._resolve(ctx, args["vendor"])
+        if not await self._subs.mute(ctx.channel, vendor.name, None):
+            return Reply(f"This channel is not subscribed to {vendor.name}.", error=True)
+        return Reply(f"Unmuted {vendor.name} here.", ephemeral=False)
+
+    async def _help(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        lines = tuple(f"{spec.usage} — {spec.description}" for spec in COMMAND_SPECS)
+        types = ", ".join(f"{t} ({label})" for t, label in EVENT_LABELS.items())
+        return Reply("Commands:\n" + "\n".join(lines) + f"\nEvent types: {types}", lines=lines)

@@ -1,0 +1,63 @@
+"""Settings, read once from the environment or a `.env` file (see `.env.example`).
+
+Tokens are `SecretStr` so that a settings object can be logged or repr'd without leaking them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told from outside. Names are the public contract."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    db_path: Path = Field(Path("data/bot.sqlite3"), validation_alias="BOT_DB_PATH")
+    stories_dir: Path = Field(Path("stories"), validation_alias="BOT_STORIES_DIR")
+    vendors_file: Path | None = Field(None, validation_alias="BOT_VENDORS_FILE")
+
+    # Ingest limits (hostile input: bounded work per file).
+    max_file_bytes: int = Field(2_000_000, validation_alias="BOT_MAX_FILE_BYTES")
+    # A file modified more recently than this is taken as still being written and retried later.
+    settle_seconds: float = Field(0.2, validation_alias="BOT_SETTLE_SECONDS")
+
+    # Who may change subscriptions: everyone, or workspace/guild admins only.
+    subscription_permission: Literal["anyone", "admins"] = Field(
+        "anyone", validation_alias="BOT_SUBSCRIPTION_PERMISSION"
+    )
+    # Post a thread reply naming the new outlet when an alert is updated (Slack) / open a thread (Discord).
+    thread_updates: bool = Field(True, validation_alias="BOT_THREAD_UPDATES")
+    # Several story changes inside this window become one edit.
+    edit_coalesce_seconds: float = Field(2.0, validation_alias="BOT_EDIT_COALESCE_SECONDS")
+    # Give up on a delivery (dead letter) after this long.
+    delivery_max_age_seconds: float = Field(3600.0, validation_alias="BOT_DELIVERY_MAX_AGE_SECONDS")
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_http_host: str = Field("0.0.0.0", validation_alias="SLACK_HTTP_HOST")
+    slack_http_port: int = Field(3000, validation_alias="SLACK_HTTP_PORT")
+    slack_http_path: str = Field("/slack/events", validation_alias="SLACK_HTTP_PATH")
+    slack_max_body_bytes: int = Field(64_000, validation_alias="SLACK_MAX_BODY_BYTES")
+
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    discord_dev_guild: int | None = Field(None, validation_alias="DISCORD_DEV_GUILD")
+    discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
+
+    log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL", "LOG_LEVEL"))
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None

@@ -1,0 +1,1 @@
+"""Delivery: outbox, workers per platform, rate limits, retries, edits and digests."""

@@ -1,0 +1,43 @@
+"""`bot inspect`: read, clean and match one stored page without storing it (the contract's JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.ingest import NotReady, RejectedFile, load_article
+from bot.intel.vendors import VendorMatcher
+from bot.models import Salience
+
+
+def inspect_file(path: Path, matcher: VendorMatcher, *, max_bytes: int) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "path": str(path),
+        "title": None,
+        "url": None,
+        "outlet": None,
+        "published": None,
+        "body": None,
+        "subjects": [],
+        "mentions": [],
+        "error": None,
+    }
+    try:
+        article = load_article(path, max_bytes=max_bytes, settle_seconds=0)
+    except (RejectedFile, NotReady) as exc:
+        record["error"] = str(exc)
+        return record
+    except OSError as exc:
+        record["error"] = f"cannot read file: {exc.strerror or exc}"
+        return record
+    matches = matcher.match(article.title, article.body)
+    record.update(
+        title=article.title,
+        url=article.url,
+        outlet=article.outlet,
+        published=article.published.date().isoformat() if article.published else None,
+        body=article.body,
+        subjects=[m.vendor for m in matches if m.salience is Salience.SUBJECT],
+        mentions=[m.vendor for m in matches if m.salience is Salience.MENTION],
+    )
+    return record

@@ -1,0 +1,100 @@
+"""Articles and processed files. A re-delivered or syndicated copy (same normalised-body hash, or
+the same URL) is recognised and returns the stored article instead of a second row."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from bot.models import Article
+from bot.store.db import Database
+from bot.store.timefmt import from_db, to_db, utcnow
+
+
+def _row_to_article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        path=row["path"],
+        title=row["title"],
+        body=row["body"],
+        raw=row["raw"],
+        content_hash=row["content_hash"],
+        outlet=row["outlet"],
+        url=row["url"],
+        published=from_db(row["published"]),
+        fetched=from_db(row["fetched"]),
+        credits=tuple(json.loads(row["credits"])),
+        subjects=tuple(json.loads(row["subjects"])),
+        mentions=tuple(json.loads(row["mentions"])),
+    )
+
+
+class ArticleStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def find_copy(self, article: Article) -> Article | None:
+        """The stored article this one is a copy of (same body hash, or same URL), if any."""
+        row = await self._db.fetchone(
+            "SELECT * FROM articles WHERE content_hash = ?", (article.content_hash,)
+        )
+        if row is None and article.url:
+            row = await self._db.fetchone("SELECT * FROM articles WHERE url = ? LIMIT 1", (article.url,))
+        return _row_to_article(row) if row else None
+
+    async def add(self, article: Article) -> tuple[Article, bool]:
+        """Store an article; returns (stored article with id, True) or (the existing copy, False)."""
+        async with self._db.write() as conn:
+            existing = await self.find_copy(article)
+            if existing is not None:
+                return existing, False
+            cur = await conn.execute(
+                "INSERT INTO articles (path, title, body, raw, content_hash, outlet, url, published, fetched,"
+                " credits, subjects, mentions, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.path,
+                    article.title,
+                    article.body,
+                    article.raw,
+                    article.content_hash,
+                    article.outlet,
+                    article.url,
+                    to_db(article.published),
+                    to_db(article.fetched),
+                    json.dumps(list(article.credits)),
+                    json.dumps(list(article.subjects)),
+                    json.dumps(list(article.mentions)),
+                    to_db(utcnow()),
+                ),
+            )
+            article_id = cur.lastrowid
+            assert article_id is not None
+            await conn.executemany(
+                "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
+                [(article_id, v, "subject") for v in article.subjects]
+                + [(article_id, v, "mention") for v in article.mentions],
+            )
+        stored = await self.get(article_id)
+        assert stored is not None
+        return stored, True
+
+    async def get(self, article_id: int) -> Article | None:
+        row = await self._db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+        return _row_to_article(row) if row else None
+
+    async def count(self) -> int:
+        row = await self._db.fetchone("SELECT COUNT(*) FROM articles")
+        return int(row[0]) if row else 0
+
+    async def file_seen(self, file_hash: str) -> bool:
+        row = await self._db.fetchone("SELECT 1 FROM processed_files WHERE file_hash = ?", (file_hash,))
+        return row is not None
+
+    async def record_file(
+        self, file_hash: str, path: str, status: str, article_id: int | None = None, reason: str | None = None
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO processed_files (file_hash, path, status, article_id, reason, processed_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (file_hash, path, status, article_id, reason, to_db(utcnow())),
+        )

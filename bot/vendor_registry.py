@@ -1,0 +1,51 @@
+"""The vendor catalog in use: built-in + user file, plus vendors each workspace tracks with /track.
+
+The pipeline matches articles against *all* tracked vendors (a tracked vendor is matched from the
+moment it is added); commands resolve names against the built-in catalog plus the asking
+workspace's own vendors. The matcher is rebuilt only when the tracked set changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.intel.vendors import VendorCatalog, VendorMatcher
+from bot.models import Vendor
+from bot.store.subscriptions import SubscriptionStore
+
+
+class VendorRegistry:
+    def __init__(self, base: VendorCatalog, subscriptions: SubscriptionStore) -> None:
+        self.base = base
+        self._subscriptions = subscriptions
+        self._tracked: list[Vendor] = []
+        self._matcher: VendorMatcher | None = None
+        self._workspace_catalogs: dict[str, VendorCatalog] = {}
+
+    async def reload(self) -> None:
+        """Re-read tracked vendors from the store (after /track, /untrack, at start)."""
+        self._tracked = await self._subscriptions.tracked()
+        self._matcher = None
+        self._workspace_catalogs.clear()
+
+    @property
+    def tracked(self) -> Sequence[Vendor]:
+        return self._tracked
+
+    @property
+    def matcher(self) -> VendorMatcher:
+        if self._matcher is None:
+            known = {v.name.lower() for v in self.base.vendors}
+            extra = [v for v in self._tracked if v.name.lower() not in known]
+            catalog = self.base.with_extra(extra) if extra else self.base
+            self._matcher = VendorMatcher(catalog)
+        return self._matcher
+
+    def catalog_for(self, platform: str, workspace: str) -> VendorCatalog:
+        key = f"{platform}:{workspace}"
+        catalog = self._workspace_catalogs.get(key)
+        if catalog is None:
+            own = [v for v in self._tracked if v.workspace == key]
+            catalog = self.base.with_extra(own) if own else self.base
+            self._workspace_catalogs[key] = catalog
+        return catalog

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEEDS = SHARED_DATA / "seeds"
+
+# Tests never read a developer's .env or the process environment's tokens by accident.
+for _name in list(os.environ):
+    if _name.startswith(("SLACK_", "DISCORD_", "BOT_")):
+        del os.environ[_name]
+
+
+def seed_files() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+
+
+needs_seeds = pytest.mark.skipif(not seed_files(), reason="../shared/data/seeds is not present")
+
+
+@pytest.fixture
+def seeds() -> list[Path]:
+    files = seed_files()
+    if not files:
+        pytest.skip("../shared/data/seeds is not present")
+    return files
+
+
+@pytest.fixture
+def stories_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "stories"
+    path.mkdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""The console adapter through a real `python -m bot run` subprocess, driven over a pipe."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+class BotProcess:
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
+        env |= {
+            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "BOT_STORIES_DIR": str(tmp_path / "stories"),
+            "BOT_SETTLE_SECONDS": "0.05",
+            "BOT_EDIT_COALESCE_SECONDS": "0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.stories = tmp_path / "stories"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def wait_for(self, needle: str, timeout: float = 20.0) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            self.seen.append(line)
+            if needle in line:
+                return self.seen
+        stderr = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+        raise AssertionError(f"{needle!r} not printed; stdout so far:\n" + "\n".join(self.seen) + stderr)
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        return self.proc.returncode, err
+
+
+def test_console_alert_then_update_from_seeds(tmp_path: Path, seeds: list[Path]) -> None:
+    bot = BotProcess(tmp_path, "--console")
+    try:
+        bot.wait_for("Type /help")
+        bot.send("/subscribe kaspersky")
+        bot.wait_for("Subscribed this channel to Kaspersky")
+        shutil.copy(seeds[0], bot.stories / seeds[0].name)
+        bot.wait_for("=== ALERT #")
+        alert = bot.wait_for("Vendors:")
+        text = "\n".join(alert)
+        assert "TechCrunch: https://techcrunch.com/" in text
+        shutil.copy(seeds[1], bot.stories / seeds[1].name)
+        bot.wait_for("UPDATED")
+        update = "\n".join(bot.wait_for("Vendors:"))
+        assert "2 sources" in update and "TechRadar" in update
+        bot.send("/story kasperksy")
+        bot.wait_for("Sources (2 sources)")
+    finally:
+        code, err = bot.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert sum("=== ALERT #" in line and "UPDATED" not in line for line in bot.seen) == 1
+
+
+def test_console_piped_eof_keeps_running_and_samples_load(tmp_path: Path) -> None:
+    bot = BotProcess(tmp_path)  # no tokens: console by default
+    try:
+        bot.wait_for("Type /help")
+        bot.send("/vendors crowd")
+        bot.wait_for("CrowdStrike")
+        bot.send("/subscribe nosuchvendorzz")
+        bot.wait_for("Error: No vendor 'nosuchvendorzz'")
+        bot.send("/story okta")
+        bot.wait_for("Sources (")
+        assert bot.proc.stdin is not None
+        bot.proc.stdin.close()  # end of input: the bot keeps running
+        time.sleep(0.5)
+        assert bot.proc.poll() is None
+    finally:
+        code, err = bot.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
