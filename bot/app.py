@@ -56,7 +56,7 @@ async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None 
         await registry.reload()
         stories = StoryStore(store.db)
         engine = StoryEngine(store.db)
-        router = Router(store.db, store.subscriptions)
+        router = Router(store.db, store.subscriptions, settings)
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)
         pipeline = Pipeline(settings, store, registry, engine, router, on_routed=relay)
@@ -157,10 +157,14 @@ class Application:
     async def _watch(self, pipeline: Pipeline) -> None:
         """Process every file in the watched folder once, then each new or changed one."""
         retries: dict[Path, int] = {}
+        later: set[asyncio.Task[None]] = set()
 
         async def retry_later(path: Path) -> None:
             await asyncio.sleep(max(self.settings.settle_seconds, 0.05))
-            await handle(path)
+            try:
+                await handle(path)
+            except Exception:
+                log.exception("failed to process %s", path)
 
         async def handle(path: Path) -> None:
             result = await pipeline.process_file(path)
@@ -168,15 +172,21 @@ class Application:
             if result.status == "pending" and path.exists():
                 retries[path] = retries.get(path, 0) + 1
                 if retries[path] <= PENDING_RETRIES:
-                    asyncio.get_running_loop().create_task(retry_later(path))
+                    task = asyncio.get_running_loop().create_task(retry_later(path))
+                    later.add(task)
+                    task.add_done_callback(later.discard)
             else:
                 retries.pop(path, None)
 
-        async for path in watch_story_files(self.settings.stories_dir, settle_seconds=self.settings.settle_seconds):
-            try:
-                await handle(path)
-            except Exception:  # a bug on one file must not stop the watcher
-                log.exception("failed to process %s", path)
+        try:
+            async for path in watch_story_files(self.settings.stories_dir, settle_seconds=self.settings.settle_seconds):
+                try:
+                    await handle(path)
+                except Exception:  # a bug on one file must not stop the watcher
+                    log.exception("failed to process %s", path)
+        finally:
+            for task in later:
+                task.cancel()
 
 
 async def _plain(files: list[Path]) -> AsyncIterator[Path]:

@@ -92,10 +92,11 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, str]:
     """
     if len(text) > MAX_INPUT_CHARS:
         raise UsageError(f"input too long (at most {MAX_INPUT_CHARS} characters)")
+    cleaned = clean_input(text)
     try:
-        tokens = shlex.split(clean_input(text))
-    except ValueError:
-        raise UsageError(f"unbalanced quotes. Usage: {spec.usage}") from None
+        tokens = shlex.split(cleaned)
+    except ValueError:  # a lone apostrophe ("O'Reilly"): words as typed
+        tokens = cleaned.split()
     keywords = {opt.name: opt for opt in spec.options if opt.keyword}
     named: dict[str, str] = {}
     words: list[str] = []

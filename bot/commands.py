@@ -217,9 +217,11 @@ class CommandService:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _resolve(self, ctx: CommandContext, query: str) -> Vendor:
+    def _resolve(self, ctx: CommandContext, query: str, *, typos: bool = False) -> Vendor:
+        """Name or alias in any case; a typo is forgiven only where nothing changes (`typos`), else
+        the user is asked "did you mean" rather than subscribed to a vendor they did not name."""
         catalog = self._vendors.catalog_for(ctx.platform, ctx.workspace)
-        vendor = catalog.lookup(query)
+        vendor = catalog.lookup(query, typos=typos)
         if vendor is None:
             close = catalog.suggest(query, limit=3)
             hint = f" Did you mean {' or '.join(close)}?" if close else " Try /vendors to browse."
@@ -280,7 +282,7 @@ class CommandService:
         )
 
     async def _story(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
-        vendor = self._resolve(ctx, args["vendor"])
+        vendor = self._resolve(ctx, args["vendor"], typos=True)
         story = await self._stories.latest_story_for_vendor(vendor.name)
         if story is None:
             return Reply(f"No story about {vendor.name} yet.")

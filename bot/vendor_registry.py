@@ -38,7 +38,7 @@ class VendorRegistry:
             known = {v.name.lower() for v in self.base.vendors}
             extra = [v for v in self._tracked if v.name.lower() not in known]
             catalog = self.base.with_extra(extra) if extra else self.base
-            self._matcher = VendorMatcher(catalog)
+            self._matcher = VendorMatcher.of(catalog)
         return self._matcher
 
     def catalog_for(self, platform: str, workspace: str) -> VendorCatalog:

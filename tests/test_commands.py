@@ -58,9 +58,11 @@ async def test_subscribe_stores_filters(core: Core) -> None:
 
 
 async def test_typo_and_unknown_vendor(core: Core) -> None:
-    ok = await core.commands.run_text(ctx(), "subscribe", "crowdstrke")
-    assert not ok.error, ok.text
-    assert "CrowdStrike" in ok.text
+    typo = await core.commands.run_text(ctx(), "subscribe", "crowdstrke")
+    assert typo.error and typo.text == "No vendor 'crowdstrke'. Did you mean CrowdStrike?"
+    assert await core.store.subscriptions.count() == 0
+    read_only = await core.commands.run_text(ctx(), "story", "crowdstrke")
+    assert not read_only.error and read_only.text == "No story about CrowdStrike yet."
     bad = await core.commands.run_text(ctx(), "subscribe", "kasperskiiiiii labz")
     assert bad.error
     unknown = await core.commands.run_text(ctx(), "story", "zzqqxx")
@@ -68,9 +70,9 @@ async def test_typo_and_unknown_vendor(core: Core) -> None:
 
 
 async def test_did_you_mean(core: Core) -> None:
-    reply = await core.commands.run(ctx(), "story", {"vendor": "kasperskee labs"})
+    reply = await core.commands.run(ctx(), "subscribe", {"vendor": "kasperski"})
     assert reply.error
-    assert "Did you mean" in reply.text and "Kaspersky" in reply.text
+    assert reply.text.startswith("No vendor 'kasperski'. Did you mean Kaspersky")
 
 
 async def test_unsubscribe_and_mute(core: Core) -> None:

@@ -69,11 +69,19 @@ class BotProcess:
     def stop(self) -> tuple[int, str]:
         self.proc.send_signal(signal.SIGTERM)
         try:
-            _, err = self.proc.communicate(timeout=15)
+            code = self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        return self.proc.returncode, err
+        assert self.proc.stderr is not None
+        err = self.proc.stderr.read()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        return code, err
 
 
 def test_console_alert_then_update_from_seeds(tmp_path: Path, seeds: list[Path]) -> None:

@@ -44,7 +44,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
-        self._in_write = False
+        self._writer: asyncio.Task[Any] | None = None  # the task whose transaction is open
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -108,12 +108,14 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One IMMEDIATE transaction; nested use joins the outer one. Commits on success."""
-        if self._in_write:
+        """One IMMEDIATE transaction; nested use *by the same task* joins the outer one, any other
+        task waits its turn (so one task's rollback never takes another task's writes with it)."""
+        current = asyncio.current_task()
+        if self._writer is not None and self._writer is current:
             yield self._conn
             return
         async with self._write_lock:
-            self._in_write = True
+            self._writer = current
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -123,7 +125,7 @@ class Database:
                     raise
                 await self._conn.execute("COMMIT")
             finally:
-                self._in_write = False
+                self._writer = None
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(sql, params) as cur:

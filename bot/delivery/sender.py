@@ -1,0 +1,236 @@
+"""Delivering one outbox row: claim, send through the rate gate, record, or decide what a failure means.
+
+Order matters for exactly-once: the row is committed in_flight before the platform is called, and the
+message reference is committed together with `done`. Anything between those two commits (crash,
+timeout, 5xx) leaves `maybe_sent`, and a post or digest then asks `find_delivered` before sending
+again (Slack finds it by message metadata; Discord's nonce + enforce_nonce makes the resend a no-op).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from bot.config import Settings
+from bot.delivery.errors import ChannelUnavailable, DeliveryError, PermanentFailure, RateLimited
+from bot.delivery.limits import RateGate, RetryPolicy
+from bot.delivery.ports import ChatPlatform
+from bot.models import MessageRef, Story
+from bot.store.outbox import OutboxKind, OutboxRow, OutboxState, OutboxStore, StoredRef
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+StoryLoader = Callable[[int], Awaitable[Story | None]]
+
+
+class StoryCache:
+    """Fan-out renders one story thousands of times: load it once. A row asks for at least the
+    version it was routed with, so a cached older version is never used for a newer change."""
+
+    def __init__(self, load: StoryLoader, size: int = 256) -> None:
+        self._load = load
+        self._size = size
+        self._cache: OrderedDict[int, Story] = OrderedDict()
+        self._lock = asyncio.Lock()  # loads share one connection anyway; this stops N loads of one story
+
+    def _hit(self, story_id: int, min_version: int) -> Story | None:
+        cached = self._cache.get(story_id)
+        if cached is not None and cached.version >= min_version:
+            self._cache.move_to_end(story_id)
+            return cached
+        return None
+
+    async def get(self, story_id: int, min_version: int = 0) -> Story | None:
+        hit = self._hit(story_id, min_version)
+        if hit is not None:
+            return hit
+        async with self._lock:
+            hit = self._hit(story_id, min_version)
+            if hit is not None:
+                return hit
+            story = await self._load(story_id)
+            if story is not None:
+                self._cache[story_id] = story
+                self._cache.move_to_end(story_id)
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+            return story
+
+
+class RowSender:
+    def __init__(
+        self,
+        platform: ChatPlatform,
+        outbox: OutboxStore,
+        stories: StoryCache,
+        gate: RateGate,
+        settings: Settings,
+        retry: RetryPolicy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._platform = platform
+        self._outbox = outbox
+        self._stories = stories
+        self._gate = gate
+        self._settings = settings
+        self._retry = retry
+        self._clock = clock
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    async def deliver(self, row: OutboxRow) -> float | None:
+        """Handle one due row. Returns the row's new `not_before` when it was put off, else None."""
+        if not row.subscription_active:
+            await self._outbox.cancel(row.id, "subscription removed or disabled", self._now())
+            return None
+        stored: StoredRef | None = None
+        if row.kind in (OutboxKind.EDIT, OutboxKind.FOLLOWUP):
+            stored = await self._outbox.message_ref(row.story_id, row.channel)
+            if stored is None:
+                return await self._wait_for_post(row)
+        claimed = await self._outbox.claim(row.id, self._now())
+        if claimed is None:
+            return None  # cancelled or taken meanwhile
+        try:
+            await self._send(claimed, stored)
+        except RateLimited as exc:
+            self._gate.penalize(claimed.channel, exc.retry_after, exc.scope)
+            return await self._retry_later(claimed, exc.retry_after, str(exc), failed=False)
+        except ChannelUnavailable as exc:
+            reason = f"channel unavailable: {exc}"
+            disabled = await self._outbox.channel_unavailable(claimed, reason, self._now())
+            log.warning("%s: %s; %d subscription(s) there disabled", claimed.channel, reason, disabled)
+        except PermanentFailure as exc:
+            await self._dead_letter(claimed, f"refused: {exc}", claimed.attempts + 1)
+        except (DeliveryError, TimeoutError, OSError) as exc:
+            reason = str(exc) or type(exc).__name__
+            return await self._retry_later(
+                claimed, self._retry.delay(claimed.attempts + 1), reason, failed=True
+            )
+        except Exception as exc:  # an adapter bug must not lose the alert: retried like a 5xx, loudly
+            log.exception(
+                "unexpected error delivering %s %s to %s", claimed.kind, claimed.id, claimed.channel
+            )
+            reason = f"{type(exc).__name__}: {exc}"
+            return await self._retry_later(
+                claimed, self._retry.delay(claimed.attempts + 1), reason, failed=True
+            )
+        return None
+
+    async def _wait_for_post(self, row: OutboxRow) -> float | None:
+        """An edit or follow-up before its alert has a message: wait for the post, or drop it if the
+        post was given up on."""
+        now = self._now()
+        post = await self._outbox.post_state(row.story_id, row.channel)
+        if post in (None, OutboxState.DEAD, OutboxState.CANCELLED):
+            await self._outbox.cancel(row.id, "no alert message to update", now)
+            return None
+        not_before = now + max(self._settings.edit_coalesce_seconds, 0.05)
+        await self._outbox.reschedule(row.id, not_before, now, error=None, maybe_sent=False, failed=False)
+        return not_before
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        # asyncio.timeout runs the call in this task (wait_for would start another one a loop turn later,
+        # which blurs the spacing the rate gate just arranged).
+        async with asyncio.timeout(self._retry.send_timeout_seconds):
+            return await call
+
+    async def _find_delivered(self, row: OutboxRow) -> MessageRef | None:
+        """The message a previous attempt may have posted; None when the platform cannot tell (Discord
+        relies on its nonce making the resend harmless instead)."""
+        try:
+            return await self._call(self._platform.find_delivered(row.channel, row.delivery_key))
+        except NotImplementedError:
+            return None
+
+    async def _send(self, row: OutboxRow, stored: StoredRef | None) -> None:
+        if row.kind is OutboxKind.DIGEST:
+            await self._send_digest(row)
+            return
+        story = await self._stories.get(row.story_id, row.story_version)
+        if story is None:
+            await self._outbox.cancel(row.id, "story no longer exists", self._now())
+            return
+        key = row.delivery_key
+        if row.kind is OutboxKind.POST:
+            if row.maybe_sent:
+                found = await self._find_delivered(row)
+                if found is not None:
+                    log.info(
+                        "alert %s for story %s was already in %s; not sent again", key, story.id, row.channel
+                    )
+                    await self._outbox.complete(row, self._now(), ref=found, shown_version=row.story_version)
+                    return
+            await self._gate.acquire(row.channel)
+            ref = await self._call(self._platform.post_alert(row.channel, story, delivery_key=key))
+            await self._outbox.complete(row, self._now(), ref=ref, shown_version=story.version)
+            return
+        assert stored is not None
+        if row.kind is OutboxKind.EDIT:
+            if stored.version >= story.version:
+                await self._outbox.complete(row, self._now())  # the message already shows this version
+                return
+            await self._gate.acquire(row.channel)
+            await self._call(self._platform.edit_alert(stored.ref, story))
+            await self._outbox.complete(row, self._now(), shown_version=story.version)
+            return
+        # Follow-up. Moot if the first post already listed these outlets; and without an idempotency
+        # key on post_followup, one that may have gone out before a crash is not repeated.
+        if stored.posted_version >= row.story_version or not row.new_outlets:
+            await self._outbox.complete(row, self._now())
+            return
+        if row.maybe_sent:
+            log.warning(
+                "follow-up %s in %s may have been sent before a restart; not repeated", row.id, row.channel
+            )
+            await self._outbox.complete(row, self._now())
+            return
+        await self._gate.acquire(row.channel)
+        await self._call(self._platform.post_followup(stored.ref, story, row.new_outlets))
+        await self._outbox.complete(row, self._now())
+
+    async def _send_digest(self, row: OutboxRow) -> None:
+        stories = [s for s in [await self._stories.get(i) for i in row.story_ids] if s is not None]
+        if not stories:
+            await self._outbox.cancel(row.id, "the digest's stories no longer exist", self._now())
+            return
+        key = row.delivery_key
+        if row.maybe_sent:
+            found = await self._find_delivered(row)
+            if found is not None:
+                await self._outbox.complete(row, self._now(), ref=found)
+                return
+        await self._gate.acquire(row.channel)
+        ref = await self._call(self._platform.post_digest(row.channel, stories, delivery_key=key))
+        await self._outbox.complete(row, self._now(), ref=ref)
+
+    async def _retry_later(self, row: OutboxRow, delay: float, reason: str, *, failed: bool) -> float | None:
+        """Try again after `delay`, but never past the row's maximum age: then dead-letter it."""
+        now = self._now()
+        attempts = row.attempts + int(failed)
+        deadline = row.created_at + self._settings.delivery_max_age_seconds
+        if now >= deadline:
+            await self._dead_letter(row, f"gave up after {now - row.created_at:.1f}s: {reason}", attempts)
+            return None
+        not_before = min(now + delay, deadline)
+        # A 429 proves the platform refused; anything else might have been accepted.
+        await self._outbox.reschedule(row.id, not_before, now, error=reason, maybe_sent=failed, failed=failed)
+        log.debug("%s %s to %s retried in %.2fs: %s", row.kind, row.id, row.channel, not_before - now, reason)
+        return not_before
+
+    async def _dead_letter(self, row: OutboxRow, reason: str, attempts: int) -> None:
+        await self._outbox.dead_letter(row, reason, self._now(), attempts)
+        log.error(
+            "dead letter: %s of story %s to %s after %d attempt(s): %s",
+            row.kind,
+            row.story_id if row.kind is not OutboxKind.DIGEST else list(row.story_ids),
+            row.channel,
+            attempts,
+            reason,
+        )

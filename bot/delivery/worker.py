@@ -1,0 +1,169 @@
+"""One worker per platform: takes due outbox rows and runs them in parallel, one at a time per channel.
+
+Why lanes: rows of one channel must go in order (the post before its edit and follow-up) and the
+channel's rate limit is easiest to keep with a single sender, while fan-out to many channels should
+use every send the shared limit allows. So due rows are grouped per channel (a lane); up to
+`max_parallel` lanes send at once, and a lane with more rows goes to the back of the queue after
+each send so that one busy channel cannot hold a slot while others wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from bot.config import Settings
+from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy
+from bot.delivery.ports import ChatPlatform
+from bot.delivery.sender import RowSender, StoryCache
+from bot.store.outbox import OutboxRow, OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+class PlatformWorker:
+    FETCH = 500  # rows read per query; refilled when half of them are gone
+
+    def __init__(
+        self,
+        name: str,
+        platform: ChatPlatform,
+        outbox: OutboxStore,
+        stories: StoryCache,
+        settings: Settings,
+        *,
+        limits: PlatformLimits,
+        retry: RetryPolicy,
+        clock: Callable[[], datetime],
+        poll_interval: float,
+    ) -> None:
+        self.name = name
+        self.platform = platform
+        self._outbox = outbox
+        self._stories = stories
+        self._settings = settings
+        self._limits = limits
+        self._retry = retry
+        self._clock = clock
+        self._poll = poll_interval
+        self._lanes: dict[str, deque[OutboxRow]] = {}
+        self._ready: deque[str] = deque()  # lanes with rows and nothing in flight, oldest first
+        self._busy: set[str] = set()
+        self._known: set[int] = set()  # row ids queued here or being sent
+        self._queued = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._kick = asyncio.Event()
+        self._dirty = True
+        self._more_waiting = False
+        self._next_due: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self._tasks) or self._queued > 0
+
+    def wake(self) -> None:
+        """New or changed rows: look again now rather than at the next poll."""
+        self._dirty = True
+        self._kick.set()
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    async def run(self) -> None:
+        sender = RowSender(
+            self.platform,
+            self._outbox,
+            self._stories,
+            RateGate(self._limits),
+            self._settings,
+            self._retry,
+            self._clock,
+        )
+        recovered = await self._outbox.recover_in_flight(self.name)
+        if recovered:
+            log.warning(
+                "%d %s delivery(ies) were in flight when last stopped; checking before resending",
+                recovered,
+                self.name,
+            )
+        await self.platform.ready.wait()
+        log.info("delivery to %s started", self.name)
+        try:
+            while True:
+                if self._dirty:
+                    self._dirty = False
+                    await self._refill()
+                self._dispatch(sender)
+                await self._sleep()
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._lanes.clear()
+            self._ready.clear()
+            self._busy.clear()
+            self._known.clear()
+            self._queued = 0
+
+    async def _refill(self) -> None:
+        now = self._now()
+        rows = await self._outbox.due(self.name, now, self.FETCH)
+        self._more_waiting = len(rows) >= self.FETCH
+        for row in rows:
+            if row.id in self._known:
+                continue
+            self._known.add(row.id)
+            key = row.channel_key
+            lane = self._lanes.setdefault(key, deque())
+            lane.append(row)
+            self._queued += 1
+            if len(lane) == 1 and key not in self._busy:
+                self._ready.append(key)
+        self._next_due = await self._outbox.next_due(self.name, now)
+
+    def _dispatch(self, sender: RowSender) -> None:
+        while self._ready and len(self._tasks) < self._limits.max_parallel:
+            key = self._ready.popleft()
+            row = self._lanes[key].popleft()
+            self._queued -= 1
+            self._busy.add(key)
+            task = asyncio.create_task(self._deliver(sender, row), name=f"deliver-{row.id}")
+            self._tasks.add(task)
+            task.add_done_callback(partial(self._finished, key, row.id))
+
+    async def _deliver(self, sender: RowSender, row: OutboxRow) -> None:
+        not_before = await sender.deliver(row)
+        if not_before is not None and (self._next_due is None or not_before < self._next_due):
+            self._next_due = not_before
+
+    def _finished(self, key: str, row_id: int, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._busy.discard(key)
+        self._known.discard(row_id)
+        if self._lanes.get(key):
+            self._ready.append(key)
+        else:
+            self._lanes.pop(key, None)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # Only the outbox store itself failing gets here; the row stays open and is retried.
+            log.error("delivering row %s on %s failed: %s", row_id, self.name, exc, exc_info=exc)
+            self._next_due = min(self._next_due or float("inf"), self._now() + self._poll)
+        if self._more_waiting and self._queued < self.FETCH // 2:
+            self._dirty = True
+        self._kick.set()
+
+    async def _sleep(self) -> None:
+        timeout = self._poll
+        if self._next_due is not None:
+            timeout = min(timeout, max(self._next_due - self._now(), 0.001))
+        try:
+            async with asyncio.timeout(timeout):
+                await self._kick.wait()
+        except TimeoutError:
+            self._dirty = True  # a row came due, or the fallback poll
+            self._next_due = None
+        self._kick.clear()

@@ -1,0 +1,1 @@
+"""Turning articles into intelligence: vendor matching, clustering into stories, summaries and key facts."""

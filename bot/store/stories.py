@@ -1,0 +1,341 @@
+"""Stories, their member articles, the (vendor, time) candidate index and TF-IDF document counts.
+
+Reads used by commands (`get_story`, `latest_story_for_vendor`, `stories_since`) go through the
+`story_vendors` index, so they cost the same with 100 or 100,000 stored articles. The story engine
+(bot/intel/stories.py) is the only writer; it calls these inside its own `db.write()` transaction,
+which joins the caller's when there is one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.models import ChangeKind, EventType, KeyFact, Source, Story
+from bot.store.db import Database
+from bot.store.timefmt import from_db, to_db
+
+_TERM_BATCH = 900  # bound on SQL parameters per statement
+_STORY_COLUMNS = (
+    "id",
+    "title",
+    "summary",
+    "key_facts",
+    "event_type",
+    "event_cues",
+    "vendors",
+    "first_seen",
+    "updated_at",
+    "version",
+    "first_published",
+    "last_published",
+    "last_seen",
+    "articles",
+    "profile",
+    "entity_keys",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An article as a member of a story (a syndicated copy has `source_index` None)."""
+
+    article_id: int
+    story_id: int
+    position: int
+    source_index: int | None
+    outlet: str
+    url: str | None
+    title: str
+    published: datetime | None
+    content_hash: str
+    simhash: int
+    analysis: dict[str, Any] = field(default_factory=dict)
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story plus what clustering needs about it (not part of the public Story)."""
+
+    story: Story
+    event_cues: tuple[str, ...] = ()
+    profile: dict[str, float] = field(default_factory=dict)
+    entity_keys: frozenset[str] = frozenset()
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    last_seen: datetime | None = None
+    articles: int = 0
+
+
+def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
+    facts = tuple(
+        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", "")) for f in json.loads(row["key_facts"])
+    )
+    return Story(
+        id=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        key_facts=facts,
+        sources=tuple(
+            Source(s["outlet"], s["url"], s["title"], from_db(s["published"]), s["article_id"]) for s in sources
+        ),
+        vendors=tuple(json.loads(row["vendors"])),
+        event_type=EventType(row["event_type"]),
+        first_seen=from_db(row["first_seen"]) or datetime.min,
+        updated_at=from_db(row["updated_at"]) or datetime.min,
+        version=row["version"],
+        article_ids=tuple(s["article_id"] for s in sources),
+    )
+
+
+def _record(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> StoryRecord:
+    return StoryRecord(
+        story=_story(row, sources),
+        event_cues=tuple(json.loads(row["event_cues"])),
+        profile=json.loads(row["profile"]),
+        entity_keys=frozenset(json.loads(row["entity_keys"])),
+        first_published=from_db(row["first_published"]),
+        last_published=from_db(row["last_published"]),
+        last_seen=from_db(row["last_seen"]),
+        articles=row["articles"],
+    )
+
+
+def _member(row: sqlite3.Row) -> Member:
+    return Member(
+        article_id=row["article_id"],
+        story_id=row["story_id"],
+        position=row["position"],
+        source_index=row["source_index"],
+        outlet=row["outlet"],
+        url=row["url"],
+        title=row["title"],
+        published=from_db(row["published"]),
+        content_hash=row["content_hash"],
+        simhash=row["simhash"],
+        analysis=json.loads(row["analysis"]),
+        duplicate_of=row["duplicate_of"],
+    )
+
+
+class StoryStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ----- reads for commands and digests -------------------------------------------------------
+
+    async def _sources(self, story_ids: Sequence[int]) -> dict[int, list[sqlite3.Row]]:
+        marks = ",".join("?" * len(story_ids))
+        rows = await self._db.fetchall(
+            "SELECT story_id, article_id, outlet, url, title, published FROM story_articles"
+            f" WHERE story_id IN ({marks}) AND source_index IS NOT NULL ORDER BY story_id, source_index",
+            list(story_ids),
+        )
+        out: dict[int, list[sqlite3.Row]] = {sid: [] for sid in story_ids}
+        for row in rows:
+            out[row["story_id"]].append(row)
+        return out
+
+    async def get_record(self, story_id: int) -> StoryRecord | None:
+        row = await self._db.fetchone("SELECT * FROM stories WHERE id = ?", (story_id,))
+        if row is None:
+            return None
+        return _record(row, (await self._sources([story_id]))[story_id])
+
+    async def get_story(self, story_id: int) -> Story | None:
+        record = await self.get_record(story_id)
+        return record.story if record else None
+
+    async def latest_story_for_vendor(self, vendor: str) -> Story | None:
+        """The vendor's most recent story: latest publication (or, undated, latest seen), then newest."""
+        row = await self._db.fetchone(
+            "SELECT story_id FROM story_vendors WHERE vendor = ? ORDER BY recency DESC, story_id DESC LIMIT 1",
+            (vendor,),
+        )
+        return await self.get_story(row["story_id"]) if row else None
+
+    async def stories_since(self, vendor: str, since: datetime) -> list[Story]:
+        """Stories about the vendor created or changed at or after `since`, oldest change first."""
+        rows = await self._db.fetchall(
+            "SELECT story_id FROM story_vendors WHERE vendor = ? AND updated_at >= ? ORDER BY updated_at, story_id",
+            (vendor, to_db(since)),
+        )
+        return await self.get_stories([r["story_id"] for r in rows])
+
+    async def get_stories(self, story_ids: Sequence[int]) -> list[Story]:
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        rows = await self._db.fetchall(f"SELECT * FROM stories WHERE id IN ({marks})", list(story_ids))
+        sources = await self._sources(story_ids)
+        by_id = {row["id"]: _story(row, sources[row["id"]]) for row in rows}
+        return [by_id[sid] for sid in story_ids if sid in by_id]
+
+    async def versions(self, story_id: int) -> list[tuple[int, tuple[ChangeKind, ...], datetime]]:
+        rows = await self._db.fetchall(
+            "SELECT version, kinds, created_at FROM story_versions WHERE story_id = ? ORDER BY version", (story_id,)
+        )
+        return [
+            (r["version"], tuple(ChangeKind(k) for k in json.loads(r["kinds"])), from_db(r["created_at"]) or datetime.min)
+            for r in rows
+        ]
+
+    # ----- clustering ----------------------------------------------------------------------------
+
+    async def member(self, article_id: int) -> Member | None:
+        row = await self._db.fetchone("SELECT * FROM story_articles WHERE article_id = ?", (article_id,))
+        return _member(row) if row else None
+
+    async def find_copy(self, url: str | None, content_hash: str) -> Member | None:
+        """A clustered article with the same body hash or the same URL (a re-delivered copy)."""
+        row = await self._db.fetchone("SELECT * FROM story_articles WHERE content_hash = ? LIMIT 1", (content_hash,))
+        if row is None and url:
+            row = await self._db.fetchone("SELECT * FROM story_articles WHERE url = ? LIMIT 1", (url,))
+        return _member(row) if row else None
+
+    async def article_bodies(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """Bodies from the articles table (written by the ingest pipeline), for re-post checks."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = await self._db.fetchall(f"SELECT id, body FROM articles WHERE id IN ({marks})", list(article_ids))
+        return {r["id"]: r["body"] for r in rows}
+
+    async def members(self, story_id: int) -> list[Member]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM story_articles WHERE story_id = ? ORDER BY position", (story_id,)
+        )
+        return [_member(r) for r in rows]
+
+    async def candidate_ids(
+        self,
+        vendors: Sequence[str],
+        reference: datetime | None,
+        seen: datetime,
+        window: timedelta,
+        max_span: timedelta,
+    ) -> list[int]:
+        """Stories sharing a vendor whose time fits: publication within `window` of `reference`
+        (stories last no longer than `max_span`), or, when either side has no publication date,
+        seen (ingested) within `window`. Index range scans only; never a scan of all stories."""
+        found: set[int] = set()
+        seen_from = to_db(seen - window)
+        for vendor in vendors:
+            if reference is not None:
+                rows = await self._db.fetchall(
+                    "SELECT story_id, first_published FROM story_vendors WHERE vendor = ?"
+                    " AND last_published BETWEEN ? AND ?"
+                    " UNION ALL SELECT story_id, NULL FROM story_vendors WHERE vendor = ?"
+                    " AND last_published IS NULL AND last_seen >= ?",
+                    (vendor, to_db(reference - window), to_db(reference + window + max_span), vendor, seen_from),
+                )
+                latest = to_db(reference + window) or ""
+                found.update(r["story_id"] for r in rows if r["first_published"] is None or r["first_published"] <= latest)
+            else:
+                rows = await self._db.fetchall(
+                    "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_seen >= ?", (vendor, seen_from)
+                )
+                found.update(r["story_id"] for r in rows)
+        return sorted(found)
+
+    async def candidates(self, story_ids: Sequence[int]) -> list[StoryRecord]:
+        """Candidate stories with their clustering profile (sources left out: not needed to score)."""
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        rows = await self._db.fetchall(f"SELECT * FROM stories WHERE id IN ({marks}) ORDER BY id", list(story_ids))
+        return [_record(row, ()) for row in rows]
+
+    async def next_story_id(self) -> int:
+        row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
+        return int(row[0]) if row else 1
+
+    async def save(self, record: StoryRecord, kinds: Sequence[ChangeKind], article_id: int | None) -> None:
+        """Insert or replace the story row, its vendor index rows and a version row."""
+        story = record.story
+        last_seen = record.last_seen or story.updated_at
+        recency = to_db(record.last_published or last_seen)
+        async with self._db.write() as conn:
+            # an upsert, not INSERT OR REPLACE: replacing would delete the row and cascade to its members
+            await conn.execute(
+                f"INSERT INTO stories ({', '.join(_STORY_COLUMNS)}) VALUES ({','.join('?' * len(_STORY_COLUMNS))})"
+                f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STORY_COLUMNS[1:])}",
+                (
+                    story.id,
+                    story.title,
+                    story.summary,
+                    json.dumps([{"kind": f.kind, "text": f.text, "sources": list(f.sources), "key": f.key} for f in story.key_facts]),
+                    str(story.event_type),
+                    json.dumps(list(record.event_cues)),
+                    json.dumps(list(story.vendors)),
+                    to_db(story.first_seen),
+                    to_db(story.updated_at),
+                    story.version,
+                    to_db(record.first_published),
+                    to_db(record.last_published),
+                    to_db(last_seen),
+                    record.articles,
+                    json.dumps(record.profile, separators=(",", ":")),
+                    json.dumps(sorted(record.entity_keys)),
+                ),
+            )
+            await conn.executemany(
+                "INSERT OR REPLACE INTO story_vendors (vendor, story_id, first_published, last_published, last_seen,"
+                " recency, updated_at) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (v, story.id, to_db(record.first_published), to_db(record.last_published), to_db(last_seen), recency, to_db(story.updated_at))
+                    for v in story.vendors
+                ],
+            )
+            await conn.execute(
+                "INSERT INTO story_versions (story_id, version, kinds, article_id, created_at) VALUES (?,?,?,?,?)",
+                (story.id, story.version, json.dumps([str(k) for k in kinds]), article_id, to_db(story.updated_at)),
+            )
+
+    async def add_member(self, member: Member) -> None:
+        await self._db.execute(
+            "INSERT INTO story_articles (article_id, story_id, position, source_index, duplicate_of, outlet, url,"
+            " title, published, content_hash, simhash, analysis) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                member.article_id,
+                member.story_id,
+                member.position,
+                member.source_index,
+                member.duplicate_of,
+                member.outlet,
+                member.url,
+                member.title,
+                to_db(member.published),
+                member.content_hash,
+                member.simhash,
+                json.dumps(member.analysis, separators=(",", ":")),
+            ),
+        )
+
+    # ----- corpus statistics (TF-IDF) --------------------------------------------------------------
+
+    async def add_document(self, terms: Iterable[str]) -> None:
+        """Count one more document containing each of `terms` (call once per clustered article)."""
+        async with self._db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+                [(t,) for t in sorted(set(terms))],
+            )
+            await conn.execute("UPDATE corpus_stats SET value = value + 1 WHERE name = 'documents'")
+
+    async def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(number of documents, df of each known term among `terms`)."""
+        wanted = sorted(set(terms))
+        frequencies: dict[str, int] = {}
+        for start in range(0, len(wanted), _TERM_BATCH):
+            batch = wanted[start : start + _TERM_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = await self._db.fetchall(f"SELECT term, df FROM term_df WHERE term IN ({marks})", batch)
+            frequencies.update((r["term"], r["df"]) for r in rows)
+        row = await self._db.fetchone("SELECT value FROM corpus_stats WHERE name = 'documents'")
+        return (int(row["value"]) if row else 0), frequencies
