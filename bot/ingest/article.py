@@ -1,0 +1,162 @@
+"""Stored page -> `Article`: read, decode, parse, clean, and settle the metadata that needs the page's
+blocks (byline date, the outlet a page names itself by, credits, the headline as the publisher wrote it).
+
+`content_hash` is over the body lower-cased with whitespace collapsed, so a syndicated copy or a
+re-delivered file maps to the same hash however it was wrapped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.ingest.clean import select_blocks, title_anchor
+from bot.ingest.dates import date_in_text, date_in_url
+from bot.ingest.decode import decode_bytes
+from bot.ingest.errors import NotReady, RejectedFile
+from bot.ingest.formats import parse_page
+from bot.ingest.glue import looks_english, repair_glued_words
+from bot.ingest.markup import Block, parse_blocks
+from bot.ingest.outlets import credited_outlets, outlet_for, outlet_names_in_text
+from bot.models import Article, ParsedPage
+
+DEFAULT_MAX_BYTES = 2_000_000
+BYLINE_WINDOW = 12  # blocks before the article's first paragraph where its byline date may sit
+MIN_TITLE_OVERLAP = 0.6
+
+
+def content_hash(body: str) -> str:
+    return hashlib.sha256(" ".join(body.lower().split()).encode("utf-8")).hexdigest()
+
+
+def _byline_date(blocks: list[Block], first_kept: int, anchor: int | None) -> datetime | None:
+    """The first date printed between the headline and the first paragraph (the byline)."""
+    start = anchor + 1 if anchor is not None and anchor < first_kept else max(0, first_kept - BYLINE_WINDOW)
+    for block in blocks[start : first_kept + 1]:
+        if block.words <= 30 and (found := date_in_text(block.text)) is not None:
+            return found
+    return None
+
+
+def _headline(page: ParsedPage, blocks: list[Block], anchor: int | None) -> str:
+    """The page's own headline when it matches the stored title (fixes an aggregator's typo), else the
+    stored title, else the first heading or line."""
+    title = page.title or ""
+    if anchor is not None:
+        heading = blocks[anchor]
+        wanted = set(title.lower().split())
+        overlap = len(wanted & set(heading.text.lower().split())) / max(1, len(wanted))
+        if not title or overlap >= MIN_TITLE_OVERLAP:
+            return heading.text
+    if title:
+        return title
+    return next((b.text for b in blocks if b.kind == "h" and b.words >= 2), blocks[0].text if blocks else "")
+
+
+def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> Article:
+    """Clean a parsed page into an Article (no vendor matching: subjects/mentions stay empty)."""
+    blocks = parse_blocks(page.text)
+    if page.already_clean:
+        kept = [b for b in blocks if b.kind != "hr"]
+        anchor = None
+    else:
+        kept = select_blocks(blocks, page.title)
+        anchor = title_anchor(blocks, page.title) if blocks else None
+    english = looks_english(page.text)
+    body = "\n\n".join(repair_glued_words(b.text, english=english) for b in kept)
+    if not body.strip():
+        raise RejectedFile("no article text found on the page")
+    lines = [b.text for b in blocks]
+    if page.already_clean:  # HTML: the date is the publisher's own metadata
+        published = page.published or date_in_url(page.url)
+    else:  # the byline, then the URL, and only then a front-matter date (an aggregator's, often late)
+        byline = _byline_date(blocks, kept[0].index, anchor)
+        from_url = date_in_url(page.url)
+        stored = page.published
+        if from_url and stored and stored.date() == from_url.date():
+            from_url = stored  # same day, and the stored value has the time of day
+        published = byline or from_url or stored
+    outlet = outlet_for(page.url, [page.outlet, *outlet_names_in_text(lines)])
+    title = repair_glued_words(_headline(page, blocks, anchor), english=english)
+    return Article(
+        path=page.path,
+        title=title,
+        body=body,
+        raw=page.raw,
+        content_hash=content_hash(body),
+        outlet=outlet,
+        url=page.url,
+        published=published,
+        fetched=page.fetched or fetched,
+        credits=credited_outlets(lines, outlet),
+    )
+
+
+def article_from_bytes(data: bytes, path: str = "<memory>", *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """An Article from the bytes of a stored page; RejectedFile says why there is none."""
+    if len(data) > max_bytes:
+        raise RejectedFile(f"file too large: {len(data)} bytes (limit {max_bytes})")
+    return article_from_page(parse_page(decode_bytes(data), path))
+
+
+def _read_settled(path: Path, max_bytes: int, settle_seconds: float) -> tuple[bytes, float]:
+    """The file's bytes and mtime, or NotReady while it is still being written."""
+    before = path.stat()
+    if not stat.S_ISREG(before.st_mode):
+        raise RejectedFile("not a regular file")
+    if before.st_size > max_bytes:
+        raise RejectedFile(f"file too large: {before.st_size} bytes (limit {max_bytes})")
+    age = time.time() - before.st_mtime
+    if settle_seconds > 0 and age < settle_seconds:
+        raise NotReady(
+            f"modified {max(age, 0.0):.2f}s ago (settle time {settle_seconds}s): still being written"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        if len(data) > max_bytes:
+            raise RejectedFile(f"file too large: over {max_bytes} bytes")
+        raise NotReady("file changed while being read: still being written")
+    return data, before.st_mtime
+
+
+def load_article(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    settle_seconds: float = 0.0,
+    root: Path | None = None,
+) -> Article:
+    """Read, parse and clean one stored story file.
+
+    Raises RejectedFile (move it aside with `reject_file`) or NotReady (retry later). With `root`, a
+    symlink resolving outside that folder is rejected rather than followed.
+    """
+    path = Path(path)
+    try:
+        if path.is_symlink():
+            target = path.resolve()
+            if root is not None and not target.is_relative_to(Path(root).resolve()):
+                raise RejectedFile("symlink points outside the stories folder")
+            if not target.exists():
+                raise RejectedFile("broken symlink")
+        data, mtime = _read_settled(path, max_bytes, settle_seconds)
+    except FileNotFoundError:
+        raise NotReady("file disappeared before it could be read") from None
+    except PermissionError:
+        raise RejectedFile("permission denied") from None
+    except IsADirectoryError:
+        raise RejectedFile("not a regular file") from None
+    except OSError as exc:
+        raise RejectedFile(f"cannot read file: {os.strerror(exc.errno) if exc.errno else exc}") from None
+    if len(data) == 0:
+        raise RejectedFile("empty file")
+    page = parse_page(decode_bytes(data), str(path))
+    return article_from_page(page, fetched=datetime.fromtimestamp(mtime, tz=UTC))

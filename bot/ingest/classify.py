@@ -1,0 +1,212 @@
+"""Per-block verdicts for the cleaner: is a block article prose, a short line, a table row, or chrome?
+
+jusText-style shape features (length, sentence punctuation, stop-word density, link density) plus a
+few layout shapes every news template shares: headline lists, headline+date+paragraph teaser grids,
+captions after images, bylines, date stamps, author bios. The word lists below are generic web chrome
+("subscribe", "cookies", "share this": the vocabulary readability and trafilatura also key on) and are
+only ever applied to *short* blocks, so an article that mentions a newsletter keeps its paragraph.
+
+Every regex is gated by a cheap token or character test first: this runs on every block of every page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.ingest.markup import Block
+from bot.ingest.text_utils import wordset
+
+GOOD, NEAR, SHORT, ROW, BAD = "good", "near", "short", "row", "bad"
+
+_SENTENCE_END_CHARS = frozenset('.!?。！？…:;"”’»)]')
+_SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)")
+_DIGIT = re.compile(r"\d")
+
+# Chrome words that also occur in news prose (security news talks about cookies, logins, comments):
+# enough to condemn a label-sized block, but a sentence needs two of them.
+_CHROME_WEAK = re.compile(
+    r"\b(?:cookies?|privacy|related|recommended|trending|comments?|log ?in|sign ?in|more (?:from|in|on|stories|news)|"
+    r"download (?:the|our) app|watch (?:now|live)|buy (?:now|tickets)|sponsored)\b",
+    re.IGNORECASE,
+)
+_CHROME = re.compile(
+    r"\b(?:sign(?:ing)? ?up|subscri(?:be|ption)s?|newsletters?|advertise(?:ment|ments|r)?|"
+    r"terms (?:of|and) (?:use|service|conditions)|all rights reserved|copyright|"
+    r"share (?:this|on|via)|follow us|click here|read (?:more|next|full)|most (?:popular|read|viewed|shared)|"
+    r"you may (?:also )?like|(?:image|photo|picture) credits?|getty images|affiliate|"
+    r"register now|get (?:the|our) (?:app|newsletter)|opens? in (?:a )?new window|"
+    r"uses? cookies|use of cookies|accept (?:all )?cookies|your comment|time I comment|comment data|"
+    r"(?:leave|post|add) a (?:comment|reply)|related (?:articles|stories|posts|content|coverage|links))\b"
+    r"|©",
+    re.IGNORECASE,
+)
+_CHROME_GATE = wordset(
+    "sign signing signup subscribe subscribes subscription subscriptions newsletter newsletters "
+    "advertise advertisement advertisements advertiser sponsored cookie cookies privacy terms rights "
+    "copyright share follow click read related most more recommended you trending image photo picture "
+    "getty affiliate comment comments log login signin download watch register buy get opens open"
+)
+CHROME_LABEL_WORDS = 12
+# "NAME is a senior writer at OUTLET, where ..." / "NAME has been writing for ...": an author bio.
+_BIO = re.compile(
+    r"^(?:[A-Z][\w'’.-]+\s){1,3}(?:is|was|has|joined|covers|writes|reports|previously)\b.{0,200}?"
+    r"\b(?:writer|reporter|editor|journalist|correspondent|contributor|columnist|author|"
+    r"freelancer?|writing|covers|covering|editorial)\b"
+)
+_BIO_GATE = wordset(
+    "writer reporter editor journalist correspondent contributor columnist author freelance "
+    "freelancer writing covers covering editorial"
+)
+_BYLINE_STARTS = (("written", "by"), ("posted", "by"))  # or just "by"
+_DATELINE = re.compile(
+    r"\b(?:\d{1,2}:\d{2}\s?(?:am|pm)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
+    r"\d+ (?:min|minute|hour|day)s? (?:ago|read))",
+    re.IGNORECASE,
+)
+_STAMP_START = re.compile(r"^(?:last )?(?:updated|published|posted|modified)\b", re.IGNORECASE)
+# Photo credits inside captions: "(AP Photo/Jeff Roberson)", "Image: Getty Images", "REUTERS/Brendan McDermid".
+_CREDIT = re.compile(
+    r"\b(?:photo|image|picture|credit|getty|reuters|afp|ap|shutterstock)s?\b\s*[:/]|\bvia\s+getty\b", re.I
+)
+# A short block that opens a comment thread: readers' prose, not the article's.
+_COMMENTS = re.compile(
+    r"^\W{0,3}(?:\d+\s+|top(?: rated)?\s+|latest\s+|reader\s+|show\s+|view\s+|post an?\s+)?"
+    r"(?:comments?|discussions?|responses|replies|leave a (?:reply|comment)|join the (?:discussion|conversation))\b",
+    re.IGNORECASE,
+)
+
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
+
+MIN_STOPWORD_DENSITY = 0.12
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(text) and text[-1] in _SENTENCE_END_CHARS
+
+
+def is_dateline(block: Block) -> bool:
+    """A line that is only a date / time / "updated" stamp (perhaps with a name)."""
+    if not 0 < block.words <= 25:
+        return False
+    text = block.text
+    if _SENTENCE_MARK.search(text, 0, len(text) - 1):
+        return False  # two sentences: prose, whatever dates it mentions
+    if _STAMP_START.search(text):
+        return True
+    return bool(_DIGIT.search(text)) and bool(_DATELINE.search(text))
+
+
+def opens_comments(block: Block) -> bool:
+    return block.words <= 6 and bool(_COMMENTS.search(block.text))
+
+
+def _is_chrome(text: str, words: int) -> bool:
+    """Web chrome: any chrome phrase in a label-sized block; in a sentence-sized one a telltale phrase
+    ("subscribe", "all rights reserved") or two of the words news prose also uses ("cookies", "comments")."""
+    if _CHROME.search(text):
+        return True
+    weak = len(_CHROME_WEAK.findall(text))
+    return weak >= 2 or (weak == 1 and words <= CHROME_LABEL_WORDS)
+
+
+def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> str:
+    """GOOD prose, NEAR (short punctuated prose), SHORT (headings, labels), ROW (table) or BAD chrome."""
+    kind, text, words = block.kind, block.text, block.words
+    if kind == "hr" or words == 0:
+        return BAD
+    density = block.link_density
+    if density > 0.5 and not (kind == "p" and words >= 25 and density < 0.8):
+        return BAD
+    tokens = block.tokens
+    if words <= 30 and (not _CHROME_GATE.isdisjoint(tokens) or "©" in text) and _is_chrome(text, words):
+        return BAD
+    if kind == "h":
+        return BAD if words > 25 else SHORT
+    if kind == "row":
+        return ROW
+    if words >= 6 and not _BIO_GATE.isdisjoint(tokens) and _BIO.search(text):
+        return BAD
+    if 1 < words <= 40 and (tokens[0] == "by" or tokens[:2] in _BYLINE_STARTS):
+        return BAD  # "By Jane Doe | Special to ..."
+    if dateline:
+        return BAD
+    if words <= 50 and "@" in text and _EMAIL.search(text):
+        return BAD  # "Contact the author at ...", "Tips: news@..."
+    if words >= 10 and (text.endswith(("...", "…")) or text[-4:-1] == "..."):
+        return BAD  # a truncated teaser of another article
+    if block.after_image and kind == "p" and (words <= 25 or _CREDIT.search(text)):
+        return BAD  # a caption
+    punctuated = ends_sentence(text) or len(_SENTENCE_MARK.findall(text)) >= 2
+    if (
+        stopwords is not None
+        and words >= 6
+        and sum(map(stopwords.__contains__, tokens)) / words < MIN_STOPWORD_DENSITY
+    ):
+        return SHORT if words < 12 else BAD
+    if words >= 12 and punctuated and density < 0.35:
+        return GOOD
+    if len(text) >= 160 and density < 0.35 and kind != "li":
+        return GOOD
+    if words >= 4 and punctuated:
+        return NEAR
+    return SHORT
+
+
+def _is_title_like(block: Block) -> bool:
+    """A headline in a list: a few words, no closing punctuation, a list item / heading / link."""
+    if (
+        block.kind == "row"
+        or not 3 <= block.words <= 25
+        or (ends_sentence(block.text) and not block.link_chars)
+    ):
+        return False
+    return block.kind in ("li", "h") or block.link_density > 0.5 or block.words >= 4
+
+
+def mark_title_lists(blocks: list[Block], classes: list[str]) -> None:
+    """Three or more headline-like blocks in a row are a list of other articles, not this one."""
+    run: list[int] = []
+    for i, block in enumerate([*blocks, None]):
+        if block is not None and classes[i] != GOOD and _is_title_like(block):
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            for j in run:
+                classes[j] = BAD
+        run = []
+
+
+def mark_teasers(blocks: list[Block], classes: list[str], datelines: list[bool]) -> None:
+    """Headline, author/date line, one paragraph; again and again: other articles' teasers.
+
+    The article itself opens the same way (title, byline, date, first paragraph), so only a chain of
+    two or more such units, each starting right where the previous one ended, is taken as teasers.
+    """
+    units: list[tuple[int, int]] = []  # (headline index, teaser paragraph index)
+    for i, block in enumerate(blocks):
+        if block.kind not in ("h", "li") or block.words > 25:
+            continue
+        for j in range(i + 1, min(i + 4, len(blocks) - 1)):
+            if datelines[j]:
+                if classes[j + 1] in (GOOD, NEAR):
+                    units.append((i, j + 1))
+                break
+    chain: list[tuple[int, int]] = []
+    for unit in [*units, (len(blocks) + 10, 0)]:
+        if chain and unit[0] - chain[-1][1] <= 3:
+            chain.append(unit)
+            continue
+        if len(chain) >= 2:
+            for head, teaser in chain:
+                for k in range(head, teaser + 1):
+                    classes[k] = BAD
+        chain = [unit]
+
+
+def classify_all(blocks: list[Block], stopwords: frozenset[str] | None) -> list[str]:
+    datelines = [is_dateline(b) for b in blocks]
+    classes = [classify(b, stopwords, dateline) for b, dateline in zip(blocks, datelines, strict=True)]
+    mark_title_lists(blocks, classes)
+    mark_teasers(blocks, classes, datelines)
+    return classes

@@ -1,0 +1,172 @@
+"""Boilerplate removal for stored markdown and plain-text pages: whole page in, article body out.
+
+How (no phrase lists tuned to particular sites):
+1. `markup.parse_blocks` turns the page into blocks (paragraph, heading, list item, table row) with
+   plain text, link density and whether an image came right before.
+2. `classify` scores each block jusText-style by shape: long, punctuated, stop-word-dense, link-poor
+   prose is content; link lists, menus, headline lists, teaser grids, captions, bylines, date stamps,
+   bios and generic web chrome in short blocks are not.
+3. The article is the densest contiguous run of content (maximum-sum segment of the block weights), so
+   menus before it and "Most Popular" / bio sections after it fall away even when they hold a few
+   sentences of their own. The paragraph right under the page's own title heading gets a head start,
+   and a "Comments" line ends the article (a comment thread is prose too).
+4. Inside that run, chrome and repeated lines are dropped; everything else (subheadings, lists, tables
+   of the article) is kept. Output: plain-text paragraphs separated by blank lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.ingest.classify import BAD, GOOD, NEAR, ROW, SHORT, classify_all, opens_comments
+from bot.ingest.markup import Block, parse_blocks
+from bot.ingest.stopwords import guess_stopwords
+
+_TOKEN = re.compile(r"\w+")
+
+MIN_ARTICLE_WEIGHT = 60.0  # content read before a "Comments" line may end the article
+ANCHOR_WINDOW = 8  # blocks between the title heading and the first paragraph (byline, date, image)
+TITLE_BONUS = 40.0
+# A label, heading or menu entry: cheap alone (articles have subheadings), costly in a long run (menus,
+# sidebars, form fields), which is what keeps the article run from drifting into the page's footer.
+SHORT_PENALTY = -3.5
+BRIDGE_GAP = 12  # blocks an in-article promo may take
+BRIDGE_MIN_WEIGHT = 25.0  # words of prose that must follow it
+
+
+def _weight(block: Block, cls: str) -> float:
+    if cls in (GOOD, NEAR):
+        return float(block.words)
+    if cls == SHORT:
+        return SHORT_PENALTY
+    if cls == ROW:
+        return 0.5  # a table is neither prose nor chrome: it neither makes nor breaks the run
+    return -(3.0 + min(block.words, 40))
+
+
+def _best_segment(weights: list[float]) -> tuple[int, int]:
+    """Maximum-sum contiguous segment [start, end) (Kadane); empty when nothing is positive."""
+    best, best_range = 0.0, (0, 0)
+    running, start = 0.0, 0
+    for i, w in enumerate(weights):
+        if running <= 0:
+            running, start = w, i
+        else:
+            running += w
+        if running > best:
+            best, best_range = running, (start, i + 1)
+    return best_range
+
+
+def title_anchor(blocks: list[Block], title: str | None) -> int | None:
+    """Index of the heading that is the article's own title: the one sharing most words with the page
+    title (front matter, or the first line, which scrapers fill with the HTML <title>), else the first
+    level-1 heading."""
+    if title is None:
+        title = blocks[0].text
+    wanted = set(_TOKEN.findall(title.lower()))
+    best, best_overlap = None, 0.0
+    for i in range(1, len(blocks)):
+        block = blocks[i]
+        if block.kind != "h" or not 2 <= block.words <= 30:
+            continue
+        overlap = len(wanted.intersection(block.tokens)) / block.words if wanted else 0.0
+        if overlap > best_overlap or (best is None and block.level == 1):
+            best, best_overlap = i, overlap
+        if overlap >= 0.8:
+            break
+    return best
+
+
+def _bridge_interruptions(
+    blocks: list[Block], weights: list[float], classes: list[str], end: int, skipped: set[int]
+) -> int:
+    """Carry the article over an in-article promo box (event ad, newsletter box, "read more" card):
+    when prose resumes within a few blocks of where the run ended and goes on for a while, the run
+    continues there and the promo's blocks go to `skipped`. Tail sections (headline lists, teaser grids, footers) do not resume as prose, and
+    labels ("Sources:", "Citation:") and link lists (tags, related stories) are not crossed."""
+    while end < len(weights):
+        resume = None
+        for i in range(end, min(end + BRIDGE_GAP, len(weights))):
+            if classes[i] == GOOD:
+                resume = i
+                break
+            gap = blocks[i]
+            if gap.text.endswith(":") or opens_comments(gap) or (gap.link_density > 0.5 and gap.words >= 5):
+                return end  # a label, a comment thread or a link list (tags, related): the tail
+        if resume is None:
+            return end
+        running, best, best_end = 0.0, 0.0, resume
+        for i in range(resume, len(weights)):
+            running += weights[i]
+            if running <= 0:
+                break
+            if running > best:
+                best, best_end = running, i + 1
+        if best < BRIDGE_MIN_WEIGHT:
+            return end
+        skipped.update(range(end, resume))
+        end = best_end
+    return end
+
+
+def _cut_at_comments(blocks: list[Block], weights: list[float], start: int, end: int) -> int:
+    """End the article at a "Comments" line once some of it has been read: a comment thread is prose
+    too and can outweigh a short article. ("Related" lines are no such marker: news pages put related
+    links in the middle of the story.)"""
+    content = 0.0
+    for i in range(start, end):
+        if content >= MIN_ARTICLE_WEIGHT and opens_comments(blocks[i]):
+            return i
+        content += max(weights[i], 0.0)
+    return end
+
+
+def select_blocks(blocks: list[Block], title: str | None = None) -> list[Block]:
+    """The article's blocks, in page order."""
+    if not blocks:
+        return []
+    stopwords = guess_stopwords([t for b in blocks for t in b.tokens])
+    classes = classify_all(blocks, stopwords)
+    weights = [_weight(b, c) for b, c in zip(blocks, classes, strict=True)]
+    anchor = title_anchor(blocks, title)
+    if anchor is not None:
+        # The article starts just under its title: favour that over any longer prose elsewhere.
+        for i in range(anchor + 1, min(anchor + ANCHOR_WINDOW, len(blocks))):
+            if classes[i] in (GOOD, NEAR):
+                weights[i] += TITLE_BONUS
+                break
+    start, end = _best_segment(weights)
+    if start == end:
+        # No run of prose at all (a short note, a bulleted advisory): keep what is not chrome.
+        return [
+            b for b, c in zip(blocks, classes, strict=True) if c != BAD and b.kind != "h" and b.words >= 4
+        ][:50]
+    skipped: set[int] = set()
+    end = _bridge_interruptions(blocks, weights, classes, end, skipped)
+    end = _cut_at_comments(blocks, weights, start, end)
+    seen: set[str] = set()
+    kept: list[Block] = []
+    for i in range(start, end):
+        block = blocks[i]
+        if classes[i] == BAD or i in skipped:
+            continue
+        key = block.text.lower()
+        if key in seen:
+            continue  # a heading or prompt printed twice (desktop + mobile markup), a repeated promo
+        seen.add(key)
+        kept.append(block)
+    # A heading or short line at the very end of the run introduces what follows: not the article.
+    while kept and classes[kept[-1].index] == SHORT:
+        kept.pop()
+    return kept
+
+
+def clean_text(text: str, fmt: str = "markdown", title: str | None = None) -> str:
+    """The article body of a stored page as plain-text paragraphs separated by blank lines.
+
+    `fmt` is "markdown" or "text": both go through the same parser (plain scraped text is markdown
+    without links); `title`, when known, helps find where the article starts.
+    """
+    del fmt
+    return "\n\n".join(block.text for block in select_blocks(parse_blocks(text), title))

@@ -1,0 +1,204 @@
+"""Who published a page, and whom it credits.
+
+The outlet is the *publisher*, never the aggregator that stored the copy: a page with a URL is the
+URL host's (a small table gives common news hosts their display names, anything else gets a name made
+from its domain); a page without one names itself in its own chrome ("Sign up to the X newsletter",
+"More from X", "© 2026 X"), and the most-voted such name wins. Credits are the outlets a page says it
+is based on ("Via X", "first reported by X"), which lets the clusterer link a rewrite to its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from bot.ingest.text_utils import wordset
+
+KNOWN_HOSTS = {
+    "techcrunch.com": "TechCrunch", "techradar.com": "TechRadar", "theregister.com": "The Register",
+    "theregister.co.uk": "The Register", "bleepingcomputer.com": "BleepingComputer",
+    "securityweek.com": "SecurityWeek", "darkreading.com": "Dark Reading", "therecord.media": "The Record",
+    "krebsonsecurity.com": "Krebs on Security", "thehackernews.com": "The Hacker News",
+    "arstechnica.com": "Ars Technica", "wired.com": "Wired", "theverge.com": "The Verge", "zdnet.com": "ZDNET",
+    "reuters.com": "Reuters", "bloomberg.com": "Bloomberg", "cnbc.com": "CNBC", "cnn.com": "CNN",
+    "nytimes.com": "The New York Times", "wsj.com": "The Wall Street Journal", "bbc.co.uk": "BBC",
+    "bbc.com": "BBC", "theguardian.com": "The Guardian", "washingtonpost.com": "The Washington Post",
+    "ft.com": "Financial Times", "apnews.com": "AP News", "axios.com": "Axios", "forbes.com": "Forbes",
+    "cyberscoop.com": "CyberScoop", "helpnetsecurity.com": "Help Net Security",
+    "infosecurity-magazine.com": "Infosecurity Magazine", "securityaffairs.com": "Security Affairs",
+    "securityaffairs.co": "Security Affairs", "scmagazine.com": "SC Media", "csoonline.com": "CSO Online",
+    "computerweekly.com": "Computer Weekly", "venturebeat.com": "VentureBeat", "engadget.com": "Engadget",
+    "gizmodo.com": "Gizmodo", "macrumors.com": "MacRumors", "9to5mac.com": "9to5Mac",
+    "techtarget.com": "TechTarget", "govinfosecurity.com": "GovInfoSecurity", "cybernews.com": "Cybernews",
+    "hackread.com": "HackRead", "itpro.com": "ITPro", "siliconangle.com": "SiliconANGLE",
+    "theinformation.com": "The Information", "businessinsider.com": "Business Insider",
+    "securitymagazine.com": "Security Magazine", "databreaches.net": "DataBreaches.net",
+    "csoonline.de": "CSO Online", "heise.de": "heise online", "lemonde.fr": "Le Monde",
+}  # fmt: skip
+_SECOND_LEVEL = wordset("co com net org gov ac edu ne or go")
+_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.", "edition.", "news.")
+_NAME = r"((?:The\s)?[A-Z0-9][\w&.'’-]{0,30}(?:[ \t](?:[A-Z0-9][\w&.'’-]{0,30}|on|of|and|&)){0,3})"
+# A page naming itself: chrome lines every publisher prints about itself.
+_SELF_NAMING = (
+    re.compile(
+        r"\b(?:[Ss]ign up (?:to|for)|[Ss]ubscribe to|[Gg]et) (?:the |our )?" + _NAME + r"\s+newsletters?\b"
+    ),
+    re.compile(r"^More from " + _NAME + r"\s*$", re.MULTILINE),
+    re.compile(r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?" + _NAME),
+    re.compile(r"\b(?:[Bb]efore joining|[Ww]rites for|[Ww]riter at|[Ee]ditor at|[Rr]eporter at) " + _NAME),
+)
+# A page crediting another outlet.
+_CREDIT_LINE = re.compile(r"^(?:[Vv]ia|VIA|[Ss]ource|SOURCE)\s*:?\s*" + _NAME + r"\s*[.)]?\s*$", re.MULTILINE)
+_CREDIT_PHRASE = re.compile(
+    r"\b(?:\([Vv]ia|(?:first|originally|as|previously)\s+reported\s+(?:by|in|on)|reported\s+first\s+by|"
+    r"according to (?:a report (?:by|from|in)|reporting by))\s+" + _NAME
+)
+_NOT_OUTLETS = wordset(
+    "our the this email e-mail signal telegram twitter x facebook linkedin instagram getty images "
+    "shutterstock alamy reuters/ ap photo image us me you it"
+)
+_TRAILING_NOISE = wordset("newsletter newsletters and of on in at & ltd inc plc")
+_CALENDAR_WORDS = wordset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday january february march april "
+    "may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_PHOTO_AGENCIES = re.compile(r"\b(?:Getty|Shutterstock|Alamy|iStock|Unsplash|AFP/|Photo|Image)\b")
+
+
+def _registrable_label(host: str) -> str:
+    parts = [p for p in host.split(".") if p]
+    if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL and len(parts[-1]) == 2:
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 else (parts[0] if parts else "")
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
+    return host.lower().rstrip(".") if host else None
+
+
+def outlet_from_host(host: str) -> str:
+    """Display name for a host: the table, else the domain's registrable label made presentable."""
+    host = host.lower()
+    while host.startswith(_HOST_PREFIXES) and host.count(".") > 1:
+        host = host.split(".", 1)[1]
+    for candidate in (host, ".".join(host.split(".")[-2:]), ".".join(host.split(".")[-3:])):
+        if candidate in KNOWN_HOSTS:
+            return KNOWN_HOSTS[candidate]
+    label = _registrable_label(host)
+    if not label:
+        return host
+    if len(label) <= 4 and label.isalpha():
+        return label.upper()  # cnn, bbc, wsj
+    return " ".join(word.capitalize() for word in label.replace("_", "-").split("-"))
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    host = host_of(url)
+    return outlet_from_host(host) if host else None
+
+
+def _clean_name(name: str) -> str | None:
+    name = re.split(r"[.,;:]\s", name, maxsplit=1)[0].strip(" .,:;'’\"")
+    words = name.split()
+    while words and (words[-1].lower() in _TRAILING_NOISE or words[-1].lower().strip(".") in _CALENDAR_WORDS):
+        words.pop()
+    name = " ".join(words)
+    if not name or name.lower() in _NOT_OUTLETS or name.isdigit() or len(name) < 2:
+        return None
+    if "." in name and " " not in name and (host := host_of(name)) and "." in host:
+        return outlet_from_host(host)  # "techcrunch.com"
+    return name
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower().removeprefix("the "))
+
+
+def _spelling_of(label: str, name: str | None) -> str | None:
+    """`name`, or its shortest leading words, when they spell the domain label ("Breach Wire Media" for
+    breachwire.example -> "Breach Wire")."""
+    if not name or not label:
+        return None
+    words = name.split()
+    for end in range(1, len(words) + 1):
+        if _squash(" ".join(words[:end])) == label:
+            return " ".join(words[:end])
+    return None
+
+
+def outlet_for(url: str | None, names: Iterable[str | None]) -> str | None:
+    """The publisher's display name. With a URL: the host table, else one of `names` (front-matter
+    source, site name, the names a page calls itself) that spells the host's domain, else a name made
+    from the domain. Without one: the first of `names` that is not an aggregator."""
+    candidates = [n for n in names if n]
+    host = host_of(url)
+    if host is None:
+        return next((n for n in candidates if not is_aggregator(n)), None)
+    fallback = outlet_from_host(host)
+    if any(host == h or host.endswith("." + h) for h in KNOWN_HOSTS):
+        return fallback
+    label = _squash(_registrable_label(host))
+    for name in candidates:
+        if name != fallback and (spelled := _spelling_of(label, name)):
+            return spelled
+    return fallback
+
+
+def spells_host(url: str | None, name: str | None) -> bool:
+    """Whether `name` is the URL host's own name (so a front-matter `source` is no aggregator)."""
+    host = host_of(url)
+    if host is None or not name:
+        return False
+    return _spelling_of(_squash(_registrable_label(host)), name) is not None or outlet_from_host(host) == name
+
+
+def outlet_names_in_text(lines: Iterable[str]) -> list[str]:
+    """The names a page calls itself by, most-voted first."""
+    votes: Counter[str] = Counter()
+    for line in lines:
+        if len(line) > 400:
+            continue
+        for pattern in _SELF_NAMING:
+            for match in pattern.finditer(line):
+                if (name := _clean_name(match.group(1))) is not None:
+                    votes[name] += 1
+    return [name for name, _ in votes.most_common()]
+
+
+def outlet_from_text(lines: Iterable[str]) -> str | None:
+    """The outlet a page names itself by most often; None when it never does."""
+    names = outlet_names_in_text(lines)
+    return names[0] if names else None
+
+
+def credited_outlets(lines: Iterable[str], own_outlet: str | None = None) -> tuple[str, ...]:
+    """Outlets the page credits ("Via TechCrunch", "first reported by The Record"), in order, no repeats."""
+    found: list[str] = []
+    own = (own_outlet or "").lower()
+    for line in lines:
+        if len(line) > 2000:
+            continue
+        candidates = [m.group(1) for m in _CREDIT_LINE.finditer(line)] if len(line) <= 80 else []
+        candidates += [m.group(1) for m in _CREDIT_PHRASE.finditer(line)]
+        for raw in candidates:
+            if _PHOTO_AGENCIES.search(raw):
+                continue
+            name = _clean_name(raw)
+            if name and name.lower() != own and name not in found and not own.startswith(name.lower()):
+                found.append(name)
+    return tuple(found)
+
+
+def is_aggregator(name: str | None) -> bool:
+    """Front-matter `source` values that name the collecting service rather than a publisher."""
+    return bool(name) and bool(
+        re.search(r"aggregat|digest|\bfeed\b|\brss\b|reader|curated", name or "", re.I)
+    )

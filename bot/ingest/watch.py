@@ -1,0 +1,126 @@
+"""The stories folder as an async stream of paths: every story file already there (sorted), then every
+file created or modified later, via native file-system notifications (watchfiles).
+
+A file written slowly in place is yielded again on each change; the caller's `load_article` tells a
+half-written file by `NotReady`, and content hashes make a repeat harmless. Hidden entries (including
+`.rejected/`), editor and download temp files, and symlinks that lead out of the folder are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import watchfiles
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".swx", "~")
+DEBOUNCE_MS = 50
+STEP_MS = 25
+
+
+def is_story_name(relative: Path) -> bool:
+    """False for hidden files and folders (any part starting with '.') and for temp files."""
+    if any(part.startswith(".") for part in relative.parts):
+        return False
+    name = relative.name
+    return not (name.lower().endswith(TEMP_SUFFIXES) or (name.startswith("#") and name.endswith("#")))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` (a symlink or a file under a symlinked folder) really lives under `root`."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def is_story_file(path: Path, root: Path) -> bool:
+    """A regular story file of the folder `root` (already resolved)."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        try:
+            relative = path.resolve().relative_to(root)
+        except (ValueError, OSError, RuntimeError):
+            return False
+    if not is_story_name(relative):
+        return False
+    if path.is_symlink() and not _inside(path, root):
+        log.warning("skipping %s: symlink points outside the stories folder", path)
+        return False
+    return path.is_file()
+
+
+def existing_story_files(stories_dir: Path) -> list[Path]:
+    """Story files already in the folder, sorted; hidden folders are not entered, symlinked ones not
+    followed."""
+    root = stories_dir.resolve()
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(stories_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            path = Path(folder) / name
+            if is_story_file(path, root):
+                found.append(path)
+    return sorted(found)
+
+
+async def watch_story_files(
+    stories_dir: Path,
+    *,
+    stop_event: asyncio.Event | None = None,
+    settle_seconds: float = 0.2,
+) -> AsyncIterator[Path]:
+    """Yield existing story files, then new and modified ones, until `stop_event` is set.
+
+    Files that appear between the first scan and the moment the watcher is live are caught by a second
+    scan once it is (so nothing is missed; a file may be yielded twice). `settle_seconds` sets how long
+    events are gathered into one batch (capped to keep latency low); readiness itself is checked by
+    `load_article(..., settle_seconds=...)`.
+    """
+    stories_dir = Path(stories_dir)
+    stories_dir.mkdir(parents=True, exist_ok=True)
+    root = stories_dir.resolve()
+    seen: dict[Path, int] = {}
+    for path in existing_story_files(stories_dir):
+        seen[path] = _mtime_ns(path)
+        yield path
+    if stop_event is not None and stop_event.is_set():
+        return
+    debounce = max(DEBOUNCE_MS, min(int(settle_seconds * 1000), 500))
+    rescanned = False
+    async for changes in watchfiles.awatch(
+        stories_dir,
+        stop_event=stop_event,
+        debounce=debounce,
+        step=STEP_MS,
+        rust_timeout=200,
+        yield_on_timeout=True,
+        recursive=True,
+        watch_filter=lambda change, raw: change != watchfiles.Change.deleted,
+    ):
+        batch: set[Path] = set()
+        if not rescanned:  # the watcher is live now: pick up what arrived while it started
+            rescanned = True
+            for path in existing_story_files(stories_dir):
+                if seen.get(path) != _mtime_ns(path):
+                    batch.add(path)
+            seen.clear()
+        for _change, raw in changes:
+            path = Path(raw)
+            if is_story_file(path, root):
+                batch.add(path)
+        for path in sorted(batch):
+            yield path
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
