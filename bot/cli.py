@@ -17,7 +17,12 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Vendor alert bot for security teams.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Vendor alert bot for security teams.",
+)
 log = logging.getLogger("bot")
 
 
@@ -47,6 +52,14 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
         asyncio.run(coro)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    except BaseExceptionGroup as group:  # a platform failed to start inside the TaskGroup
+        leaf: BaseException = group
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+            leaf = leaf.exceptions[0]
+        if isinstance(leaf, KeyboardInterrupt | asyncio.CancelledError):
+            return
+        log.debug("service stopped", exc_info=group)
+        raise CliError(str(leaf) or leaf.__class__.__name__) from None
 
 
 async def _progress(files: list[Path]) -> AsyncIterator[Path]:
@@ -213,21 +226,15 @@ def bench(
 
 
 def main() -> None:
+    """Typer handles usage errors (exit 2) and --help; our own failures become one line, exit 1."""
     try:
-        app(standalone_mode=False)
+        app()
     except CliError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # never a traceback for the user; the log has the details
+        log.debug("unexpected failure", exc_info=True)
         typer.echo(f"error: {exc.__class__.__name__}: {exc}", err=True)
         sys.exit(1)

@@ -1,0 +1,8 @@
+"""Discord: application commands from the neutral specs, alerts as embeds (see docs/discord.md).
+
+The only package in the project that imports discord.py.
+"""
+
+from bot.adapters.discord.platform import DiscordPlatform, DiscordStartupError
+
+__all__ = ["DiscordPlatform", "DiscordStartupError"]
