@@ -1,0 +1,284 @@
+"""`SlackPlatform`: the ChatPlatform for Slack, on slack-bolt's AsyncApp.
+
+Transport: Socket Mode when `SLACK_APP_TOKEN` is set (no public URL needed), otherwise HTTP mode
+with bolt's own aiohttp web app when `SLACK_SIGNING_SECRET` is set. Every Web API call, Socket
+Mode's `apps.connections.open` included, goes through one `AsyncWebClient` built with
+`base_url=SLACK_API_URL` (bolt copies that base URL into its per-request clients; a bare `token=`
+would silently talk to slack.com).
+
+Delivery methods raise only `bot.delivery.errors` types. Posts carry message metadata with the
+delivery key, so after a crash `find_delivered` can tell whether a post already went out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import alert_message, digest_message, followup_text
+from bot.adapters.slack.errors import slack_call
+from bot.adapters.slack.handlers import CommandListeners, TaskTracker
+from bot.command_types import Commands
+from bot.config import Settings
+from bot.delivery.errors import PermanentFailure, RateLimited, TransientFailure
+from bot.models import ChannelRef, MessageRef, Story
+
+log = logging.getLogger(__name__)
+
+ALERT_EVENT_TYPE = "vendor_alert"
+DIGEST_EVENT_TYPE = "vendor_digest"
+HISTORY_LOOKBACK = 100  # messages searched by find_delivered: a crash is found within minutes
+SHUTDOWN_GRACE_SECONDS = 5.0
+MAX_STARTUP_BACKOFF = 60.0
+# Below the outbox's own send timeout, so a slow Slack surfaces as our TransientFailure first.
+WEB_API_TIMEOUT_SECONDS = 20
+
+
+class SlackConfigError(ValueError):
+    """Slack is enabled but cannot run as configured (message says which variable to set)."""
+
+
+class SlackStartupError(RuntimeError):
+    """Slack refused the credentials for good (bad token, missing scope)."""
+
+
+def api_base_url(url: str) -> str:
+    """slack_sdk joins with urljoin, which drops the last path segment without a trailing slash."""
+    return url if url.endswith("/") else url + "/"
+
+
+def limit_body_size(max_bytes: int) -> Any:
+    """aiohttp middleware: Slack always sends a Content-Length; refuse bodies above the limit
+    before bolt reads them, and refuse bodies of unknown length."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        length = request.content_length
+        if length is None and request.body_exists:
+            raise web.HTTPLengthRequired()
+        if length is not None and length > max_bytes:
+            raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=length)
+        return await handler(request)
+
+    return middleware
+
+
+class SlackPlatform:
+    """Slack: slash commands in, Block Kit alerts out."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, commands: Commands) -> None:
+        if settings.slack_bot_token is None:
+            raise SlackConfigError("SLACK_BOT_TOKEN is not set")
+        self.mode: Literal["socket", "http"]
+        if settings.slack_app_token is not None:
+            self.mode = "socket"
+        elif settings.slack_signing_secret is not None:
+            self.mode = "http"
+        else:
+            raise SlackConfigError(
+                "Slack needs SLACK_APP_TOKEN (Socket Mode, recommended) or SLACK_SIGNING_SECRET (HTTP mode)"
+            )
+        self.ready = asyncio.Event()
+        self._settings = settings
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=api_base_url(settings.slack_api_url),
+            logger=logging.getLogger("bot.adapters.slack.web"),
+            timeout=WEB_API_TIMEOUT_SECONDS,
+            # No silent retries inside a call: a post retried after a reset could appear twice.
+            # The outbox retries TransientFailure itself and can ask find_delivered first.
+            retry_handlers=[],
+        )
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self.bolt = AsyncApp(
+            name="vendor-alert-bot",
+            client=self.client,
+            signing_secret=secret,
+            # Socket Mode requests are authenticated by the app token's websocket, not signatures.
+            request_verification_enabled=self.mode == "http",
+            logger=logging.getLogger("bot.adapters.slack.bolt"),
+        )
+        self._tracker = TaskTracker()
+        self.command_names = CommandListeners(
+            commands, self.client, self._post_shared, self._tracker
+        ).register(self.bolt)
+        self.bot_user_id: str | None = None
+        self.http_address: tuple[str, int] | None = None  # HTTP mode: where the server listens
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect and serve until cancelled; on cancel, let running commands finish briefly."""
+        try:
+            await self._authenticate()
+            if self.mode == "socket":
+                await self._serve_socket_mode()
+            else:
+                await self._serve_http()
+        finally:
+            self.ready.clear()
+            await self._tracker.drain(SHUTDOWN_GRACE_SECONDS)
+
+    async def _authenticate(self) -> None:
+        """auth.test before anything else: a wrong token fails at start-up with a clear message;
+        an unreachable Slack is retried with backoff."""
+        delay = 1.0
+        while True:
+            try:
+                identity = await slack_call(self.client.auth_test(), "auth.test")
+            except (TransientFailure, RateLimited) as err:
+                wait = err.retry_after if isinstance(err, RateLimited) else delay
+                log.warning("Slack not reachable yet (%s); retrying in %.0fs", err, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, MAX_STARTUP_BACKOFF)
+                continue
+            except PermanentFailure as err:
+                raise SlackStartupError(f"Slack refused SLACK_BOT_TOKEN ({err})") from err
+            self.bot_user_id = identity.get("user_id")
+            log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
+            return
+
+    async def _serve_socket_mode(self) -> None:
+        assert self._settings.slack_app_token is not None
+        app_token = self._settings.slack_app_token.get_secret_value()
+        try:
+            opened = await slack_call(
+                self.client.apps_connections_open(app_token=app_token), "apps.connections.open"
+            )
+        except PermanentFailure as err:
+            raise SlackStartupError(f"Slack refused SLACK_APP_TOKEN ({err})") from err
+        handler = AsyncSocketModeHandler(
+            self.bolt,
+            app_token,
+            web_client=self.client,
+            logger=logging.getLogger("bot.adapters.slack.socket"),
+        )
+        # The URL just issued is used for the first connection; reconnects ask for a new one.
+        handler.client.wss_uri = opened["url"]
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            self.ready.set()
+            log.info("Slack: Socket Mode connected")
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            background = [
+                task
+                for task in (
+                    handler.client.message_processor,
+                    handler.client.current_session_monitor,
+                    handler.client.message_receiver,
+                )
+                if task is not None
+            ]
+            if background:
+                await asyncio.wait(background, timeout=2.0)
+
+    async def _serve_http(self) -> None:
+        settings = self._settings
+        web_app = self.bolt.web_app(path=settings.slack_http_path, port=settings.slack_http_port)
+        web_app.middlewares.append(limit_body_size(settings.slack_max_body_bytes))
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, settings.slack_http_host, settings.slack_http_port)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            self.http_address = (str(host), int(port))
+            self.ready.set()
+            log.info("Slack: HTTP mode listening on %s:%s%s", host, port, settings.slack_http_path)
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    # -- delivery ------------------------------------------------------------------------------
+
+    async def post_alert(self, channel: ChannelRef, story: Story, *, delivery_key: str) -> MessageRef:
+        metadata = {
+            "event_type": ALERT_EVENT_TYPE,
+            "event_payload": {"delivery_key": delivery_key, "story_id": story.id},
+        }
+        return await self._post(channel, alert_message(story).as_kwargs(), metadata=metadata)
+
+    async def edit_alert(self, ref: MessageRef, story: Story) -> None:
+        message = alert_message(story).as_kwargs()
+        await slack_call(
+            self.client.chat_update(channel=ref.channel.channel, ts=ref.message_id, **message), "chat.update"
+        )
+
+    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
+        await slack_call(
+            self.client.chat_postMessage(
+                channel=ref.channel.channel,
+                thread_ts=ref.thread_id or ref.message_id,
+                text=followup_text(story, new_outlets),
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+            "chat.postMessage",
+        )
+
+    async def post_digest(
+        self, channel: ChannelRef, stories: Sequence[Story], *, delivery_key: str
+    ) -> MessageRef:
+        metadata = {
+            "event_type": DIGEST_EVENT_TYPE,
+            "event_payload": {
+                "delivery_key": delivery_key,
+                "story_id": stories[0].id if stories else 0,
+                "story_count": len(stories),
+            },
+        }
+        return await self._post(channel, digest_message(stories).as_kwargs(), metadata=metadata)
+
+    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
+        """Search the channel's recent history for a message whose metadata carries the key.
+
+        Missing history scopes make this unanswerable, which is None ("cannot tell"), not an error.
+        """
+        try:
+            history = await slack_call(
+                self.client.conversations_history(
+                    channel=channel.channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+                ),
+                "conversations.history",
+            )
+        except PermanentFailure as err:
+            log.warning("Cannot look for an earlier delivery in %s: %s", channel, err)
+            return None
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") not in (ALERT_EVENT_TYPE, DIGEST_EVENT_TYPE):
+                continue
+            payload = metadata.get("event_payload") or {}
+            if payload.get("delivery_key") == delivery_key and message.get("ts"):
+                return MessageRef(channel=channel, message_id=str(message["ts"]))
+        return None
+
+    async def _post(
+        self, channel: ChannelRef, message: dict[str, Any], *, metadata: dict[str, Any] | None = None
+    ) -> MessageRef:
+        response = await slack_call(
+            self.client.chat_postMessage(
+                channel=channel.channel, unfurl_links=False, unfurl_media=False, metadata=metadata, **message
+            ),
+            "chat.postMessage",
+        )
+        ts = response.get("ts")
+        if not ts:
+            raise PermanentFailure("slack chat.postMessage: no ts in the answer")
+        return MessageRef(channel=channel, message_id=str(ts))
+
+    async def _post_shared(self, channel: ChannelRef, story: Story, user_id: str) -> None:
+        """The share button: the story for everyone in the channel, credited to who shared it."""
+        await self._post(channel, alert_message(story, shared_by=user_id).as_kwargs())

@@ -1,0 +1,129 @@
+"""Test doubles for the Slack adapter tests that are not Slack itself: a recording fake of the
+`Commands` port (the core side of the adapter), a runner for any ChatPlatform, and a sample story
+written for these tests (never third-party text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.command_types import CommandContext, CommandSpec, Reply
+from bot.models import EventType, KeyFact, Source, Story
+
+
+@asynccontextmanager
+async def running(platform: Any, *, within: float = 10.0) -> AsyncIterator[asyncio.Task[None]]:
+    """Run a ChatPlatform's `run()` until it is ready; cancel and await it on exit.
+
+    If `run()` fails before it is ready, its exception is raised here instead of a timeout.
+    """
+    task: asyncio.Task[None] = asyncio.create_task(platform.run())
+    ready = asyncio.create_task(platform.ready.wait())
+    try:
+        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # raises what run() raised
+            raise AssertionError("run() returned before the platform was ready")
+        if ready not in done:
+            raise AssertionError(f"platform not ready within {within}s")
+        yield task
+    finally:
+        ready.cancel()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+@dataclass
+class CommandCall:
+    ctx: CommandContext
+    name: str
+    text: str
+
+
+class RecordingCommands:
+    """A fake of the `bot.command_types.Commands` port (the core side of the adapter).
+
+    Records every call; answers from `replies` (name -> Reply or callable(ctx, text) -> Reply), and
+    can hold a command at `gate` to prove the ack does not wait for the work.
+    """
+
+    def __init__(self, specs: Sequence[CommandSpec] | None = None) -> None:
+        self._specs = tuple(specs) if specs is not None else DEFAULT_SPECS
+        self.calls: list[CommandCall] = []
+        self.replies: dict[str, Any] = {}
+        self.gate: asyncio.Event | None = None
+        self.finished = 0
+        self.admin_answers: list[bool] = []
+
+    @property
+    def specs(self) -> Sequence[CommandSpec]:
+        return self._specs
+
+    async def run_text(self, ctx: CommandContext, name: str, text: str) -> Reply:
+        self.calls.append(CommandCall(ctx, name, text))
+        if self.gate is not None:
+            await self.gate.wait()
+        spec = next((s for s in self._specs if s.name == name), None)
+        if spec is not None and spec.changes_subscriptions:
+            allowed = await ctx.is_admin()
+            self.admin_answers.append(allowed)
+            if not allowed:
+                self.finished += 1
+                return Reply("Only workspace admins can change subscriptions here.", error=True)
+        answer = self.replies.get(name, Reply(f"ran /{name} {text}".strip()))
+        reply: Reply = answer(ctx, text) if callable(answer) else answer
+        self.finished += 1
+        return reply
+
+    async def run(self, ctx: CommandContext, name: str, args: Mapping[str, str]) -> Reply:
+        return await self.run_text(ctx, name, " ".join(args.values()))
+
+    async def autocomplete(self, ctx: CommandContext, source: str, prefix: str) -> list[str]:
+        return []
+
+
+DEFAULT_SPECS: tuple[CommandSpec, ...] = (
+    CommandSpec("subscribe", "Alert this channel about a vendor", changes_subscriptions=True),
+    CommandSpec("story", "The latest story about a vendor"),
+    CommandSpec("vendors", "Browse the vendor catalog"),
+)
+
+
+# A story of our own writing (never third-party text), for rendering and delivery tests.
+WHEN = datetime(2024, 10, 9, 8, 30, tzinfo=UTC)
+
+
+def sample_story(
+    *,
+    title: str = "Kaspersky to close its UK office, cutting dozens of jobs",
+    summary: str = "The antivirus maker says it will wind down its London operation and serve UK customers "
+    "through partners. Fewer than 50 employees are affected.",
+    facts: tuple[str, ...] = (
+        "Fewer than 50 employees work in the London office",
+        "Closure announced 8 October",
+    ),
+    sources: tuple[tuple[str, str | None], ...] = (
+        ("Example Tech News", "https://news.example.com/2024/10/kaspersky-uk"),
+        ("Register Sample", "https://register.example.org/kaspersky-uk-office"),
+    ),
+    vendors: tuple[str, ...] = ("Kaspersky",),
+    event_type: EventType = EventType.LAYOFFS,
+    story_id: int = 7,
+) -> Story:
+    return Story(
+        id=story_id,
+        title=title,
+        summary=summary,
+        key_facts=tuple(KeyFact("statement", text, (0,)) for text in facts),
+        sources=tuple(Source(outlet, url, f"{outlet} article", WHEN) for outlet, url in sources),
+        vendors=vendors,
+        event_type=event_type,
+        first_seen=WHEN,
+        updated_at=WHEN,
+    )

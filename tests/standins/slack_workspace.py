@@ -1,0 +1,206 @@
+"""The state of the stand-in Slack workspace (users, channels, posted messages) and Slack's answers
+to the Web API methods the bot uses, apart from transport: `SlackStandIn` serves them over HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import defaultdict
+from typing import Any
+
+TEAM_ID = "T0STANDIN"
+BOT_USER_ID = "U0BOT"
+APP_ID = "A0STANDIN"
+DEFAULT_USER = "U0USER"
+DEFAULT_CHANNEL = "C0ALERTS"
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+class SlackWorkspace:
+    """One workspace: `messages` per channel (oldest first), `users` for users.info, and
+    `unavailable_channels` (channel -> error code such as "not_in_channel")."""
+
+    def __init__(self, team_id: str = TEAM_ID) -> None:
+        self.team_id = team_id
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.users: dict[str, dict[str, Any]] = {DEFAULT_USER: {"id": DEFAULT_USER, "name": "alice"}}
+        self.unavailable_channels: dict[str, str] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+
+    def add_user(
+        self, user_id: str, *, name: str = "", is_admin: bool = False, is_owner: bool = False
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name or user_id.lower(),
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+        }
+
+    def answer(self, method: str, params: dict[str, Any]) -> Answer:
+        """Slack's answer to one Web API call; unknown methods just say ok."""
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {"ok": True}
+        result: Answer = handler(params)
+        return result
+
+    # -- payloads Slack sends to the app --------------------------------------------------------
+
+    def slash_command_payload(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user_id: str = DEFAULT_USER,
+        channel_id: str = DEFAULT_CHANNEL,
+        team_id: str | None = None,
+        response_url: str = "",
+    ) -> dict[str, str]:
+        """What Slack sends for a slash command (the Socket Mode payload; the HTTP form fields)."""
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": team_id or self.team_id,
+            "team_domain": "standin",
+            "channel_id": channel_id,
+            "channel_name": "alerts",
+            "user_id": user_id,
+            "user_name": self.users.get(user_id, {}).get("name", "someone"),
+            "command": command if command.startswith("/") else f"/{command}",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"trigger.{next(self._ids)}",
+        }
+
+    def block_action_payload(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user_id: str = DEFAULT_USER,
+        channel_id: str = DEFAULT_CHANNEL,
+        response_url: str = "",
+    ) -> dict[str, Any]:
+        """A button click on an ephemeral message (as after a slash command reply)."""
+        return {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": self.users.get(user_id, {}).get("name", ""),
+                "team_id": self.team_id,
+            },
+            "api_app_id": APP_ID,
+            "token": "deprecated-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": "0.0",
+                "channel_id": channel_id,
+                "is_ephemeral": True,
+            },
+            "trigger_id": f"trigger.{next(self._ids)}",
+            "team": {"id": self.team_id, "domain": "standin"},
+            "channel": {"id": channel_id, "name": "alerts"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.0",
+                }
+            ],
+        }
+
+    # -- Web API methods ------------------------------------------------------------------------
+
+    def _channel_error(self, channel: str) -> dict[str, Any] | None:
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.unavailable_channels:
+            return {"ok": False, "error": self.unavailable_channels[channel]}
+        return None
+
+    def _m_auth_test(self, params: dict[str, Any]) -> Answer:
+        return 200, {
+            "ok": True,
+            "url": "https://standin.slack.com/",
+            "team": "Stand-in",
+            "user": "vendorbot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BOT",
+            "is_enterprise_install": False,
+        }
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _m_chat_postMessage(self, params: dict[str, Any]) -> Answer:
+        channel = str(params.get("channel", ""))
+        if (err := self._channel_error(channel)) is not None:
+            return 200, err
+        if not params.get("text") and not params.get("blocks"):
+            return 200, {"ok": False, "error": "no_text"}
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": "B0BOT",
+            "ts": ts,
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks") or [],
+        }
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        if params.get("metadata"):
+            meta = params["metadata"]
+            message["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
+        self.messages[channel].append(message)
+        return 200, {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_chat_update(self, params: dict[str, Any]) -> Answer:
+        channel = str(params.get("channel", ""))
+        if (err := self._channel_error(channel)) is not None:
+            return 200, err
+        for message in self.messages.get(channel, []):
+            if message["ts"] == params.get("ts"):
+                message["text"] = params.get("text", message["text"])
+                message["blocks"] = params.get("blocks") or message["blocks"]
+                message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+                return 200, {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
+        return 200, {"ok": False, "error": "message_not_found"}
+
+    def _m_chat_postEphemeral(self, params: dict[str, Any]) -> Answer:
+        channel = str(params.get("channel", ""))
+        if (err := self._channel_error(channel)) is not None:
+            return 200, err
+        return 200, {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_users_info(self, params: dict[str, Any]) -> Answer:
+        user = self.users.get(str(params.get("user", "")))
+        if user is None:
+            return 200, {"ok": False, "error": "user_not_found"}
+        return 200, {"ok": True, "user": {"team_id": self.team_id, "is_bot": False, **user}}
+
+    def _m_conversations_history(self, params: dict[str, Any]) -> Answer:
+        channel = str(params.get("channel", ""))
+        if (err := self._channel_error(channel)) is not None:
+            return 200, err
+        limit = int(params.get("limit") or 100)
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        newest_first = [m for m in reversed(self.messages.get(channel, [])) if "thread_ts" not in m][:limit]
+        shown = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in newest_first
+        ]
+        return 200, {"ok": True, "messages": shown, "has_more": False}
