@@ -169,7 +169,7 @@ class Application:
         async def handle(path: Path) -> None:
             result = await pipeline.process_file(path)
             _log_result(result)
-            if result.status == "pending" and path.exists():
+            if result.status == "pending" and await asyncio.to_thread(path.exists):
                 retries[path] = retries.get(path, 0) + 1
                 if retries[path] <= PENDING_RETRIES:
                     task = asyncio.get_running_loop().create_task(retry_later(path))

@@ -167,8 +167,7 @@ def inspect(
     from bot.inspect import inspect_file
 
     async def main() -> None:
-        from bot.intel.vendors import VendorCatalog
-        from bot.intel.vendors import VendorMatcher
+        from bot.intel.vendors import VendorCatalog, VendorMatcher
 
         matcher = VendorMatcher(VendorCatalog.load(settings.vendors_file))
         for path in files:
@@ -191,7 +190,7 @@ def _inspect_text(record: dict[str, Any]) -> str:
         f"subjects:  {', '.join(record['subjects']) or '-'}   mentions: {', '.join(record['mentions']) or '-'}",
         "",
     ]
-    return "\n".join(head) + record["body"] + "\n"
+    return "\n".join(head) + str(record["body"]) + "\n"
 
 
 @app.command()

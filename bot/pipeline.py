@@ -6,6 +6,7 @@ never leave a story changed without its alerts queued (or alerts queued for a ch
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -48,6 +49,11 @@ def match_vendors(article: Article, registry: VendorRegistry) -> Article:
     return replace(article, subjects=subjects, mentions=mentions)
 
 
+def _read_capped(path: Path, limit: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit)
+
+
 class Pipeline:
     def __init__(
         self,
@@ -76,7 +82,7 @@ class Pipeline:
         """Process one file once (by content hash, across restarts). Never raises for bad input."""
         settle = self._settings.settle_seconds if settle_seconds is None else settle_seconds
         try:
-            data = path.read_bytes()[: self._settings.max_file_bytes + 1]
+            data = await asyncio.to_thread(_read_capped, path, self._settings.max_file_bytes + 1)
         except FileNotFoundError:
             return IngestResult(str(path), "pending", reason="file vanished before it could be read")
         except OSError as exc:
@@ -84,18 +90,20 @@ class Pipeline:
         file_hash = hashlib.sha256(data).hexdigest()
         if await self._store.articles.file_seen(file_hash):
             return IngestResult(str(path), "seen", reason="already processed")
+        root = self._settings.stories_dir if self._inside_stories_dir(path) else None
         try:
-            article = load_article(
-                path,
-                max_bytes=self._settings.max_file_bytes,
-                settle_seconds=settle,
-                root=self._settings.stories_dir if self._inside_stories_dir(path) else None,
-            )
+            # Cleaning is CPU work (up to ~1 s on a hostile page): off the event loop, so commands and
+            # deliveries keep flowing while a big file is read.
+            article = await asyncio.to_thread(self._prepare, path, settle, root)
         except NotReady as exc:
             return IngestResult(str(path), "pending", reason=str(exc))
         except RejectedFile as exc:
             return await self._reject(path, str(exc))
-        return await self.process_article(match_vendors(article, self._registry), file_hash=file_hash)
+        return await self.process_article(article, file_hash=file_hash)
+
+    def _prepare(self, path: Path, settle: float, root: Path | None) -> Article:
+        article = load_article(path, max_bytes=self._settings.max_file_bytes, settle_seconds=settle, root=root)
+        return match_vendors(article, self._registry)
 
     async def process_article(self, article: Article, *, file_hash: str | None = None) -> IngestResult:
         """Store an article (vendors already matched), cluster it and queue its alerts atomically."""

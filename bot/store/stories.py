@@ -20,6 +20,7 @@ from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db
 
 _TERM_BATCH = 900  # bound on SQL parameters per statement
+_DOCUMENTS = ""  # the term_df row that counts documents
 _STORY_COLUMNS = (
     "id",
     "title",
@@ -74,7 +75,8 @@ class StoryRecord:
 
 def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
     facts = tuple(
-        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", "")) for f in json.loads(row["key_facts"])
+        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", ""))
+        for f in json.loads(row["key_facts"])
     )
     return Story(
         id=row["id"],
@@ -82,7 +84,8 @@ def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
         summary=row["summary"],
         key_facts=facts,
         sources=tuple(
-            Source(s["outlet"], s["url"], s["title"], from_db(s["published"]), s["article_id"]) for s in sources
+            Source(s["outlet"], s["url"], s["title"], from_db(s["published"]), s["article_id"])
+            for s in sources
         ),
         vendors=tuple(json.loads(row["vendors"])),
         event_type=EventType(row["event_type"]),
@@ -178,10 +181,15 @@ class StoryStore:
 
     async def versions(self, story_id: int) -> list[tuple[int, tuple[ChangeKind, ...], datetime]]:
         rows = await self._db.fetchall(
-            "SELECT version, kinds, created_at FROM story_versions WHERE story_id = ? ORDER BY version", (story_id,)
+            "SELECT version, kinds, created_at FROM story_versions WHERE story_id = ? ORDER BY version",
+            (story_id,),
         )
         return [
-            (r["version"], tuple(ChangeKind(k) for k in json.loads(r["kinds"])), from_db(r["created_at"]) or datetime.min)
+            (
+                r["version"],
+                tuple(ChangeKind(k) for k in json.loads(r["kinds"])),
+                from_db(r["created_at"]) or datetime.min,
+            )
             for r in rows
         ]
 
@@ -191,19 +199,25 @@ class StoryStore:
         row = await self._db.fetchone("SELECT * FROM story_articles WHERE article_id = ?", (article_id,))
         return _member(row) if row else None
 
-    async def find_copy(self, url: str | None, content_hash: str) -> Member | None:
-        """A clustered article with the same body hash or the same URL (a re-delivered copy)."""
-        row = await self._db.fetchone("SELECT * FROM story_articles WHERE content_hash = ? LIMIT 1", (content_hash,))
-        if row is None and url:
-            row = await self._db.fetchone("SELECT * FROM story_articles WHERE url = ? LIMIT 1", (url,))
-        return _member(row) if row else None
+    async def find_copy(self, article_id: int, url: str | None, content_hash: str) -> Member | None:
+        """The article itself if already clustered, else a clustered article with the same body hash
+        or URL (a re-delivered copy). One indexed query: this runs for every article."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM story_articles WHERE article_id = ?"
+            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE content_hash = ? LIMIT 1)"
+            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE url = ? LIMIT 1)",
+            (article_id, content_hash, url),
+        )
+        return _member(rows[0]) if rows else None
 
     async def article_bodies(self, article_ids: Sequence[int]) -> dict[int, str]:
         """Bodies from the articles table (written by the ingest pipeline), for re-post checks."""
         if not article_ids:
             return {}
         marks = ",".join("?" * len(article_ids))
-        rows = await self._db.fetchall(f"SELECT id, body FROM articles WHERE id IN ({marks})", list(article_ids))
+        rows = await self._db.fetchall(
+            f"SELECT id, body FROM articles WHERE id IN ({marks})", list(article_ids)
+        )
         return {r["id"]: r["body"] for r in rows}
 
     async def members(self, story_id: int) -> list[Member]:
@@ -212,43 +226,48 @@ class StoryStore:
         )
         return [_member(r) for r in rows]
 
-    async def candidate_ids(
+    async def candidates(
         self,
         vendors: Sequence[str],
-        reference: datetime | None,
+        published: datetime | None,
+        fetched: datetime | None,
         seen: datetime,
         window: timedelta,
         max_span: timedelta,
-    ) -> list[int]:
-        """Stories sharing a vendor whose time fits: publication within `window` of `reference`
-        (stories last no longer than `max_span`), or, when either side has no publication date,
-        seen (ingested) within `window`. Index range scans only; never a scan of all stories."""
-        found: set[int] = set()
-        seen_from = to_db(seen - window)
-        for vendor in vendors:
-            if reference is not None:
-                rows = await self._db.fetchall(
-                    "SELECT story_id, first_published FROM story_vendors WHERE vendor = ?"
-                    " AND last_published BETWEEN ? AND ?"
-                    " UNION ALL SELECT story_id, NULL FROM story_vendors WHERE vendor = ?"
-                    " AND last_published IS NULL AND last_seen >= ?",
-                    (vendor, to_db(reference - window), to_db(reference + window + max_span), vendor, seen_from),
-                )
-                latest = to_db(reference + window) or ""
-                found.update(r["story_id"] for r in rows if r["first_published"] is None or r["first_published"] <= latest)
-            else:
-                rows = await self._db.fetchall(
-                    "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_seen >= ?", (vendor, seen_from)
-                )
-                found.update(r["story_id"] for r in rows)
-        return sorted(found)
+    ) -> list[StoryRecord]:
+        """Stories sharing a vendor whose time fits, with their clustering profile, in one query.
 
-    async def candidates(self, story_ids: Sequence[int]) -> list[StoryRecord]:
-        """Candidate stories with their clustering profile (sources left out: not needed to score)."""
-        if not story_ids:
+        A dated article fits stories published within `window` of it (a story spans at most
+        `max_span`, which bounds the index range) and undated stories seen (ingested) within
+        `window` of `seen`. An undated article fits any story seen within `window`, and stories
+        published within `window` of when it was fetched. Index range scans on story_vendors only;
+        never a scan of all stories."""
+        parts: list[str] = []
+        params: list[object] = []
+        seen_from = to_db(seen - window)
+        reference = published or fetched
+        for vendor in vendors:
+            undated_only = " AND last_published IS NULL" if published else ""
+            parts.append(
+                f"SELECT story_id FROM story_vendors WHERE vendor = ?{undated_only} AND last_seen >= ?"
+            )
+            params += [vendor, seen_from]
+            if reference is not None:
+                parts.append(
+                    "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_published BETWEEN ? AND ?"
+                    " AND first_published <= ?"
+                )
+                params += [
+                    vendor,
+                    to_db(reference - window),
+                    to_db(reference + window + max_span),
+                    to_db(reference + window),
+                ]
+        if not parts:
             return []
-        marks = ",".join("?" * len(story_ids))
-        rows = await self._db.fetchall(f"SELECT * FROM stories WHERE id IN ({marks}) ORDER BY id", list(story_ids))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM stories WHERE id IN ({' UNION '.join(parts)}) ORDER BY id", params
+        )
         return [_record(row, ()) for row in rows]
 
     async def next_story_id(self) -> int:
@@ -269,7 +288,12 @@ class StoryStore:
                     story.id,
                     story.title,
                     story.summary,
-                    json.dumps([{"kind": f.kind, "text": f.text, "sources": list(f.sources), "key": f.key} for f in story.key_facts]),
+                    json.dumps(
+                        [
+                            {"kind": f.kind, "text": f.text, "sources": list(f.sources), "key": f.key}
+                            for f in story.key_facts
+                        ]
+                    ),
                     str(story.event_type),
                     json.dumps(list(record.event_cues)),
                     json.dumps(list(story.vendors)),
@@ -288,13 +312,27 @@ class StoryStore:
                 "INSERT OR REPLACE INTO story_vendors (vendor, story_id, first_published, last_published, last_seen,"
                 " recency, updated_at) VALUES (?,?,?,?,?,?,?)",
                 [
-                    (v, story.id, to_db(record.first_published), to_db(record.last_published), to_db(last_seen), recency, to_db(story.updated_at))
+                    (
+                        v,
+                        story.id,
+                        to_db(record.first_published),
+                        to_db(record.last_published),
+                        to_db(last_seen),
+                        recency,
+                        to_db(story.updated_at),
+                    )
                     for v in story.vendors
                 ],
             )
             await conn.execute(
                 "INSERT INTO story_versions (story_id, version, kinds, article_id, created_at) VALUES (?,?,?,?,?)",
-                (story.id, story.version, json.dumps([str(k) for k in kinds]), article_id, to_db(story.updated_at)),
+                (
+                    story.id,
+                    story.version,
+                    json.dumps([str(k) for k in kinds]),
+                    article_id,
+                    to_db(story.updated_at),
+                ),
             )
 
     async def add_member(self, member: Member) -> None:
@@ -321,21 +359,18 @@ class StoryStore:
 
     async def add_document(self, terms: Iterable[str]) -> None:
         """Count one more document containing each of `terms` (call once per clustered article)."""
-        async with self._db.write() as conn:
-            await conn.executemany(
-                "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                [(t,) for t in sorted(set(terms))],
-            )
-            await conn.execute("UPDATE corpus_stats SET value = value + 1 WHERE name = 'documents'")
+        await self._db.executemany(
+            "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            [(_DOCUMENTS,), *((t,) for t in sorted(set(terms) - {_DOCUMENTS}))],
+        )
 
     async def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """(number of documents, df of each known term among `terms`)."""
-        wanted = sorted(set(terms))
+        wanted = [_DOCUMENTS, *sorted(set(terms) - {_DOCUMENTS})]
         frequencies: dict[str, int] = {}
         for start in range(0, len(wanted), _TERM_BATCH):
             batch = wanted[start : start + _TERM_BATCH]
             marks = ",".join("?" * len(batch))
             rows = await self._db.fetchall(f"SELECT term, df FROM term_df WHERE term IN ({marks})", batch)
             frequencies.update((r["term"], r["df"]) for r in rows)
-        row = await self._db.fetchone("SELECT value FROM corpus_stats WHERE name = 'documents'")
-        return (int(row["value"]) if row else 0), frequencies
+        return frequencies.pop(_DOCUMENTS, 0), frequencies

@@ -8,6 +8,7 @@ work the same and Ctrl-C never waits on a blocked read. End of input stops readi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sys
 import threading
@@ -60,10 +61,8 @@ class ConsolePlatform:
             except (OSError, ValueError):
                 pass
             finally:
-                try:
+                with contextlib.suppress(RuntimeError):  # the loop is closed: we are shutting down
                     loop.call_soon_threadsafe(queue.put_nowait, _EOF)
-                except RuntimeError:
-                    pass  # the loop is already closed: we are shutting down
 
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
 

@@ -1,4 +1,4 @@
-"""Discord: application commands from the neutral specs, alerts as embeds (see docs/discord.md).
+"""Discord: application commands from the neutral specs, alerts as embeds (see README, "Connect to Discord").
 
 The only package in the project that imports discord.py.
 """

@@ -68,14 +68,10 @@ CREATE TABLE story_versions (
     PRIMARY KEY (story_id, version)
 ) WITHOUT ROWID;
 
--- Document frequencies over every clustered article (TF-IDF), and the document count.
+-- Document frequencies over every clustered article (TF-IDF). The empty term (never a real token)
+-- counts the documents, so that one statement updates and one query reads everything.
 CREATE TABLE term_df (
     term  TEXT PRIMARY KEY,
     df    INTEGER NOT NULL
 ) WITHOUT ROWID;
-
-CREATE TABLE corpus_stats (
-    name   TEXT PRIMARY KEY,
-    value  INTEGER NOT NULL
-) WITHOUT ROWID;
-INSERT INTO corpus_stats (name, value) VALUES ('documents', 0);
+INSERT INTO term_df (term, df) VALUES ('', 0);
