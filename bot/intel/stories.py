@@ -1,0 +1,397 @@
+"""The story engine: each stored article joins the story of its event or starts one, and the story's
+title, summary, key facts and event type are rebuilt across all of its sources.
+
+Per article: a syndicated copy (same body hash or URL, or near-identical text) is remembered but adds
+no source; otherwise the corpus document frequencies are updated, candidate stories come from the
+(vendor, time) index, cluster.py scores them, and the article joins the best one or starts a story.
+Its sentences and facts are analysed once and cached with its membership, so rebuilding a story
+never re-parses older articles.
+
+Runs inside the caller's transaction when there is one (`db.write()` nests), so the caller can
+write outbox rows atomically with the story change. Deterministic: the same articles in the same
+order give the same stories (story ids, ties and merges never depend on timing or hash seeds).
+Arrival order can change story ids and the order of sources, and, at the margin, which of two
+stories an article that fits both joins (stories are never merged afterwards); it does not change
+the grouping of the seed event: its two articles form one story in either order (tested).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
+from bot.intel.events import EventVerdict, decide, score_text
+from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts
+from bot.intel.facts_gazetteer import country_of, find_places
+from bot.intel.sentences import Sentence, article_sentences, paragraphs
+from bot.intel.similarity import (
+    CorpusAware,
+    Similarity,
+    TfidfSimilarity,
+    add_vectors,
+    containment,
+    hamming,
+    normalise,
+    shingles,
+    simhash,
+)
+from bot.intel.summary import summarize
+from bot.models import Article, ChangeKind, EventType, Source, Story, StoryChange
+from bot.store.db import Database
+from bot.store.stories import Member, StoryRecord, StoryStore
+from bot.store.timefmt import utcnow
+
+KEPT_SENTENCES = 24  # sentences cached per article for summaries (the news is near the top)
+SUMMARY_SOURCES = 12  # sources whose sentences compete for the summary
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC, so that every comparison is between aware datetimes."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def outlet_of(article: Article) -> str:
+    """The outlet's name, else the URL's host, else a placeholder (Source.outlet is required)."""
+    if article.outlet:
+        return article.outlet
+    if article.url:
+        host = urlsplit(article.url).hostname or ""
+        if host:
+            return host.removeprefix("www.")
+    return "unknown outlet"
+
+
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def event_scores(article: Article) -> dict[EventType, tuple[float, list[str]]]:
+    """Event cue scores: title, then the first paragraph (the lead), then the rest of the body."""
+    parts = paragraphs(article.body)
+    return score_text(article.title, " ".join(parts[:1]), " ".join(parts[1:]))
+
+
+def lead_place(article: Article) -> str | None:
+    """The country the title, else the lead paragraph, places the event in (a city counts as its country)."""
+    for text in (article.title, next(iter(paragraphs(article.body)), "")):
+        places = [country_of(p) for _, p in find_places(text)]
+        if places:
+            return places[0]
+    return None
+
+
+def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -> dict[str, Any]:
+    """Everything a story rebuild needs from one article, computed once and cached as JSON."""
+    sentences = article_sentences(article.body)
+    facts = extract_facts(
+        article.body,
+        sentences,
+        published=_as_date(article.published),
+        vendors=article.subjects,
+        mentions=article.mentions,
+        outlets=(outlet_of(article), *article.credits),
+    )
+    return {
+        "sentences": [[s.text, s.paragraph, s.index, s.complete] for s in sentences[:KEPT_SENTENCES]],
+        "facts": [f.to_json() for f in facts],
+        "names": [f.name for f in facts if f.kind == "person" and f.name],
+        "event": {str(k): [v, words] for k, (v, words) in event.items() if v},
+        "subjects": list(article.subjects),
+    }
+
+
+def _sentences(analysis: dict[str, Any]) -> list[Sentence]:
+    return [Sentence(str(t), int(p), int(i), bool(c)) for t, p, i, c in analysis.get("sentences", [])]
+
+
+def _event(analyses: Sequence[dict[str, Any]]) -> EventVerdict:
+    scored = [
+        {EventType(k): (float(v[0]), [str(w) for w in v[1]]) for k, v in a.get("event", {}).items()}
+        for a in analyses
+    ]
+    return decide(scored)
+
+
+def _title(members: Sequence[Member], vendors: Sequence[str]) -> str:
+    """The first source's title that names a story vendor as spelled (a typo'd title loses)."""
+    for member in members:
+        if any(re.search(rf"\b{re.escape(v)}\b", member.title, re.IGNORECASE) for v in vendors):
+            return member.title
+    return members[0].title if members else ""
+
+
+def _own_keys(member: Member, evidence: Evidence) -> set[str]:
+    """Story keys that only the story side uses: its outlets (for credits) and lead places."""
+    keys = {f"outlet:{member.outlet.lower()}"}
+    if evidence.lead_place:
+        keys.add(f"lead-place:{evidence.lead_place.lower()}")
+    return keys
+
+
+class StoryEngine:
+    def __init__(
+        self,
+        db: Database,
+        similarity: Similarity | None = None,
+        *,
+        settings: ClusterSettings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self.store = StoryStore(db)
+        self.similarity: Similarity = similarity or TfidfSimilarity()
+        self.settings = settings or ClusterSettings()
+        self._clock = clock
+        # how the last article scored against each candidate, and where its time went (evaluation)
+        self.last_scores: list[Score] = []
+        self.timings: dict[str, float] = {}
+
+    async def _learn(self, text: str, count: bool) -> None:
+        """Hand a corpus-aware similarity the document frequencies of the text's terms (after
+        counting the text itself as one more document when `count`)."""
+        if not isinstance(self.similarity, CorpusAware):
+            return
+        terms = self.similarity.document_terms(text)
+        if count:
+            await self.store.add_document(terms)
+        documents, frequencies = await self.store.document_frequencies(terms)
+        self.similarity.use_corpus(documents, frequencies)
+
+    async def add_article(self, article: Article) -> StoryChange | None:
+        """Cluster one stored article. None when nothing changed: no subject vendor, already
+        clustered, or a syndicated / re-posted copy of an article the story already has."""
+        if article.id is None:
+            raise ValueError("store the article before clustering it (it has no id)")
+        article_id = article.id
+        if not article.subjects:
+            return None
+        article = replace(article, published=_utc(article.published), fetched=_utc(article.fetched))
+        async with self._db.write():
+            started = time.perf_counter()
+            copy = await self.store.find_copy(article_id, article.url, article.content_hash)
+            if copy is not None and copy.article_id == article_id:
+                return None  # already clustered
+            now = self._clock()
+            fingerprint = simhash(article.body)
+            if copy is not None:
+                await self._add_copy(article, copy, fingerprint)
+                return None
+            text = f"{article.title}\n{article.title}\n{article.body}"
+            await self._learn(text, count=True)
+            event = event_scores(article)
+            evidence = Evidence(
+                vector=self.similarity.vectorize(text),
+                keys=frozenset(entity_keys(f"{article.title}\n{article.body}")),
+                event_type=decide([event]).event_type,
+                vendors=article.subjects,
+                credits=article.credits,
+                published=article.published,
+                lead_place=lead_place(article),
+            )
+            records = await self.store.candidates(
+                article.subjects,
+                article.published,
+                article.fetched,
+                now,
+                self.settings.window,
+                self.settings.max_span,
+            )
+            self.last_scores = [score(evidence, r, self.similarity, self.settings) for r in records]
+            best = choose(self.last_scores, self.settings)
+            members = await self.store.members(best.story_id) if best else []
+            original = await self._original_of(article, fingerprint, members)
+            decided = time.perf_counter()
+            self.timings = {"cluster_ms": (decided - started) * 1000}
+            if original is not None:
+                await self._add_copy(article, original, fingerprint)
+                return None
+            analysis = analyse(article, event)
+            if best is None:
+                change = await self._create(article, analysis, evidence, fingerprint, now)
+            else:
+                record = await self.store.get_record(best.story_id)
+                assert record is not None
+                change = await self._join(record, members, article, analysis, evidence, fingerprint, now)
+            self.timings["story_ms"] = (time.perf_counter() - decided) * 1000
+            return change
+
+    async def _original_of(
+        self, article: Article, fingerprint: int, members: Sequence[Member]
+    ) -> Member | None:
+        """The member this article re-posts: SimHash preselects, word 3-gram containment decides."""
+        close = [
+            m
+            for m in members
+            if m.duplicate_of is None and hamming(m.simhash, fingerprint) <= self.settings.duplicate_bits
+        ]
+        if not close:
+            return None
+        bodies = await self.store.article_bodies([m.article_id for m in close])
+        mine = shingles(article.body)
+        for member in close:
+            if (
+                containment(mine, shingles(bodies.get(member.article_id, "")))
+                >= self.settings.duplicate_containment
+            ):
+                return member
+        return None
+
+    async def _add_copy(self, article: Article, original: Member, fingerprint: int) -> None:
+        """Remember a re-post (so it is never clustered again) without making it a source."""
+        await self.store.add_member(
+            self._member(
+                article, original.story_id, -1, None, fingerprint, {}, duplicate_of=original.article_id
+            )
+        )
+
+    def _member(
+        self,
+        article: Article,
+        story_id: int,
+        position: int,
+        source_index: int | None,
+        fingerprint: int,
+        analysis: dict[str, Any],
+        duplicate_of: int | None = None,
+    ) -> Member:
+        assert article.id is not None
+        return Member(
+            article.id,
+            story_id,
+            position,
+            source_index,
+            outlet_of(article),
+            article.url,
+            article.title,
+            article.published,
+            article.content_hash,
+            fingerprint,
+            analysis,
+            duplicate_of,
+        )
+
+    async def _create(
+        self, article: Article, analysis: dict[str, Any], evidence: Evidence, fingerprint: int, now: datetime
+    ) -> StoryChange:
+        story_id = await self.store.next_story_id()
+        member = self._member(article, story_id, 0, 0, fingerprint, analysis)
+        record = StoryRecord(
+            story=Story(
+                story_id, article.title, "", (), (), tuple(article.subjects), EventType.OTHER, now, now, 1
+            ),
+            profile=normalise(evidence.vector, keep=self.settings.profile_terms),
+            entity_keys=evidence.keys | _own_keys(member, evidence),
+            first_published=article.published,
+            last_published=article.published,
+            last_seen=now,
+            articles=1,
+        )
+        record = await self._rebuild(record, [member])
+        await self.store.save(record, (ChangeKind.CREATED,), article.id)
+        await self.store.add_member(member)
+        return StoryChange(record.story, (ChangeKind.CREATED,), (member.outlet,))
+
+    async def _join(
+        self,
+        old: StoryRecord,
+        members: list[Member],
+        article: Article,
+        analysis: dict[str, Any],
+        evidence: Evidence,
+        fingerprint: int,
+        now: datetime,
+    ) -> StoryChange:
+        sources = [m for m in members if m.source_index is not None]
+        position = max((m.position for m in members), default=-1) + 1
+        member = self._member(article, old.story.id, position, len(sources), fingerprint, analysis)
+        dates = [d for d in (old.first_published, old.last_published, article.published) if d is not None]
+        record = replace(
+            old,
+            profile=normalise(
+                add_vectors([(old.profile, float(old.articles)), (evidence.vector, 1.0)]),
+                keep=self.settings.profile_terms,
+            ),
+            entity_keys=old.entity_keys | evidence.keys | _own_keys(member, evidence),
+            first_published=min(dates) if dates else None,
+            last_published=max(dates) if dates else None,
+            last_seen=now,
+            articles=old.articles + 1,
+        )
+        record = await self._rebuild(record, [*sources, member])
+        kinds = [ChangeKind.NEW_SOURCE]
+        if {f.key for f in record.story.key_facts} - {f.key for f in old.story.key_facts}:
+            kinds.append(ChangeKind.NEW_FACTS)
+        if record.story.summary != old.story.summary:
+            kinds.append(ChangeKind.NEW_SUMMARY)
+        known = {s.outlet.lower() for s in old.story.sources}
+        new_outlets = () if member.outlet.lower() in known else (member.outlet,)
+        story = replace(record.story, version=old.story.version + 1, updated_at=now)
+        record = replace(record, story=story)
+        await self.store.save(record, kinds, article.id)
+        await self.store.add_member(member)
+        return StoryChange(story, tuple(kinds), new_outlets)
+
+    async def _rebuild(self, record: StoryRecord, sources: list[Member]) -> StoryRecord:
+        """Title, vendors, facts, summary and event type from every source's cached analysis."""
+        analyses = [m.analysis for m in sources]
+        vendors = tuple(dict.fromkeys(v for a in analyses for v in a.get("subjects", [])))
+        facts = merge_facts([[ArticleFact.from_json(f) for f in a.get("facts", [])] for a in analyses])
+        # the first sources carry the news (later ones mostly repeat it); this bounds the pairwise
+        # sentence comparisons of a story that hundreds of outlets covered
+        sentences = [_sentences(a) for a in analyses[:SUMMARY_SOURCES]]
+        await self._learn("\n".join(s.text for group in sentences for s in group), count=False)
+        people = sorted({str(n) for a in analyses for n in a.get("names", [])})
+        claims = [
+            {
+                int(str(f["position"])): [str(f["key"])]
+                for f in a.get("facts", [])
+                if f.get("kind") == "statement"
+            }
+            for a in analyses[:SUMMARY_SOURCES]
+        ]
+        summary = summarize(sentences, self.similarity, people=people, claims=claims, vendors=vendors)
+        verdict = _event(analyses)
+        story = replace(
+            record.story,
+            title=_title(sources, vendors),
+            summary=summary,
+            key_facts=facts,
+            sources=tuple(Source(m.outlet, m.url, m.title, m.published, m.article_id) for m in sources),
+            vendors=vendors,
+            event_type=verdict.event_type,
+            article_ids=tuple(m.article_id for m in sources),
+        )
+        return replace(record, story=story, event_cues=verdict.cues)
+
+
+def story_to_dict(story: Story) -> dict[str, object]:
+    """The `bot story --json` object (see the public contract)."""
+    return {
+        "id": story.id,
+        "title": story.title,
+        "summary": story.summary,
+        "key_facts": [
+            {"kind": f.kind, "text": f.text, "source": f.source, "sources": list(f.sources)}
+            for f in story.key_facts
+        ],
+        "sources": [
+            {
+                "outlet": s.outlet,
+                "url": s.url,
+                "title": s.title,
+                "published": s.published.isoformat() if s.published else None,
+            }
+            for s in story.sources
+        ],
+        "vendors": list(story.vendors),
+        "event_type": str(story.event_type),
+        "first_seen": story.first_seen.isoformat(),
+        "updated_at": story.updated_at.isoformat(),
+        "version": story.version,
+    }

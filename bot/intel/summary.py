@@ -1,0 +1,174 @@
+"""An extractive summary of a whole story: at most three sentences and 80 words, every one of them
+copied from a source, chosen across all of the story's articles.
+
+Candidates are sentences that read on their own: complete, not a question, not a quote fragment,
+not opening with a pronoun or a connective that needs the sentence before ("It added", "However"),
+and not naming a person by surname alone ("Tius said") when the full name is not already in the
+summary. Each candidate is scored for position (outlets put the news first), centrality (how close
+it sits to the story as a whole) and corroboration (how many other outlets say something close).
+Maximal marginal relevance then picks sentences that add something, so the same news told by two
+outlets is said once. Sentences carrying the same statement fact (same cue and place, e.g. "the UK
+office is closing") count as saying the same thing even when the outlets chose different words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.intel.sentences import Sentence, count_words
+from bot.intel.similarity import Similarity, Vector, add_vectors, normalise
+
+MAX_SENTENCES = 3
+MAX_WORDS = 80
+MIN_WORDS, LONGEST_WORDS = 6, 50
+REPEAT_THRESHOLD = 0.4  # two sentences this alike say the same thing
+CORROBORATION_THRESHOLD = 0.25
+MMR_LAMBDA = 0.7
+FILLER_RATIO = 0.5  # a sentence scoring under half the best one is filler: stop instead
+PER_ARTICLE = 12  # the news is near the top; this also bounds the pairwise comparisons
+
+_DEPENDENT_START = re.compile(
+    r"^(?:it|he|she|they|this|that|these|those|his|her|its|their|we|our|i|such|both|however|but|and|or|also"
+    r"|meanwhile|instead|still|then|so|yet|additionally|furthermore|moreover|as a result|in addition)\b",
+    re.IGNORECASE,
+)
+_QUOTE_OPEN = ("“", '"', "‘", "'")
+_BOILERPLATE = re.compile(
+    r"\b(?:subscribe|newsletter|sign up|affiliate|click here|read more|cookie|all rights reserved)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str
+    source: int
+    position: int  # rank among the article's complete sentences (0 = lead)
+    words: int
+    claims: frozenset[str] = frozenset()  # statement-fact keys the sentence carries
+
+
+def same_claim(a: str, b: str) -> bool:
+    """Statement keys "statement:<cue>:<place>" name one claim when the cue matches and the places do,
+    or one of them names no place ("-")."""
+    _, cue_a, place_a = [*a.split(":", 2), "", ""][:3]
+    _, cue_b, place_b = [*b.split(":", 2), "", ""][:3]
+    return cue_a == cue_b and (place_a == place_b or "-" in (place_a, place_b))
+
+
+def _balanced_quotes(text: str) -> bool:
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+
+
+def readable(sentence: Sentence, surnames: dict[str, str]) -> bool:
+    """Stands on its own: no dangling pronoun, connective, quote fragment or surname-only person."""
+    text = sentence.text
+    if not sentence.complete or text.endswith("?") or text.startswith(_QUOTE_OPEN):
+        return False
+    if text.endswith((",”", ',"')) or not _balanced_quotes(text):
+        return False
+    if not MIN_WORDS <= count_words(text) <= LONGEST_WORDS or _BOILERPLATE.search(text):
+        return False
+    if _DEPENDENT_START.match(text) or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    first = text.split()[0].strip(",.;:’'")
+    return not (first in surnames and surnames[first] not in text)
+
+
+def _surnames(names: Sequence[str]) -> dict[str, str]:
+    return {name.split()[-1]: name for name in names if len(name.split()) > 1}
+
+
+def summarize(
+    articles: Sequence[Sequence[Sentence]],
+    similarity: Similarity,
+    *,
+    people: Sequence[str] = (),
+    claims: Sequence[Mapping[int, Sequence[str]]] = (),
+    vendors: Sequence[str] = (),
+    max_sentences: int = MAX_SENTENCES,
+    max_words: int = MAX_WORDS,
+) -> str:
+    """Plain text. `articles` are the sentences of each source in source order; `people` are full
+    names the story knows (so that "Tius said" is recognised as needing its antecedent); `claims`
+    maps, per source, a sentence index to the statement-fact keys found in that sentence. A sentence
+    that carries a statement fact or names a story vendor is about the event; others are background."""
+    surnames = _surnames(people)
+    candidates: list[Candidate] = []
+    fallback: list[Candidate] = []
+    seen_texts: set[str] = set()
+    for source, sentences in enumerate(articles):
+        rank = 0
+        for sentence in sentences:
+            if not sentence.complete or rank >= PER_ARTICLE:
+                continue
+            normalised = " ".join(sentence.text.lower().split())
+            found = claims[source].get(sentence.index, ()) if source < len(claims) else ()
+            candidate = Candidate(sentence.text, source, rank, count_words(sentence.text), frozenset(found))
+            rank += 1
+            if normalised in seen_texts:
+                continue  # a syndicated sentence is one candidate, credited to its first source
+            seen_texts.add(normalised)
+            if readable(sentence, surnames):
+                candidates.append(candidate)
+            elif sentence.complete and count_words(sentence.text) <= LONGEST_WORDS:
+                fallback.append(candidate)
+    pool = candidates or fallback
+    if not pool:
+        return ""
+    vectors = [similarity.vectorize(c.text) for c in pool]
+    centroid: Vector = normalise(add_vectors((v, 1.0) for v in vectors))
+    alike = [
+        [similarity.similarity(a, b) if i != j else 1.0 for j, b in enumerate(vectors)]
+        for i, a in enumerate(vectors)
+    ]
+    scores = []
+    for i, candidate in enumerate(pool):
+        centrality = similarity.similarity(vectors[i], centroid)
+        others = {
+            pool[j].source
+            for j in range(len(pool))
+            if pool[j].source != candidate.source and alike[i][j] >= CORROBORATION_THRESHOLD
+        }
+        corroboration = min(len(others), 3) / 3
+        position = 1.0 / (1.0 + candidate.position)
+        names_vendor = any(v.lower() in candidate.text.lower() for v in vendors)
+        about = 1.0 if candidate.claims else 0.5 if names_vendor else 0.0
+        scores.append(0.4 * position + 0.25 * centrality + 0.15 * corroboration + 0.2 * about)
+    return " ".join(pool[i].text for i in _select(pool, alike, scores, max_sentences, max_words))
+
+
+def _select(
+    pool: list[Candidate], alike: list[list[float]], scores: list[float], max_sentences: int, max_words: int
+) -> list[int]:
+    """Maximal marginal relevance under the word budget; never two sentences that say the same."""
+    chosen: list[int] = []
+    words = 0
+    remaining = set(range(len(pool)))
+    while remaining and len(chosen) < max_sentences:
+        best: tuple[float, int] | None = None
+        for i in sorted(remaining):
+            if words + pool[i].words > max_words:
+                continue
+            redundancy = max((alike[i][j] for j in chosen), default=0.0)
+            if redundancy >= REPEAT_THRESHOLD or any(
+                same_claim(a, b)
+                for j in chosen
+                if pool[j].source != pool[i].source  # one outlet does not repeat itself; two do
+                for a in pool[i].claims
+                for b in pool[j].claims
+            ):
+                continue
+            mmr = MMR_LAMBDA * scores[i] - (1 - MMR_LAMBDA) * redundancy
+            if chosen and scores[i] < FILLER_RATIO * scores[chosen[0]]:
+                continue
+            if best is None or mmr > best[0]:
+                best = (mmr, i)
+        if best is None:
+            break
+        chosen.append(best[1])
+        words += pool[best[1]].words
+        remaining.discard(best[1])
+    return chosen

@@ -1,0 +1,69 @@
+"""Event types are rule-based and explain themselves with the cue words that decided them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_stories_support import fixture, read_article
+
+from bot.intel.events import classify, decide, score_text
+from bot.intel.sentences import paragraphs
+from bot.models import EventType
+
+
+def classify_file(path: Path) -> tuple[EventType, tuple[str, ...]]:
+    article = read_article(path, ("Kaspersky",), pipeline=path.suffix == ".txt")
+    parts = paragraphs(article.body)
+    verdict = classify(article.title, parts[0], " ".join(parts[1:]))
+    return verdict.event_type, verdict.cues
+
+
+@pytest.mark.parametrize(
+    ("name", "expected", "cue"),
+    [
+        ("kaspersky-us-ban-wire.md", EventType.LEGAL, "banned"),
+        ("kaspersky-us-ban-daily.md", EventType.LEGAL, "banned"),
+        ("kaspersky-us-exit.md", EventType.LAYOFFS, "lay off"),
+        ("kaspersky-uk-closure-threatdesk.md", EventType.LAYOFFS, "laid off"),
+        ("kaspersky-endpoint-flaw.md", EventType.VULNERABILITY, "vulnerability"),
+        ("okta-support-breach.md", EventType.BREACH, "breach"),
+    ],
+)
+def test_fixture_event_types(name: str, expected: EventType, cue: str) -> None:
+    event, cues = classify_file(fixture(name))
+    assert event is expected
+    assert cue in cues
+
+
+def test_the_seeds_are_layoffs_although_they_recall_a_ban(seeds: list[Path]) -> None:
+    for path in seeds:
+        event, cues = classify_file(path)
+        assert event is EventType.LAYOFFS, path.name
+        assert {"laying off", "closing its uk office"} & set(cues) or "closing down its uk office" in cues
+
+
+def test_title_and_lead_outweigh_background_paragraphs() -> None:
+    title = "Acme closes its Berlin office and lays off 40 staff"
+    lead = "Acme is closing its office in Berlin, laying off 40 employees."
+    background = " ".join(
+        ["Last year a regulator fined Acme and a court banned its product in a lawsuit."] * 5
+    )
+    verdict = classify(title, lead, background)
+    assert verdict.event_type is EventType.LAYOFFS
+    assert verdict.scores["layoffs"] > verdict.scores["legal"] > 0
+    # the same words in the title make it a legal story
+    flipped = classify("Court bans Acme product after regulator lawsuit", "A court banned the product.", lead)
+    assert flipped.event_type is EventType.LEGAL
+
+
+def test_no_cue_is_other_and_ties_prefer_the_more_specific_type() -> None:
+    assert (
+        classify("Acme shares its quarterly outlook", "Acme spoke about its plans.").event_type
+        is EventType.OTHER
+    )
+    tie = decide([score_text("Ransomware gang breach at Acme", "", "")])
+    assert tie.event_type is EventType.BREACH  # breach before attack on equal scores
+    assert classify("Acme launches a new product", "").event_type is EventType.PRODUCT
+    assert classify("Acme to acquire Contoso in $2 billion deal", "").event_type is EventType.ACQUISITION
+    assert classify("Ransomware attack disrupts Acme", "").event_type is EventType.ATTACK
