@@ -29,6 +29,9 @@ VENDORS_PAGE = 20
 _VENDOR = OptionSpec(
     "vendor", "Vendor name or alias", OptionKind.VENDOR, required=True, autocomplete="vendors"
 )
+_SUBSCRIBED_VENDOR = OptionSpec(
+    "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
+)
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 COMMAND_SPECS: tuple[CommandSpec, ...] = (
@@ -63,11 +66,7 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "unsubscribe",
         "Stop alerts about a vendor in this channel",
-        (
-            OptionSpec(
-                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
-            ),
-        ),
+        (_SUBSCRIBED_VENDOR,),
         changes_subscriptions=True,
     ),
     CommandSpec("subscriptions", "This channel's subscriptions and their filters"),
@@ -99,9 +98,7 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
         "mute",
         "Pause a subscription for a while",
         (
-            OptionSpec(
-                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
-            ),
+            _SUBSCRIBED_VENDOR,
             OptionSpec("duration", "e.g. 2h, 3d, 1w", OptionKind.DURATION, required=True, max_length=12),
         ),
         changes_subscriptions=True,
@@ -109,11 +106,7 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "unmute",
         "Resume a muted subscription",
-        (
-            OptionSpec(
-                "vendor", "Vendor name", OptionKind.VENDOR, required=True, autocomplete="subscribed_vendors"
-            ),
-        ),
+        (_SUBSCRIBED_VENDOR,),
         changes_subscriptions=True,
     ),
     CommandSpec("help", "What this bot can do"),
@@ -177,27 +170,19 @@ class CommandService:
         return COMMAND_SPECS
 
     async def run_text(self, ctx: CommandContext, name: str, text: str) -> Reply:
-        spec = self._by_name.get(name.lstrip("/").lower())
-        if spec is None:
-            return Reply(f"Unknown command /{name.lstrip('/')[:30]}. Try /help.", error=True)
-        try:
-            args = parse_text(spec, text)
-        except UsageError as err:
-            return Reply(str(err), error=True)
-        return await self._dispatch(spec, ctx, args)
+        return await self._dispatch(name, ctx, lambda spec: parse_text(spec, text))
 
     async def run(self, ctx: CommandContext, name: str, args: Mapping[str, str]) -> Reply:
+        return await self._dispatch(name, ctx, lambda spec: validate_args(spec, args))
+
+    async def _dispatch(
+        self, name: str, ctx: CommandContext, parse: Callable[[CommandSpec], dict[str, str]]
+    ) -> Reply:
         spec = self._by_name.get(name.lstrip("/").lower())
         if spec is None:
             return Reply(f"Unknown command /{name.lstrip('/')[:30]}. Try /help.", error=True)
         try:
-            checked = validate_args(spec, args)
-        except UsageError as err:
-            return Reply(str(err), error=True)
-        return await self._dispatch(spec, ctx, checked)
-
-    async def _dispatch(self, spec: CommandSpec, ctx: CommandContext, args: dict[str, str]) -> Reply:
-        try:
+            args = parse(spec)
             gated = spec.changes_subscriptions and self._settings.subscription_permission == "admins"
             if gated and not await ctx.is_admin():
                 return Reply("Only workspace admins can change subscriptions here.", error=True)
