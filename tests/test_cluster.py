@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from test_stories_support import fixed_clock, fixture, read_article, store_article
 
-import bot.intel.cluster as cluster_module
 from bot.intel.cluster import ClusterSettings
 from bot.intel.cluster_bench import (
     SAMPLES_DIR,
@@ -204,7 +203,7 @@ async def test_evaluation_on_the_seeds_and_the_sample_store(seeds: list[Path]) -
     assert samples["pairs_correct"] == samples["pairs"] and samples["pair_accuracy"] == 1.0
     assert samples["pairs_together_correct"] == samples["pairs_together_expected"] >= 1
     assert isinstance(samples["ms_per_article"], float)
-    both = await cluster_module.evaluate_clustering("all")
+    both = await evaluate_clustering("all")
     assert set(both) == {"seeds", "samples"}
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.intel.similarity import Similarity, Vector
 from bot.models import EventType
@@ -108,16 +107,3 @@ def choose(scores: Sequence[Score], settings: ClusterSettings) -> Score | None:
             best = candidate
     return best
 
-
-async def bench_clustering(n_articles: int, probes: int = 200, seed: int = 7) -> dict[str, float | int]:
-    """See bot/intel/cluster_bench.py (imported here lazily: it imports the engine, which imports us)."""
-    from bot.intel.cluster_bench import bench_clustering as run
-
-    return await run(n_articles, probes, seed)
-
-
-async def evaluate_clustering(which: str = "all") -> dict[str, Any]:
-    """See bot/intel/cluster_bench.py: seeds and sample-store evaluation through the real pipeline."""
-    from bot.intel.cluster_bench import evaluate_clustering as run
-
-    return await run(which)
