@@ -125,3 +125,19 @@ def test_word_budget_is_respected_even_with_long_sentences() -> None:
 
 def test_nothing_to_say_gives_an_empty_summary() -> None:
     assert summarize([article_sentences("Staying efficient")], TfidfSimilarity()) == ""
+
+
+def test_a_definite_reference_needs_its_antecedent() -> None:
+    """ "The patch …" may follow a sentence that introduced the patch, never stand without it."""
+    body = (
+        "Acme Networks shipped an emergency fix for its firewall appliances on Monday after attacks.\n\n"
+        "The rollout reached every customer within a day, according to the vendor's status page.\n\n"
+        "Researchers at a security firm had reported the flaw to Acme Networks in early March."
+    )
+    summary = summarize([article_sentences(body)], TfidfSimilarity(), vendors=["Acme Networks"])
+    assert summary.startswith("Acme Networks shipped an emergency fix")
+    assert "The rollout" not in summary
+    assert "Researchers at a security firm" in summary
+    introduced = body.replace("an emergency fix", "an emergency rollout of a fix")
+    summary = summarize([article_sentences(introduced)], TfidfSimilarity(), vendors=["Acme Networks"])
+    assert "The rollout reached every customer" in summary

@@ -35,6 +35,10 @@ _DEPENDENT_START = re.compile(
     re.IGNORECASE,
 )
 _QUOTE_OPEN = ("“", '"', "‘", "'")
+# "The update was pushed…" refers back to something the reader has not seen; "The company…" is the
+# story's vendor, always introduced by then.
+_DEFINITE_HEAD = re.compile(r"^The ([a-z][a-z-]{2,})\b")
+_SELF_EXPLAINING = frozenset({"company", "firm", "vendor", "government", "business", "move", "news"})
 _BOILERPLATE = re.compile(
     r"\b(?:subscribe|newsletter|sign up|affiliate|click here|read more|cookie|all rights reserved)\b",
     re.IGNORECASE,
@@ -48,6 +52,14 @@ class Candidate:
     position: int  # rank among the article's complete sentences (0 = lead)
     words: int
     claims: frozenset[str] = frozenset()  # statement-fact keys the sentence carries
+
+    @property
+    def refers_back_to(self) -> str | None:
+        """The noun of an opening "The <noun>" that needs an antecedent, if any."""
+        match = _DEFINITE_HEAD.match(self.text)
+        if match is None or match.group(1) in _SELF_EXPLAINING:
+            return None
+        return match.group(1)[:5]
 
 
 def same_claim(a: str, b: str) -> bool:
@@ -152,6 +164,9 @@ def _select(
         for i in sorted(remaining):
             if words + pool[i].words > max_words:
                 continue
+            head = pool[i].refers_back_to
+            if head and head not in " ".join(pool[j].text for j in chosen).lower():
+                continue  # its "The <noun>" would dangle
             redundancy = max((alike[i][j] for j in chosen), default=0.0)
             if redundancy >= REPEAT_THRESHOLD or any(
                 same_claim(a, b)
