@@ -12,8 +12,10 @@ import os
 import stat
 import time
 from datetime import UTC, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
+from bot.ingest.classify import is_dateline
 from bot.ingest.clean import select_blocks, title_anchor
 from bot.ingest.dates import date_in_text, date_in_url
 from bot.ingest.decode import decode_bytes
@@ -21,7 +23,13 @@ from bot.ingest.errors import NotReady, RejectedFile
 from bot.ingest.formats import parse_page
 from bot.ingest.glue import looks_english, repair_glued_words
 from bot.ingest.markup import Block, parse_blocks
-from bot.ingest.outlets import credited_outlets, outlet_for, outlet_names_in_text
+from bot.ingest.outlets import (
+    credited_outlets,
+    is_aggregator,
+    outlet_for,
+    outlet_from_url,
+    outlet_names_in_text,
+)
 from bot.models import Article, ParsedPage
 
 DEFAULT_MAX_BYTES = 2_000_000
@@ -34,12 +42,32 @@ def content_hash(body: str) -> str:
 
 
 def _byline_date(blocks: list[Block], first_kept: int, anchor: int | None) -> datetime | None:
-    """The first date printed between the headline and the first paragraph (the byline)."""
+    """The first date stamp printed between the headline and the first paragraph (the byline). A date
+    inside a sentence ("updates stop on September 29, 2024.") is news, not the publication date."""
     start = anchor + 1 if anchor is not None and anchor < first_kept else max(0, first_kept - BYLINE_WINDOW)
     for block in blocks[start : first_kept + 1]:
-        if block.words <= 30 and (found := date_in_text(block.text)) is not None:
+        if is_dateline(block) and (found := date_in_text(block.text)) is not None:
             return found
     return None
+
+
+def _publication_date(page: ParsedPage, byline: datetime | None) -> datetime | None:
+    """The byline, the URL or the front matter, in the order their trust deserves.
+
+    An aggregator's front-matter date is when *it* stored the copy (often a day late): the publisher's
+    byline, then the URL date, come first. A front matter written by the publisher (its `source` is no
+    aggregator) is the publisher's own metadata and comes first, with the byline's time of day when both
+    name the same day."""
+    from_url = date_in_url(page.url)
+    stored = page.published
+    if stored is not None and page.aggregator is None:
+        for finer in (byline, from_url):
+            if finer is not None and finer.date() == stored.date() and stored.time() == clock_time(0):
+                return finer
+        return stored
+    if from_url and stored and stored.date() == from_url.date():
+        from_url = stored  # same day, and the stored value has the time of day
+    return byline or from_url or stored
 
 
 def _headline(page: ParsedPage, blocks: list[Block], anchor: int | None) -> str:
@@ -55,6 +83,16 @@ def _headline(page: ParsedPage, blocks: list[Block], anchor: int | None) -> str:
     if title:
         return title
     return next((b.text for b in blocks if b.kind == "h" and b.words >= 2), blocks[0].text if blocks else "")
+
+
+def _is_aggregator_copy(page: ParsedPage, outlet: str | None) -> bool:
+    """Whether the page sits on an aggregator's own site (its host name is the aggregator's)."""
+    if outlet is None:
+        return False
+    if is_aggregator(outlet):
+        return True
+    aggregator = (page.aggregator or "").lower()
+    return bool(aggregator) and aggregator.replace(" ", "").startswith(outlet.lower().replace(" ", ""))
 
 
 def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> Article:
@@ -73,14 +111,17 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
     lines = [b.text for b in blocks]
     if page.already_clean:  # HTML: the date is the publisher's own metadata
         published = page.published or date_in_url(page.url)
-    else:  # the byline, then the URL, and only then a front-matter date (an aggregator's, often late)
-        byline = _byline_date(blocks, kept[0].index, anchor)
-        from_url = date_in_url(page.url)
-        stored = page.published
-        if from_url and stored and stored.date() == from_url.date():
-            from_url = stored  # same day, and the stored value has the time of day
-        published = byline or from_url or stored
-    outlet = outlet_for(page.url, [page.outlet, *outlet_names_in_text(lines)])
+    else:
+        published = _publication_date(page, _byline_date(blocks, kept[0].index, anchor))
+    # `page.outlet` is declared by the file's metadata unless it is only the URL host's name.
+    declared = page.outlet if page.outlet != outlet_from_url(page.url) else None
+    outlet = outlet_for(page.url, outlet_names_in_text(lines), declared=declared)
+    credits = credited_outlets(lines, outlet)
+    if _is_aggregator_copy(page, outlet):
+        # An aggregator's re-post on its own site: the publisher is the outlet it credits, else at least
+        # the aggregator's full name rather than a bare host label.
+        outlet = credits[0] if credits else page.aggregator or outlet
+        credits = credited_outlets(lines, outlet)
     title = repair_glued_words(_headline(page, blocks, anchor), english=english)
     return Article(
         path=page.path,
@@ -92,7 +133,7 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
         url=page.url,
         published=published,
         fetched=page.fetched or fetched,
-        credits=credited_outlets(lines, outlet),
+        credits=credits,
     )
 
 

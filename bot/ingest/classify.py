@@ -29,15 +29,22 @@ _CHROME_WEAK = re.compile(
     r"download (?:the|our) app|watch (?:now|live)|buy (?:now|tickets)|sponsored)\b",
     re.IGNORECASE,
 )
+# Chrome phrases news prose also uses now and then ("cannot sign up new customers", "ransomware
+# affiliates", "malicious advertisements", "the most popular VPN"): chrome in a label, in a call to action,
+# or in a sentence that addresses the reader.
 _CHROME = re.compile(
-    r"\b(?:sign(?:ing)? ?up|subscri(?:be|ption)s?|newsletters?|advertise(?:ment|ments|r)?|"
-    r"terms (?:of|and) (?:use|service|conditions)|all rights reserved|copyright|"
+    r"\b(?:sign(?:ing)? ?up|subscri(?:be|ption)s?|newsletters?|advertise(?:ment|ments|r)?|copyright|"
     r"share (?:this|on|via)|follow us|click here|read (?:more|next|full)|most (?:popular|read|viewed|shared)|"
-    r"you may (?:also )?like|(?:image|photo|picture) credits?|getty images|affiliate|"
-    r"register now|get (?:the|our) (?:app|newsletter)|opens? in (?:a )?new window|"
+    r"you may (?:also )?like|affiliate|register now|get (?:the|our) (?:app|newsletter)|"
+    r"related (?:articles|stories|posts|content|coverage|links))\b",
+    re.IGNORECASE,
+)
+# Phrases only chrome uses: they condemn a block of any size up to a short paragraph.
+_CHROME_ALWAYS = re.compile(
+    r"\b(?:terms (?:of|and) (?:use|service|conditions)|all rights? reserved|copyright\s*(?:\(c\)|\d{4})|"
+    r"(?:image|photo|picture) credits?|getty images|affiliate (?:links?|commission)|opens? in (?:a )?new window|"
     r"uses? cookies|use of cookies|accept (?:all )?cookies|your comment|time I comment|comment data|"
-    r"(?:leave|post|add) a (?:comment|reply)|related (?:articles|stories|posts|content|coverage|links))\b"
-    r"|©",
+    r"(?:leave|post|add) a (?:comment|reply)|enable javascript)\b|©",
     re.IGNORECASE,
 )
 _CHROME_GATE = wordset(
@@ -47,15 +54,25 @@ _CHROME_GATE = wordset(
     "getty affiliate comment comments log login signin download watch register buy get opens open"
 )
 CHROME_LABEL_WORDS = 12
-# "NAME is a senior writer at OUTLET, where ..." / "NAME has been writing for ...": an author bio.
+# A chrome sentence speaks to the reader or as the site; a news sentence speaks about its subject.
+_SITE_VOICE = wordset("you your yours we our us")
+_QUOTES = frozenset('"“”«»')
+_ROLE = r"(?:writer|reporter|editor|journalist|correspondent|contributor|columnist|author|freelancer?)"
+# "NAME is a senior writer at OUTLET", "NAME has been writing for ...", "NAME covers security for ...":
+# the sentence is about the person's job. ("Microsoft has released patches covering 60 flaws" and
+# "Okta told a reporter ..." are news, so the job must follow the verb closely.)
 _BIO = re.compile(
-    r"^(?:[A-Z][\w'’.-]+\s){1,3}(?:is|was|has|joined|covers|writes|reports|previously)\b.{0,200}?"
-    r"\b(?:writer|reporter|editor|journalist|correspondent|contributor|columnist|author|"
-    r"freelancer?|writing|covers|covering|editorial)\b"
+    r"^(?:[A-Z][\w'’.-]+\s){1,3}(?:"
+    r"(?:is|was)\s(?:a|an|the)\s(?:[\w-]+\s){0,4}?" + _ROLE + r"|"
+    r"(?:is|was|has|had)\s(?:also\s)?(?:been\s)?(?:writing|reporting|covering|editing)\b|"
+    r"(?:has|had)\s(?:covered|written\s(?:about|for|on)|reported\s(?:on|for|about))\b|"
+    r"(?:covers|writes|reports)\s(?:on|about|for)\b|"
+    r"(?:joined|previously)\b.{0,120}?\b" + _ROLE + r"\b)"
+    r"|\b(?:[Bb]efore|[Aa]fter) joining [A-Z].{0,60}?\bas an?\s(?:[\w-]+\s){0,2}" + _ROLE
 )
 _BIO_GATE = wordset(
     "writer reporter editor journalist correspondent contributor columnist author freelance "
-    "freelancer writing covers covering editorial"
+    "freelancer writing covers covering covered reporting editing writes reports written reported"
 )
 _BYLINE_STARTS = (("written", "by"), ("posted", "by"))  # or just "by"
 _DATELINE = re.compile(
@@ -63,6 +80,11 @@ _DATELINE = re.compile(
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
     r"\d+ (?:min|minute|hour|day)s? (?:ago|read))",
     re.IGNORECASE,
+)
+_LOWER_WORD = re.compile(r"\b[a-z]{2,}\b")
+_STAMP_WORDS = wordset(
+    "at on by of the and in am pm min mins minute minutes read ago hour hours day days updated published "
+    "posted modified last"
 )
 _STAMP_START = re.compile(r"^(?:last )?(?:updated|published|posted|modified)\b", re.IGNORECASE)
 # Photo credits inside captions: "(AP Photo/Jeff Roberson)", "Image: Getty Images", "REUTERS/Brendan McDermid".
@@ -94,20 +116,48 @@ def is_dateline(block: Block) -> bool:
         return False  # two sentences: prose, whatever dates it mentions
     if _STAMP_START.search(text):
         return True
-    return bool(_DIGIT.search(text)) and bool(_DATELINE.search(text))
+    if not (_DIGIT.search(text) and _DATELINE.search(text)):
+        return False
+    # "The fix ships on October 8, 2024." is a sentence that mentions a date, not a date stamp.
+    prose_words = [w for w in _LOWER_WORD.findall(text) if w not in _STAMP_WORDS]
+    return not (len(prose_words) >= 3 and text.rstrip('"”’»)').endswith((".", "!", "?")))
 
 
 def opens_comments(block: Block) -> bool:
     return block.words <= 6 and bool(_COMMENTS.search(block.text))
 
 
-def _is_chrome(text: str, words: int) -> bool:
-    """Web chrome: any chrome phrase in a label-sized block; in a sentence-sized one a telltale phrase
-    ("subscribe", "all rights reserved") or two of the words news prose also uses ("cookies", "comments")."""
-    if _CHROME.search(text):
+def _is_chrome(text: str, words: int, tokens: tuple[str, ...]) -> bool:
+    """Web chrome. An unambiguous phrase ("all rights reserved") condemns any block; an ambiguous one
+    condemns a label ("Newsletter", "Related stories") but a sentence only when it opens the sentence as a
+    call to action ("Sign up for ...", "Click to subscribe!"), the sentence talks to the reader or as the
+    site ("you", "our"), or a second chrome phrase backs it up. News prose that happens to use the words
+    ("cannot sign up new customers", "did not respond to a request for comment") stays prose."""
+    if _CHROME_ALWAYS.search(text):
         return True
-    weak = len(_CHROME_WEAK.findall(text))
-    return weak >= 2 or (weak == 1 and words <= CHROME_LABEL_WORDS)
+    strong = [m.start() for m in _CHROME.finditer(text)]
+    weak = [m.start() for m in _CHROME_WEAK.finditer(text)]
+    if not strong and not weak:
+        return False
+    sentence = words >= 6 and text.rstrip('"”’»').endswith((".", "!", "?"))
+    if words <= CHROME_LABEL_WORDS and not sentence:
+        return True
+    site_voice = not _SITE_VOICE.isdisjoint(tokens) and not _QUOTES.intersection(text)  # not a quotation
+    if len(strong) + len(weak) >= 2 or site_voice:
+        return True
+    position = (strong or weak)[0]
+    if words <= CHROME_LABEL_WORDS:
+        return position <= 2  # "Subscribe to ..." vs "... a request for comment."
+    return bool(strong) and _sentence_words(text, position) <= CHROME_LABEL_WORDS
+
+
+def _sentence_words(text: str, position: int) -> int:
+    """Words in the sentence of `text` around `position` ("Click to subscribe!" inside a promo blurb,
+    a photo credit after its caption)."""
+    starts = [m.end() for m in _SENTENCE_MARK.finditer(text, 0, position)]
+    start = starts[-1] if starts else 0
+    end_mark = _SENTENCE_MARK.search(text, position)
+    return len(text[start : end_mark.end() if end_mark else len(text)].split())
 
 
 def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> str:
@@ -119,7 +169,11 @@ def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> 
     if density > 0.5 and not (kind == "p" and words >= 25 and density < 0.8):
         return BAD
     tokens = block.tokens
-    if words <= 30 and (not _CHROME_GATE.isdisjoint(tokens) or "©" in text) and _is_chrome(text, words):
+    if (
+        words <= 30
+        and (not _CHROME_GATE.isdisjoint(tokens) or "©" in text)
+        and _is_chrome(text, words, tokens)
+    ):
         return BAD
     if kind == "h":
         return BAD if words > 25 else SHORT

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.ingest.classify import BAD, GOOD, NEAR, ROW, SHORT, classify_all, opens_comments
+from bot.ingest.classify import BAD, GOOD, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.stopwords import guess_stopwords
 
@@ -41,6 +41,10 @@ def _weight(block: Block, cls: str) -> float:
         return SHORT_PENALTY
     if cls == ROW:
         return 0.5  # a table is neither prose nor chrome: it neither makes nor breaks the run
+    if block.kind == "p" and block.words >= 12 and not block.link_chars and ends_sentence(block.text):
+        # A sentence-shaped promo ("Sign up for our newsletter to ...") inside the article: dropped, but
+        # cheap to cross, so it does not cut the paragraphs above it off the article.
+        return -(3.0 + block.words / 4)
     return -(3.0 + min(block.words, 40))
 
 

@@ -23,7 +23,7 @@ from bot.ingest.errors import RejectedFile
 from bot.ingest.frontmatter import field_date, field_text, has_front_matter, split_front_matter
 from bot.ingest.html import extract_html, looks_like_html
 from bot.ingest.markup import strip_markdown
-from bot.ingest.outlets import is_aggregator, outlet_for, spells_host
+from bot.ingest.outlets import is_aggregator, outlet_for
 from bot.models import ParsedPage
 
 MAX_JSON_DEPTH = 32
@@ -60,11 +60,10 @@ def _page_from_fields(
 ) -> ParsedPage:
     url = field_text(fields, *_URL_FIELDS)
     names = [name for key in _SOURCE_FIELDS if (name := field_text(fields, key))]
-    # `source` may name the aggregator that stored the page: then it is not the outlet.
-    aggregator = next(
-        (n for n in names if is_aggregator(n) or (url and not spells_host(url, n) and n == names[0])), None
-    )
-    outlet = outlet_for(url, [n for n in names if n != aggregator])
+    # `source` may name the aggregator that stored the page: then it is not the outlet. Any other
+    # name the file's metadata gives is the publisher's (the host table still wins for news hosts).
+    aggregator = next((n for n in names if is_aggregator(n)), None)
+    outlet = outlet_for(url, [], declared=next((n for n in names if not is_aggregator(n)), None))
     title = field_text(fields, "title", "headline")
     return ParsedPage(
         path=path,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import lxml.html  # type: ignore[import-untyped]
 import trafilatura
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]  # typed in some lxml releases
 from trafilatura.settings import Document
 
 MAX_ELEMENTS = 15_000  # real news pages have a few thousand

@@ -38,6 +38,13 @@ KNOWN_HOSTS = {
     "csoonline.de": "CSO Online", "heise.de": "heise online", "lemonde.fr": "Le Monde",
 }  # fmt: skip
 _SECOND_LEVEL = wordset("co com net org gov ac edu ne or go")
+# Domains whose subdomains are separate sites: documentation placeholders (RFC 2606) and blog hosts.
+_SHARED_DOMAINS = frozenset(
+    {
+        "example.com", "example.org", "example.net", "blogspot.com", "wordpress.com", "substack.com",
+        "medium.com", "github.io", "tumblr.com", "wixsite.com", "netlify.app", "pages.dev", "vercel.app",
+    }
+)  # fmt: skip
 _HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.", "edition.", "news.")
 _NAME = r"((?:The\s)?[A-Z0-9][\w&.'’-]{0,30}(?:[ \t](?:[A-Z0-9][\w&.'’-]{0,30}|on|of|and|&)){0,3})"
 # A page naming itself: chrome lines every publisher prints about itself.
@@ -52,7 +59,8 @@ _SELF_NAMING = (
 # A page crediting another outlet.
 _CREDIT_LINE = re.compile(r"^(?:[Vv]ia|VIA|[Ss]ource|SOURCE)\s*:?\s*" + _NAME + r"\s*[.)]?\s*$", re.MULTILINE)
 _CREDIT_PHRASE = re.compile(
-    r"\b(?:\([Vv]ia|(?:first|originally|as|previously)\s+reported\s+(?:by|in|on)|reported\s+first\s+by|"
+    r"\b(?:\([Vv]ia|(?:first|originally|as|previously)\s+(?:reported|published)\s+(?:by|in|on)|"
+    r"reported\s+first\s+by|(?:republished|reposted|syndicated)\s+from|"
     r"according to (?:a report (?:by|from|in)|reporting by))\s+" + _NAME
 )
 _NOT_OUTLETS = wordset(
@@ -68,8 +76,12 @@ _PHOTO_AGENCIES = re.compile(r"\b(?:Getty|Shutterstock|Alamy|iStock|Unsplash|AFP
 
 
 def _registrable_label(host: str) -> str:
+    """The label that names the site: "bbc" for news.bbc.co.uk, and on a shared or placeholder domain
+    the most specific one ("dailypatch" for dailypatch.example.org, "jdoe" for jdoe.substack.com)."""
     parts = [p for p in host.split(".") if p]
     if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL and len(parts[-1]) == 2:
+        parts = parts[:-1]  # bbc.co.uk -> bbc.co
+    if len(parts) >= 3 and ".".join(parts[-2:]) in _SHARED_DOMAINS:
         return parts[-3]
     return parts[-2] if len(parts) >= 2 else (parts[0] if parts else "")
 
@@ -134,30 +146,27 @@ def _spelling_of(label: str, name: str | None) -> str | None:
     return None
 
 
-def outlet_for(url: str | None, names: Iterable[str | None]) -> str | None:
-    """The publisher's display name. With a URL: the host table, else one of `names` (front-matter
-    source, site name, the names a page calls itself) that spells the host's domain, else a name made
-    from the domain. Without one: the first of `names` that is not an aggregator."""
+def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | None = None) -> str | None:
+    """The publisher's display name. With a URL on a well-known news host: the host table. Else the
+    name the page's metadata declares (front-matter `source`/`outlet` or site name that is no
+    aggregator), else one of `names` (the names a page calls itself) that spells the host's domain,
+    else a name made from the domain. Without a URL: the first of `names` that is not an aggregator."""
+    if declared and is_aggregator(declared):
+        declared = None
     candidates = [n for n in names if n]
     host = host_of(url)
     if host is None:
-        return next((n for n in candidates if not is_aggregator(n)), None)
+        return declared or next((n for n in candidates if not is_aggregator(n)), None)
     fallback = outlet_from_host(host)
     if any(host == h or host.endswith("." + h) for h in KNOWN_HOSTS):
         return fallback
+    if declared:
+        return declared
     label = _squash(_registrable_label(host))
     for name in candidates:
         if name != fallback and (spelled := _spelling_of(label, name)):
             return spelled
     return fallback
-
-
-def spells_host(url: str | None, name: str | None) -> bool:
-    """Whether `name` is the URL host's own name (so a front-matter `source` is no aggregator)."""
-    host = host_of(url)
-    if host is None or not name:
-        return False
-    return _spelling_of(_squash(_registrable_label(host)), name) is not None or outlet_from_host(host) == name
 
 
 def outlet_names_in_text(lines: Iterable[str]) -> list[str]:
