@@ -106,4 +106,3 @@ def choose(scores: Sequence[Score], settings: ClusterSettings) -> Score | None:
         if candidate.total >= settings.threshold and (best is None or candidate.total > best.total):
             best = candidate
     return best
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from bot.intel.facts_dates import find_dates
@@ -82,7 +82,17 @@ class ArticleFact:
     name: str | None = None  # people: the name as written
 
     def to_json(self) -> dict[str, object]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "text": self.text,
+            "key": self.key,
+            "position": self.position,
+        }
+        if self.place is not None:
+            out["place"] = self.place
+        if self.name is not None:
+            out["name"] = self.name
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> ArticleFact:

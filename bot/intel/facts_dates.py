@@ -66,6 +66,31 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+# What each pattern above cannot match without (same order): most sentences name no month and many
+# no number, and a scan for each kind of word spares the patterns that need it.
+_NEEDS: tuple[frozenset[str], ...] = tuple(
+    frozenset(need.split())
+    for need in (
+        "digit",
+        "month digit",
+        "month digit",
+        "month digit",
+        "month digit",
+        "month digit",
+        "month",
+        "digit",
+        "weekday",
+        "relative",
+    )
+)
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("digit", re.compile(r"\d")),
+    ("month", re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")),
+    ("weekday", re.compile(r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")),
+    ("relative", re.compile(r"yesterday|today", re.IGNORECASE)),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ResolvedDate:
     """A calendar date known to a granularity: "year", "month" or "day"."""
@@ -154,9 +179,14 @@ def _resolve(groups: dict[str, str | None], reference: date | None) -> ResolvedD
 
 def find_dates(text: str, reference: date | None) -> list[DateMention]:
     """Every date phrase in the text that resolves, earliest pattern (most specific) first."""
+    present = {kind for kind, pattern in _KINDS if pattern.search(text)}
+    if not present:
+        return []
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    for pattern in _PATTERNS:
+    for pattern, needs in zip(_PATTERNS, _NEEDS, strict=True):
+        if not needs <= present:
+            continue
         for match in pattern.finditer(text):
             start = (
                 match.start("prep") + len(match.group("prep"))

@@ -63,6 +63,35 @@ CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# Words (lower case) without one of which a cue's pattern cannot match: every alternative of the pattern
+# contains one. Substring tests are cheap, so a clause is only searched for the cues it may carry.
+CUE_ANCHORS: dict[str, tuple[str, ...]] = {
+    "partner_channel": ("partner",),
+    "customers_moved": ("customer", "users", "replaced"),
+    "ban": ("ban", "barred", "prohibit", "blacklist", "entity"),
+    "breach": ("breach", "stole", "exfiltrat", "leak", "exposed"),
+    "vulnerability": ("cve-", "vulnerabilit", "zero-day", "flaw", "patch", "bypass", "fix", "security"),
+    "attack": ("ransomware", "attack", "hacked", "ddos", "compromised"),
+    "acquisition": ("acquir", "buy", "bought", "merger", "raised", "funding", "series"),
+    "legal": (
+        *("sued", "sues", "suing", "lawsuit", "fined", "settle", "indict", "charged", "regulator"),
+        *("sanction", "investigat"),
+    ),
+    "workforce": ("clos", "shut", "wind", "lay", "laid", "job", "redundanc", "cut"),
+    "product": ("launch", "unveil", "introduc", "available"),
+}
+assert list(CUE_ANCHORS) == [name for name, _ in CUES]
+
+
+def cue_of(clause: str) -> str | None:
+    """The most specific cue the clause carries, if any."""
+    lowered = clause.lower()
+    for name, pattern in CUES:
+        if any(anchor in lowered for anchor in CUE_ANCHORS[name]) and pattern.search(clause):
+            return name
+    return None
+
+
 _SUBORDINATE_JOINT = re.compile(
     r",\s+(?=(?:just\s+|only\s+|even\s+)?(?:\w+\s+\w+\s+)?(?:which|who|after|before|while|when|whereas|although|though"
     r"|but|because|since|as|despite|amid|following)\b)|\s+[-–—]\s+|;\s+"
@@ -128,7 +157,7 @@ def find_statements(
         words = count_words(clause)
         if words < 6 or words > 45 or _PRONOUN_START.match(clause):
             continue
-        cue = next((name for name, pattern in CUES if pattern.search(clause)), None)
+        cue = cue_of(clause)
         if cue is None:
             continue
         places = find_places(clause)

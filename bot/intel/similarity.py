@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 Vector = dict[str, float]
@@ -77,6 +78,7 @@ _IRREGULAR = {
 }
 
 
+@lru_cache(maxsize=65536)  # news reuses its vocabulary: most tokens were stemmed before
 def stem(token: str) -> str:
     """A deliberately tiny suffix stripper: "closing", "closed", "closes" -> "clos", "banned" -> "ban"."""
     if token in _IRREGULAR:
@@ -94,6 +96,13 @@ def stem(token: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed tokens. "U.S." and "US" become the same token."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1024)  # bounded: article texts are kilobytes each
+def _tokens(text: str) -> tuple[str, ...]:
+    """Cached: the engine tokenizes an article for its document terms and again for its vector, and a
+    story's summary sentences again on every rebuild."""
     text = _PLACE_SPELLINGS.sub(lambda m: " uk " if m.group("uk") else " us ", text)
     text = _ABBREVIATION.sub(lambda m: "".join(g for g in m.groups() if g), text)
     tokens: list[str] = []
@@ -102,7 +111,7 @@ def tokenize(text: str) -> list[str]:
         if len(raw) < 2 or raw in STOPWORDS:
             continue
         tokens.append(stem(raw))
-    return tokens
+    return tuple(tokens)
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
