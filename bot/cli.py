@@ -117,13 +117,22 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
     async def main() -> None:
         from bot.app import open_core
 
+        failed = 0
         async with open_core(settings) as core:
             async for path in _progress(files):
-                result = await core.pipeline.process_file(path, settle_seconds=0)
+                try:
+                    result = await core.pipeline.process_file(path, settle_seconds=0)
+                except Exception as exc:  # a bug on one file: report it, go on with the others
+                    log.debug("failed on %s", path, exc_info=True)
+                    typer.echo(f"error     {path} ({exc.__class__.__name__}: {exc})", err=True)
+                    failed += 1
+                    continue
                 story = result.change.story if result.change else None
                 where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
                 extra = f" ({result.reason})" if result.reason else ""
                 typer.echo(f"{result.status:9} {path}{where}{extra}")
+        if failed:
+            raise CliError(f"{failed} of {len(files)} files failed; see the lines above")
 
     _run(main())
 

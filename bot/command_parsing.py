@@ -72,7 +72,7 @@ def validate_args(spec: CommandSpec, args: Mapping[str, str]) -> dict[str, str]:
     known = {opt.name: opt for opt in spec.options}
     for name in args:
         if name not in known:
-            raise UsageError(f"unknown option '{name[:30]}'. Usage: {spec.usage}")
+            raise UsageError(f"unknown option '{clean_input(name)[:30]}'. Usage: {spec.usage}")
     out: dict[str, str] = {}
     for opt in spec.options:
         raw = args.get(opt.name)

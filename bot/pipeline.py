@@ -7,8 +7,11 @@ never leave a story changed without its alerts queued (or alerts queued for a ch
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,7 +53,11 @@ def match_vendors(article: Article, registry: VendorRegistry) -> Article:
 
 
 def _read_capped(path: Path, limit: int) -> bytes:
-    with path.open("rb") as handle:
+    # O_NONBLOCK: a FIFO (or a device behind a symlink) put in place of a story must not block the
+    # read forever; only regular files are read at all.
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         return handle.read(limit)
 
 
@@ -72,15 +79,32 @@ class Pipeline:
         self._on_routed = on_routed
 
     def _inside_stories_dir(self, path: Path) -> bool:
+        """Whether the directory entry lies in the stories folder. Lexical on purpose: a symlink in
+        the folder is inside even when its target is not (resolving first let such a link be read)."""
+        return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self._settings.stories_dir))
+
+    def _escape(self, path: Path) -> str | None:
+        """"link" or "folder" when the path is in the folder by name but elsewhere in fact (a symlink,
+        or a file under a symlinked folder); None otherwise."""
+        if not self._inside_stories_dir(path):
+            return None
         try:
-            path.resolve().relative_to(self._settings.stories_dir.resolve())
-        except (ValueError, OSError):
-            return False
-        return True
+            if path.resolve().is_relative_to(self._settings.stories_dir.resolve()):
+                return None
+        except (OSError, RuntimeError):  # a symlink loop: the read below reports it
+            return None
+        return "link" if path.is_symlink() else "folder"
 
     async def process_file(self, path: Path, *, settle_seconds: float | None = None) -> IngestResult:
         """Process one file once (by content hash, across restarts). Never raises for bad input."""
         settle = self._settings.settle_seconds if settle_seconds is None else settle_seconds
+        escape = self._escape(path)
+        if escape is not None:
+            reason = "symlink points outside the stories folder"
+            if escape == "link":
+                return await self._reject(path, reason)  # moves the link, never what it points to
+            log.warning("rejected %s: %s", path.name, reason)
+            return IngestResult(str(path), "rejected", reason=reason)
         try:
             data = await asyncio.to_thread(_read_capped, path, self._settings.max_file_bytes + 1)
         except FileNotFoundError:

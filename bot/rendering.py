@@ -6,6 +6,7 @@ here once (order, labels, which URLs may become links), and each adapter only es
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -24,19 +25,34 @@ EVENT_LABELS: dict[EventType, str] = {
 }
 
 MAX_FACTS_SHOWN = 6
+# Bidi embedding, override and isolate controls: never needed to show news text (the implicit bidi
+# algorithm handles Arabic and Hebrew), but "invoice\u202efdp.exe" displays as "invoiceexe.pdf".
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# C0/C1 control characters but tab and newline: an ESC sequence in a scraped title would drive the
+# terminal of whoever reads the console adapter or `bot story` (set its title, write its clipboard).
+_INVISIBLE = BIDI_CONTROLS | dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10))
+
+
+def visible(text: str) -> str:
+    """Story text as it may be shown: without bidi or other control characters."""
+    return text.translate(_INVISIBLE)
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL if it may become a link (http/https with a host, no spaces or control chars)."""
+    """The URL if it may become a link (http/https with a host, no spaces or control chars).
+
+    Refused as well: a backslash or user info (`https://bank.example@evil.example`,
+    `https://evil.example\\@bank.example`), where what a reader takes for the host is not where a
+    browser goes, and invisible format characters (bidi overrides, zero-width) that disguise it."""
     if not url or len(url) > 2000:
         return None
-    if any(ch.isspace() or ord(ch) < 32 or ch in '<>|"`' for ch in url):
+    if any(ch.isspace() or ord(ch) < 32 or ch in '<>|"`\\' or unicodedata.category(ch) == "Cf" for ch in url):
         return None
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return None
     return url
 
@@ -73,7 +89,10 @@ class StoryView:
 def story_view(story: Story) -> StoryView:
     sources = tuple(
         SourceLine(
-            outlet=s.outlet or "Unknown outlet", url=safe_url(s.url), title=s.title, published=s.published
+            outlet=visible(s.outlet) or "Unknown outlet",
+            url=safe_url(s.url),
+            title=visible(s.title),
+            published=s.published,
         )
         for s in story.sources
     )
@@ -81,12 +100,12 @@ def story_view(story: Story) -> StoryView:
     return StoryView(
         story_id=story.id,
         version=story.version,
-        title=story.title,
+        title=visible(story.title),
         link=link,
-        summary=story.summary,
-        facts=tuple(f.text for f in story.key_facts[:MAX_FACTS_SHOWN]),
+        summary=visible(story.summary),
+        facts=tuple(visible(f.text) for f in story.key_facts[:MAX_FACTS_SHOWN]),
         sources=sources,
-        vendors=story.vendors,
+        vendors=tuple(visible(v) for v in story.vendors),
         event_type=story.event_type,
         event_label=EVENT_LABELS.get(story.event_type, str(story.event_type)),
     )

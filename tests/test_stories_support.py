@@ -133,3 +133,14 @@ async def store_article(db: Database, article: Article) -> Article:
 
 def fixture(name: str) -> Path:
     return FIXTURES / name
+
+
+def test_huge_bodies_are_analysed_in_bounded_prefix() -> None:
+    from bot.intel.stories import MAX_ANALYSED_CHARS, _analysed_part
+
+    paragraph = "Acme Networks patched a firewall flaw on Monday after attacks were seen. " * 20
+    body = "\n\n".join([paragraph] * 200)
+    part = _analysed_part(body)
+    assert len(body) > MAX_ANALYSED_CHARS >= len(part) > MAX_ANALYSED_CHARS // 2
+    assert part.endswith(paragraph.rstrip()) or part.endswith(paragraph)
+    assert _analysed_part("short body") == "short body"

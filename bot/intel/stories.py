@@ -134,6 +134,19 @@ def _own_keys(member: Member, evidence: Evidence) -> set[str]:
     return keys
 
 
+# News articles are a few thousand characters; a hostile 1 MB "article" would cost seconds of CPU in
+# analysis (sentences, people, statements) while the watcher waits. The stored body stays whole.
+MAX_ANALYSED_CHARS = 60_000
+
+
+def _analysed_part(body: str) -> str:
+    """The body up to MAX_ANALYSED_CHARS, cut at a paragraph end when there is one."""
+    if len(body) <= MAX_ANALYSED_CHARS:
+        return body
+    cut = body.rfind("\n\n", 0, MAX_ANALYSED_CHARS)
+    return body[: cut if cut > MAX_ANALYSED_CHARS // 2 else MAX_ANALYSED_CHARS]
+
+
 class StoryEngine:
     def __init__(
         self,
@@ -171,7 +184,12 @@ class StoryEngine:
         article_id = article.id
         if not article.subjects:
             return None
-        article = replace(article, published=_utc(article.published), fetched=_utc(article.fetched))
+        article = replace(
+            article,
+            body=_analysed_part(article.body),
+            published=_utc(article.published),
+            fetched=_utc(article.fetched),
+        )
         async with self._db.write():
             started = time.perf_counter()
             copy = await self.store.find_copy(article_id, article.url, article.content_hash)

@@ -76,20 +76,27 @@ class Database:
         row = await (await self._conn.execute("PRAGMA quick_check")).fetchone()
         if row is None or row[0] != "ok":
             raise StoreError(f"database {self.path} failed its integrity check: {row[0] if row else '?'}")
+        await self._schema_version()  # refuse a newer file before WAL mode rewrites its header
         if self.path != ":memory:":
             await self._conn.execute("PRAGMA journal_mode = WAL")
         await self._conn.execute("PRAGMA synchronous = NORMAL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
 
-    async def _migrate(self) -> None:
+    async def _schema_version(self) -> int:
+        """The file's schema version; StoreError when it is newer than the migrations shipped."""
         migrations = _migrations()
         known = migrations[-1][0] if migrations else 0
-        current = (await (await self._conn.execute("PRAGMA user_version")).fetchone())[0]  # type: ignore[index]
+        current: int = (await (await self._conn.execute("PRAGMA user_version")).fetchone())[0]  # type: ignore[index]
         if current > known:
             raise StoreError(
                 f"database {self.path} has schema version {current}, newer than this bot knows ({known}); "
                 "upgrade the bot or use another BOT_DB_PATH"
             )
+        return current
+
+    async def _migrate(self) -> None:
+        migrations = _migrations()
+        current = await self._schema_version()
         for version, name, sql in migrations:
             if version <= current:
                 continue

@@ -126,6 +126,50 @@ def _member(row: sqlite3.Row) -> Member:
     )
 
 
+LATEST_SQL = (
+    "SELECT story_id FROM story_vendors WHERE vendor = ? ORDER BY recency DESC, story_id DESC LIMIT 1"
+)
+SINCE_SQL = (
+    "SELECT story_id FROM story_vendors WHERE vendor = ? AND updated_at >= ? ORDER BY updated_at, story_id"
+)
+
+
+def candidate_query(
+    vendors: Sequence[str],
+    published: datetime | None,
+    fetched: datetime | None,
+    seen: datetime,
+    window: timedelta,
+    max_span: timedelta,
+) -> tuple[str, list[object]]:
+    """SQL and parameters for the candidate stories of an article.
+
+    A dated article fits stories published within `window` of it (a story spans at most `max_span`,
+    which bounds the index range) and undated stories seen (ingested) within `window` of `seen`. An
+    undated article fits any story seen within `window`, and stories published within `window` of
+    when it was fetched. Index range scans on story_vendors only; never a scan of all stories."""
+    parts: list[str] = []
+    params: list[object] = []
+    seen_from = to_db(seen - window)
+    reference = published or fetched
+    for vendor in vendors:
+        undated_only = " AND last_published IS NULL" if published else ""
+        parts.append(f"SELECT story_id FROM story_vendors WHERE vendor = ?{undated_only} AND last_seen >= ?")
+        params += [vendor, seen_from]
+        if reference is not None:
+            parts.append(
+                "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_published BETWEEN ? AND ?"
+                " AND first_published <= ?"
+            )
+            params += [
+                vendor,
+                to_db(reference - window),
+                to_db(reference + window + max_span),
+                to_db(reference + window),
+            ]
+    return f"SELECT * FROM stories WHERE id IN ({' UNION '.join(parts) or 'SELECT NULL'}) ORDER BY id", params
+
+
 class StoryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -156,18 +200,12 @@ class StoryStore:
 
     async def latest_story_for_vendor(self, vendor: str) -> Story | None:
         """The vendor's most recent story: latest publication (or, undated, latest seen), then newest."""
-        row = await self._db.fetchone(
-            "SELECT story_id FROM story_vendors WHERE vendor = ? ORDER BY recency DESC, story_id DESC LIMIT 1",
-            (vendor,),
-        )
+        row = await self._db.fetchone(LATEST_SQL, (vendor,))
         return await self.get_story(row["story_id"]) if row else None
 
     async def stories_since(self, vendor: str, since: datetime) -> list[Story]:
         """Stories about the vendor created or changed at or after `since`, oldest change first."""
-        rows = await self._db.fetchall(
-            "SELECT story_id FROM story_vendors WHERE vendor = ? AND updated_at >= ? ORDER BY updated_at, story_id",
-            (vendor, to_db(since)),
-        )
+        rows = await self._db.fetchall(SINCE_SQL, (vendor, to_db(since)))
         return await self.get_stories([r["story_id"] for r in rows])
 
     async def get_stories(self, story_ids: Sequence[int]) -> list[Story]:
@@ -235,40 +273,12 @@ class StoryStore:
         window: timedelta,
         max_span: timedelta,
     ) -> list[StoryRecord]:
-        """Stories sharing a vendor whose time fits, with their clustering profile, in one query.
-
-        A dated article fits stories published within `window` of it (a story spans at most
-        `max_span`, which bounds the index range) and undated stories seen (ingested) within
-        `window` of `seen`. An undated article fits any story seen within `window`, and stories
-        published within `window` of when it was fetched. Index range scans on story_vendors only;
-        never a scan of all stories."""
-        parts: list[str] = []
-        params: list[object] = []
-        seen_from = to_db(seen - window)
-        reference = published or fetched
-        for vendor in vendors:
-            undated_only = " AND last_published IS NULL" if published else ""
-            parts.append(
-                f"SELECT story_id FROM story_vendors WHERE vendor = ?{undated_only} AND last_seen >= ?"
-            )
-            params += [vendor, seen_from]
-            if reference is not None:
-                parts.append(
-                    "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_published BETWEEN ? AND ?"
-                    " AND first_published <= ?"
-                )
-                params += [
-                    vendor,
-                    to_db(reference - window),
-                    to_db(reference + window + max_span),
-                    to_db(reference + window),
-                ]
-        if not parts:
+        """Stories sharing a vendor whose time fits, with their clustering profile, in one query
+        (see `candidate_query`)."""
+        sql, params = candidate_query(vendors, published, fetched, seen, window, max_span)
+        if not params:
             return []
-        rows = await self._db.fetchall(
-            f"SELECT * FROM stories WHERE id IN ({' UNION '.join(parts)}) ORDER BY id", params
-        )
-        return [_record(row, ()) for row in rows]
+        return [_record(row, ()) for row in await self._db.fetchall(sql, params)]
 
     async def next_story_id(self) -> int:
         row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from bot.command_types import CommandContext, Commands, Reply
 from bot.models import ChannelRef, MessageRef, Story
-from bot.rendering import story_plain_text
+from bot.rendering import story_plain_text, visible
 
 CONSOLE_CHANNEL = ChannelRef("console", "local", "console")
 _EOF = object()
@@ -102,7 +102,7 @@ class ConsolePlatform:
         self._print(f"\n=== ALERT #{ref.message_id} UPDATED (v{story.version}) ===\n{story_plain_text(story)}\n")
 
     async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
-        self._print(f"  ↳ alert #{ref.message_id}: new coverage from {', '.join(new_outlets)}")
+        self._print(f"  ↳ alert #{ref.message_id}: new coverage from {', '.join(map(visible, new_outlets))}")
 
     async def post_digest(self, channel: ChannelRef, stories: Sequence[Story], *, delivery_key: str) -> MessageRef:
         ref = MessageRef(channel, str(next(self._ids)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.rendering import safe_url
+from bot.rendering import BIDI_CONTROLS, safe_url
 
 ELLIPSIS = "…"
 ZERO_WIDTH_SPACE = "\u200b"
@@ -40,7 +40,7 @@ _LOOKS_LIKE_ADDRESS = re.compile(
 def _pieces(text: str) -> list[str]:
     """The escaped text as a list of indivisible pieces (one per source character or URL), so that
     a cut between pieces can never split `\\*` or a URL."""
-    text = _MASS_MENTION.sub(lambda m: "@" + ZERO_WIDTH_SPACE + m.group(1), text)
+    text = _MASS_MENTION.sub(lambda m: "@" + ZERO_WIDTH_SPACE + m.group(1), text.translate(BIDI_CONTROLS))
     pieces: list[str] = []
     at_line_start = True
     i = 0
@@ -93,7 +93,7 @@ def escape(text: str, limit: int | None = None) -> str:
 def plain(text: str, limit: int) -> str:
     """Text for places Discord shows without markdown (embed footers, thread names): one line,
     cut to `limit` characters."""
-    line = _WHITESPACE_RUN.sub(" ", text).strip()
+    line = _WHITESPACE_RUN.sub(" ", text.translate(BIDI_CONTROLS)).strip()
     if len(line) <= limit:
         return line
     return line[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS

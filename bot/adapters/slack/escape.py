@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.rendering import safe_url
+from bot.rendering import BIDI_CONTROLS, safe_url
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"} | BIDI_CONTROLS)
 _WHITESPACE_RUN = re.compile(r"\s+")
 # Something a reader would take for an address: a scheme, or a dotted host name ("bank.com").
 _LOOKS_LIKE_ADDRESS = re.compile(

@@ -66,6 +66,9 @@ def limit_body_size(max_bytes: int) -> Any:
             raise web.HTTPLengthRequired()
         if length is not None and length > max_bytes:
             raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=length)
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "0")
+        if not (stamp.isascii() and stamp.isdecimal()):  # slack_sdk's int() would raise: a 500 each time
+            raise web.HTTPUnauthorized()
         return await handler(request)
 
     return middleware
