@@ -21,7 +21,7 @@ from bot.ingest.dates import date_in_text, date_in_url
 from bot.ingest.decode import decode_bytes
 from bot.ingest.errors import NotReady, RejectedFile
 from bot.ingest.formats import parse_page
-from bot.ingest.glue import looks_english, repair_glued_words
+from bot.ingest.glue import apply_splits, glued_word_splits, looks_english
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.outlets import (
     credited_outlets,
@@ -104,8 +104,7 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
     else:
         kept = select_blocks(blocks, page.title)
         anchor = title_anchor(blocks, page.title) if blocks else None
-    english = looks_english(page.text)
-    body = "\n\n".join(repair_glued_words(b.text, english=english) for b in kept)
+    body = "\n\n".join(b.text for b in kept)
     if not body.strip():
         raise RejectedFile("no article text found on the page")
     lines = [b.text for b in blocks]
@@ -122,7 +121,12 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
         # the aggregator's full name rather than a bare host label.
         outlet = credits[0] if credits else page.aggregator or outlet
         credits = credited_outlets(lines, outlet)
-    title = repair_glued_words(_headline(page, blocks, anchor), english=english)
+    title = _headline(page, blocks, anchor)
+    # Link-glued words are re-split on English pages only; the page's language is looked at only when
+    # there is something to split. The body is repaired in one piece (no glued word spans a blank line).
+    body_splits, title_splits = glued_word_splits(body), glued_word_splits(title)
+    if (body_splits or title_splits) and looks_english(page.text):
+        body, title = apply_splits(body, body_splits), apply_splits(title, title_splits)
     return Article(
         path=page.path,
         title=title,

@@ -112,11 +112,14 @@ def is_dateline(block: Block) -> bool:
     if not 0 < block.words <= 25:
         return False
     text = block.text
+    stamp = _STAMP_START.match(text) is not None
+    if not stamp and not _DIGIT.search(text):
+        return False  # the cheapest test first: most short blocks hold neither a stamp word nor a digit
     if _SENTENCE_MARK.search(text, 0, len(text) - 1):
         return False  # two sentences: prose, whatever dates it mentions
-    if _STAMP_START.search(text):
+    if stamp:
         return True
-    if not (_DIGIT.search(text) and _DATELINE.search(text)):
+    if not _DATELINE.search(text):
         return False
     # "The fix ships on October 8, 2024." is a sentence that mentions a date, not a date stamp.
     prose_words = [w for w in _LOWER_WORD.findall(text) if w not in _STAMP_WORDS]
@@ -160,12 +163,20 @@ def _sentence_words(text: str, position: int) -> int:
     return len(text[start : end_mark.end() if end_mark else len(text)].split())
 
 
+def _punctuated(text: str) -> bool:
+    """Ends like a sentence, or holds two sentence ends."""
+    if ends_sentence(text):
+        return True
+    first = _SENTENCE_MARK.search(text)
+    return first is not None and _SENTENCE_MARK.search(text, first.end()) is not None
+
+
 def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> str:
     """GOOD prose, NEAR (short punctuated prose), SHORT (headings, labels), ROW (table) or BAD chrome."""
     kind, text, words = block.kind, block.text, block.words
     if kind == "hr" or words == 0:
         return BAD
-    density = block.link_density
+    density = block.link_chars / len(text) if block.link_chars else 0.0  # `link_density`, inlined
     if density > 0.5 and not (kind == "p" and words >= 25 and density < 0.8):
         return BAD
     tokens = block.tokens
@@ -191,18 +202,17 @@ def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> 
         return BAD  # a truncated teaser of another article
     if block.after_image and kind == "p" and (words <= 25 or _CREDIT.search(text)):
         return BAD  # a caption
-    punctuated = ends_sentence(text) or len(_SENTENCE_MARK.findall(text)) >= 2
     if (
         stopwords is not None
         and words >= 6
-        and sum(map(stopwords.__contains__, tokens)) / words < MIN_STOPWORD_DENSITY
+        and len([*filter(stopwords.__contains__, tokens)]) / words < MIN_STOPWORD_DENSITY
     ):
         return SHORT if words < 12 else BAD
-    if words >= 12 and punctuated and density < 0.35:
+    if words >= 12 and density < 0.35 and _punctuated(text):
         return GOOD
     if len(text) >= 160 and density < 0.35 and kind != "li":
         return GOOD
-    if words >= 4 and punctuated:
+    if words >= 4 and _punctuated(text):
         return NEAR
     return SHORT
 

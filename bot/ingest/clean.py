@@ -17,10 +17,11 @@ How (no phrase lists tuned to particular sites):
 from __future__ import annotations
 
 import re
+from itertools import chain, islice
 
 from bot.ingest.classify import BAD, GOOD, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
 from bot.ingest.markup import Block, parse_blocks
-from bot.ingest.stopwords import guess_stopwords
+from bot.ingest.stopwords import SAMPLE_TOKENS, guess_stopwords
 
 _TOKEN = re.compile(r"\w+")
 
@@ -130,7 +131,7 @@ def select_blocks(blocks: list[Block], title: str | None = None) -> list[Block]:
     """The article's blocks, in page order."""
     if not blocks:
         return []
-    stopwords = guess_stopwords([t for b in blocks for t in b.tokens])
+    stopwords = guess_stopwords(list(islice(chain.from_iterable(b.tokens for b in blocks), SAMPLE_TOKENS)))
     classes = classify_all(blocks, stopwords)
     weights = [_weight(b, c) for b, c in zip(blocks, classes, strict=True)]
     anchor = title_anchor(blocks, title)

@@ -61,13 +61,31 @@ def _split(token: str) -> str | None:
 
 def looks_english(text: str) -> bool:
     words = text[:20_000].lower().split()
-    return bool(words) and sum(1 for w in words if w in _ENGLISH_MARKERS) / len(words) >= MIN_ENGLISH_SHARE
+    return (
+        bool(words) and len([*filter(_ENGLISH_MARKERS.__contains__, words)]) / len(words) >= MIN_ENGLISH_SHARE
+    )
+
+
+def glued_word_splits(text: str) -> dict[str, str]:
+    """The link-glued tokens of `text` and how each splits (see module doc), whatever the language."""
+    # Nearly every candidate is a word wordninja knows (never split): find the others with one set
+    # difference in C (a dict argument is probed, not iterated) before any per-token Python work.
+    unknown = set(_CANDIDATE.findall(text)).difference(_KNOWN)
+    return {token: split for token in unknown if (split := _split(token)) is not None}
+
+
+def apply_splits(text: str, splits: dict[str, str]) -> str:
+    """`text` with the tokens `glued_word_splits` found re-split."""
+    if not splits:
+        return text
+    return _CANDIDATE.sub(lambda m: splits.get(m.group(), m.group()), text)
 
 
 def repair_glued_words(text: str, *, english: bool | None = None) -> str:
     """`text` with link-glued words split again (see module doc); unchanged when not English."""
-    if english is None:
-        english = looks_english(text)
-    if not english:
+    if english is False:
         return text
-    return _CANDIDATE.sub(lambda m: _split(m.group()) or m.group(), text)
+    splits = glued_word_splits(text)
+    if not splits or (english is None and not looks_english(text)):
+        return text
+    return apply_splits(text, splits)

@@ -47,15 +47,31 @@ _SHARED_DOMAINS = frozenset(
 )  # fmt: skip
 _HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.", "edition.", "news.")
 _NAME = r"((?:The\s)?[A-Z0-9][\w&.'’-]{0,30}(?:[ \t](?:[A-Z0-9][\w&.'’-]{0,30}|on|of|and|&)){0,3})"
-# A page naming itself: chrome lines every publisher prints about itself.
+# A page naming itself: chrome lines every publisher prints about itself. Each pattern comes with the
+# literal text any of its matches holds: these scans see every line of every page, and only a line
+# holding one of those literals is worth a full pattern search.
 _SELF_NAMING = (
-    re.compile(
-        r"\b(?:[Ss]ign up (?:to|for)|[Ss]ubscribe to|[Gg]et) (?:the |our )?" + _NAME + r"\s+newsletters?\b"
+    (
+        ("newsletter",),
+        re.compile(
+            r"\b(?:[Ss]ign up (?:to|for)|[Ss]ubscribe to|[Gg]et) (?:the |our )?"
+            + _NAME
+            + r"\s+newsletters?\b"
+        ),
     ),
-    re.compile(r"^More from " + _NAME + r"\s*$", re.MULTILINE),
-    re.compile(r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?" + _NAME),
-    re.compile(r"\b(?:[Bb]efore joining|[Ww]rites for|[Ww]riter at|[Ee]ditor at|[Rr]eporter at) " + _NAME),
+    (("More from ",), re.compile(r"^More from " + _NAME + r"\s*$", re.MULTILINE)),
+    (
+        ("©", "(c)", "(C)", "opyright"),
+        re.compile(r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?" + _NAME),
+    ),
+    (
+        ("joining", "rites for", "riter at", "ditor at", "eporter at"),
+        re.compile(
+            r"\b(?:[Bb]efore joining|[Ww]rites for|[Ww]riter at|[Ee]ditor at|[Rr]eporter at) " + _NAME
+        ),
+    ),
 )
+_SELF_NAMING_NEEDLES = tuple(needle for needles, _ in _SELF_NAMING for needle in needles)
 # A page crediting another outlet.
 _CREDIT_LINE = re.compile(r"^(?:[Vv]ia|VIA|[Ss]ource|SOURCE)\s*:?\s*" + _NAME + r"\s*[.)]?\s*$", re.MULTILINE)
 _CREDIT_PHRASE = re.compile(
@@ -63,6 +79,7 @@ _CREDIT_PHRASE = re.compile(
     r"reported\s+first\s+by|(?:republished|reposted|syndicated)\s+from|"
     r"according to (?:a report (?:by|from|in)|reporting by))\s+" + _NAME
 )
+_CREDIT_PHRASE_NEEDLES = ("(via", "(Via", "reported", "published", "reposted", "syndicated", "according to ")
 _NOT_OUTLETS = wordset(
     "our the this email e-mail signal telegram twitter x facebook linkedin instagram getty images "
     "shutterstock alamy reuters/ ap photo image us me you it"
@@ -158,7 +175,8 @@ def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | 
     if host is None:
         return declared or next((n for n in candidates if not is_aggregator(n)), None)
     fallback = outlet_from_host(host)
-    if any(host == h or host.endswith("." + h) for h in KNOWN_HOSTS):
+    labels = host.split(".")
+    if any(".".join(labels[i:]) in KNOWN_HOSTS for i in range(len(labels))):  # the host or a parent domain
         return fallback
     if declared:
         return declared
@@ -169,13 +187,41 @@ def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | 
     return fallback
 
 
+def _lines_holding(lines: list[str], needles: tuple[str, ...]) -> list[str]:
+    """The lines (in order) holding any of `needles`, found by `str.find` over the whole page (one
+    regex alternation, or a test per line, costs several times more)."""
+    text = "\n".join(lines)
+    hits: set[int] = set()
+    for needle in needles:
+        found = text.find(needle)
+        while found >= 0:
+            hits.add(found)
+            found = text.find(needle, found + 1)
+    if not hits:
+        return []
+    ordered = sorted(hits)
+    holding: list[str] = []
+    next_hit = start = 0
+    for line in lines:
+        end = start + len(line)  # a needle holds no "\n": each hit lies inside one line
+        if ordered[next_hit] < end:
+            holding.append(line)
+            while next_hit < len(ordered) and ordered[next_hit] < end:
+                next_hit += 1
+            if next_hit == len(ordered):
+                break
+        start = end + 1
+    return holding
+
+
 def outlet_names_in_text(lines: Iterable[str]) -> list[str]:
     """The names a page calls itself by, most-voted first."""
     votes: Counter[str] = Counter()
-    for line in lines:
-        if len(line) > 400:
-            continue
-        for pattern in _SELF_NAMING:
+    # Votes are cast line by line, pattern by pattern, as ties keep the order they were first cast in.
+    for line in _lines_holding([line for line in lines if len(line) <= 400], _SELF_NAMING_NEEDLES):
+        for needles, pattern in _SELF_NAMING:
+            if not any(needle in line for needle in needles):
+                continue
             for match in pattern.finditer(line):
                 if (name := _clean_name(match.group(1))) is not None:
                     votes[name] += 1
@@ -192,11 +238,16 @@ def credited_outlets(lines: Iterable[str], own_outlet: str | None = None) -> tup
     """Outlets the page credits ("Via TechCrunch", "first reported by The Record"), in order, no repeats."""
     found: list[str] = []
     own = (own_outlet or "").lower()
+    lines = [line for line in lines if len(line) <= 2000]
+    # Phrases are searched only on lines holding a literal every match needs (see `_lines_holding`).
+    phrase_lines = set(_lines_holding(lines, _CREDIT_PHRASE_NEEDLES))
     for line in lines:
-        if len(line) > 2000:
-            continue
-        candidates = [m.group(1) for m in _CREDIT_LINE.finditer(line)] if len(line) <= 80 else []
-        candidates += [m.group(1) for m in _CREDIT_PHRASE.finditer(line)]
+        candidates = []
+        # "Via X" / "Source: X" fill a line of their own (`^`: the start of `line` or of a line in it)
+        if len(line) <= 80 and (line[:1] in ("V", "v", "S", "s") or "\n" in line):
+            candidates = [m.group(1) for m in _CREDIT_LINE.finditer(line)]
+        if line in phrase_lines:
+            candidates += [m.group(1) for m in _CREDIT_PHRASE.finditer(line)]
         for raw in candidates:
             if _PHOTO_AGENCIES.search(raw):
                 continue

@@ -52,16 +52,17 @@ def guess_stopwords(tokens: list[str]) -> frozenset[str] | None:
     """The stop-word set of the page's language, or None when no loaded language fits.
 
     `tokens` must be lower-cased already."""
-    counts = Counter(tokens[:SAMPLE_TOKENS])
-    total = sum(counts.values())
+    sample = tokens[:SAMPLE_TOKENS]
+    total = len(sample)
     if total == 0:
         return None
+    english = _stoplist("English")
+    if len([*filter(english.__contains__, sample)]) / total >= CLEARLY_ENGLISH:
+        return english  # most pages: no need to count words or try the other languages
+    counts = Counter(sample)
     best: frozenset[str] | None = None
     best_hits = 0
     vocabulary = set(counts)
-    english = _stoplist("English")
-    if sum(counts[word] for word in vocabulary & english) / total >= CLEARLY_ENGLISH:
-        return english  # most pages: no need to try the other languages
     for language in LANGUAGES:
         stoplist = _stoplist(language)
         hits = sum(counts[word] for word in vocabulary & stoplist)
