@@ -28,10 +28,10 @@ from bot.intel.summary import readable, summarize
             ],
         ),
         (
-            "“This step will help us,” the statement continued. Tius said there are “less than 50 employees” in London.",
+            "“This step will help us,” the note went on. Roe said there are “fewer than 20 staff” in Leeds.",
             [
-                "“This step will help us,” the statement continued.",
-                "Tius said there are “less than 50 employees” in London.",
+                "“This step will help us,” the note went on.",
+                "Roe said there are “fewer than 20 staff” in Leeds.",
             ],
         ),
         (
@@ -50,10 +50,10 @@ def test_sentence_splitting_survives_abbreviations_dates_and_quotes(text: str, e
 
 
 def test_sentences_never_cross_paragraphs_and_headings_are_not_complete() -> None:
-    body = "Staying efficient\n\nKaspersky will close the office. Staff were told\non Monday."
+    body = "Keeping costs down\n\nKaspersky will close the office. Staff were told\non Monday."
     sentences = article_sentences(body)
     assert [(s.text, s.paragraph, s.complete) for s in sentences] == [
-        ("Staying efficient", 0, False),
+        ("Keeping costs down", 0, False),
         ("Kaspersky will close the office.", 1, True),
         ("Staff were told on Monday.", 1, True),
     ]
@@ -124,7 +124,7 @@ def test_word_budget_is_respected_even_with_long_sentences() -> None:
 
 
 def test_nothing_to_say_gives_an_empty_summary() -> None:
-    assert summarize([article_sentences("Staying efficient")], TfidfSimilarity()) == ""
+    assert summarize([article_sentences("Keeping costs down")], TfidfSimilarity()) == ""
 
 
 def test_a_definite_reference_needs_its_antecedent() -> None:
