@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 
 from bot.models import Article
 from bot.store.db import Database
@@ -69,14 +70,13 @@ class ArticleStore:
             )
             article_id = cur.lastrowid
             assert article_id is not None
-            await conn.executemany(
-                "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
-                [(article_id, v, "subject") for v in article.subjects]
-                + [(article_id, v, "mention") for v in article.mentions],
-            )
-        stored = await self.get(article_id)
-        assert stored is not None
-        return stored, True
+            vendors = [(article_id, v, "subject") for v in article.subjects]
+            vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
+            if vendors:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", vendors
+                )
+        return replace(article, id=article_id), True
 
     async def get(self, article_id: int) -> Article | None:
         row = await self._db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
