@@ -81,7 +81,11 @@ async def _progress(files: list[Path]) -> AsyncIterator[Path]:
 def run(console: Annotated[bool, typer.Option("--console", help="Also run the console adapter.")] = False) -> None:
     """Run the service: watch BOT_STORIES_DIR and serve every configured platform."""
     settings = _settings()
-    _setup_logging(settings)
+    # Console only: the terminal is the chat window, so routine INFO lines stay out of it unless a
+    # log level was asked for explicitly.
+    console_only = not (settings.slack_enabled or settings.discord_enabled)
+    explicit = "log_level" in settings.model_fields_set
+    _setup_logging(settings, quiet=console_only and not explicit)
     from bot.app import Application
 
     application = Application(settings, console=True if console else None, progress=_progress)
