@@ -17,7 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import Subscription
-from bot.store.outbox import OutboxStore
+from bot.store.digests import DigestStore
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,14 @@ def _aware(value: datetime) -> datetime:
 class DigestScheduler:
     def __init__(
         self,
-        outbox: OutboxStore,
+        digests: DigestStore,
         subscriptions: DigestSubscriptions,
         *,
         clock: Callable[[], datetime],
         on_queued: Callable[[], None],
         poll_interval: float = 60.0,
     ) -> None:
-        self._outbox = outbox
+        self._digests = digests
         self._subscriptions = subscriptions
         self._clock = clock
         self._on_queued = on_queued
@@ -111,10 +111,10 @@ class DigestScheduler:
         upcoming: datetime | None = None
         for sub in await self._subscriptions.digest_subscriptions():
             slot = latest_slot(now, sub.digest_time, sub.timezone)
-            handled = await self._outbox.digest_last_slot(sub.id) or _aware(sub.created_at)
+            handled = await self._digests.digest_last_slot(sub.id) or _aware(sub.created_at)
             if slot > handled:
                 muted = sub.muted_until is not None and now < _aware(sub.muted_until)
-                row_id = await self._outbox.close_digest_slot(
+                row_id = await self._digests.close_digest_slot(
                     sub.id, sub.channel, slot, now.timestamp(), send=not muted
                 )
                 if row_id is not None:

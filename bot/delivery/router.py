@@ -17,6 +17,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.models import ChangeKind, ChannelRef, DeliveryMode, Story, StoryChange, Subscription
 from bot.store.db import Database
+from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxState, OutboxStore
 
 _GIVEN_UP = (OutboxState.DEAD, OutboxState.CANCELLED)
@@ -88,6 +89,7 @@ class Router:
         self._db = db
         self._subscriptions = subscriptions
         self._outbox = OutboxStore(db)
+        self._digests = DigestStore(db)
         settings = settings or Settings.model_construct()  # the defaults, no environment read
         self._coalesce = settings.edit_coalesce_seconds
         self._thread_updates = settings.thread_updates
@@ -111,7 +113,7 @@ class Router:
         written = 0
         async with self._db.write():
             for sub in digest:
-                written += await self._outbox.add_digest_item(sub.id, story.id, now)
+                written += await self._digests.add_digest_item(sub.id, story.id, now)
             states = await self._outbox.post_states(story.id)
             new = [(o.id, ch) for ch, o in owners.items() if ch not in states]
             # Posted, or about to be: an edit is a no-op at send time if the post already showed the version.

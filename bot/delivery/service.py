@@ -21,6 +21,7 @@ from bot.delivery.ports import ChatPlatform
 from bot.delivery.sender import StoryCache, StoryLoader
 from bot.delivery.worker import PlatformWorker
 from bot.store.db import Database
+from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxStore
 from bot.store.stories import StoryStore
 from bot.store.subscriptions import SubscriptionStore
@@ -69,7 +70,7 @@ class DeliveryService:
             for name, platform in platforms.items()
         }
         self._digests = DigestScheduler(
-            self.outbox,
+            DigestStore(db),
             subscriptions or SubscriptionStore(db),
             clock=self._clock,
             on_queued=self._wake_workers,

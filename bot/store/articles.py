@@ -74,7 +74,8 @@ class ArticleStore:
             vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
             if vendors:
                 await conn.executemany(
-                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", vendors
+                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
+                    vendors,
                 )
         return replace(article, id=article_id), True
 

@@ -1,4 +1,4 @@
-"""The delivery outbox: deliveries owed, the messages they became, dead letters, digest bookkeeping.
+"""The delivery outbox: deliveries owed, the messages they became, dead letters.
 
 Why an outbox: routing writes its rows inside the transaction that changes the story, so a crash can
 never leave a change without its alerts or alerts for a change that was rolled back. Workers then
@@ -7,188 +7,50 @@ platform's message reference in the same transaction as `done`. A row found in_f
 may have reached the platform, so it is retried with `maybe_sent` set and the worker asks
 `find_delivered` first: no alert is lost and none is sent twice.
 
-Worker writes go through a group commit: many claims and results share one transaction, so fan-out
-to thousands of channels costs a few dozen commits rather than thousands. (So the worker-side methods
-must not be called while holding `db.write()`: the group commit runs in its own task.)
+Worker writes go through a group commit (`bot.store.group_commit`): many claims and results share one
+transaction, so fan-out to thousands of channels costs a few dozen commits rather than thousands. (So
+the worker-side methods must not be called while holding `db.write()`: the group commit runs in its own
+task.) Digest bookkeeping lives in `bot.store.digests`; the row types in `bot.store.outbox_rows`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
 import aiosqlite
 
 from bot.models import ChannelRef, MessageRef
 from bot.store.db import Database
+from bot.store.group_commit import GroupCommit
+from bot.store.outbox_rows import (
+    OPEN_STATES,
+    ROW_SELECT,
+    DeadLetter,
+    OutboxKind,
+    OutboxRow,
+    OutboxState,
+    StoredRef,
+    channel_params,
+    outbox_row,
+    where_channel,
+)
 from bot.store.timefmt import from_db, to_db, utcnow
 
-T = TypeVar("T")
-
-
-class OutboxKind(StrEnum):
-    POST = "post"
-    EDIT = "edit"
-    FOLLOWUP = "followup"
-    DIGEST = "digest"
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    IN_FLIGHT = "in_flight"
-    DONE = "done"
-    DEAD = "dead"
-    CANCELLED = "cancelled"
-
-
-OPEN_STATES = (OutboxState.PENDING, OutboxState.IN_FLIGHT)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    kind: OutboxKind
-    subscription_id: int
-    story_id: int  # 0 for digests
-    story_version: int
-    channel: ChannelRef
-    state: OutboxState
-    attempts: int
-    maybe_sent: bool
-    created_at: float
-    not_before: float
-    new_outlets: tuple[str, ...] = ()
-    story_ids: tuple[int, ...] = ()  # digests: the stories listed
-    last_error: str | None = None
-    subscription_active: bool = True  # the owning subscription exists and is not disabled
-
-    @property
-    def delivery_key(self) -> str:
-        """Stable per delivery across retries and restarts; at most 25 chars (Discord nonce limit)."""
-        if self.kind is OutboxKind.DIGEST:
-            return f"d{self.subscription_id}r{self.id}"
-        return f"s{self.story_id}p{self.id}"
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.channel.workspace}\x1f{self.channel.channel}"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRef:
-    """The alert message of one (story, channel): what later edits and follow-ups act on."""
-
-    ref: MessageRef
-    subscription_id: int
-    posted_version: int  # the story version the first post showed (follow-ups older than it are moot)
-    version: int  # the story version the message shows now
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    outbox_id: int
-    kind: OutboxKind
-    subscription_id: int
-    story_id: int
-    channel: ChannelRef
-    attempts: int
-    reason: str
-    dead_at: datetime | None
-
-
-_Op = Callable[[aiosqlite.Connection], Awaitable[Any]]
-
-
-class _GroupCommit:
-    """Queued write operations run together in one transaction; each caller awaits its own result
-    only after COMMIT, so "committed before sending" still holds for every single row."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._queue: list[tuple[_Op, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    async def submit(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((op, fut))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="outbox-group-commit")
-        return await fut
-
-    async def _flush(self) -> None:
-        while self._queue:
-            batch = [item for item in self._queue if not item[1].cancelled()]
-            self._queue = []
-            if not batch:
-                continue
-            results: list[Any] = []
-            try:
-                async with self._db.write() as conn:
-                    for op, _ in batch:
-                        results.append(await op(conn))
-            except Exception as exc:
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            for (_, fut), result in zip(batch, results, strict=True):
-                if not fut.done():
-                    fut.set_result(result)
-
-    async def close(self) -> None:
-        if self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
-
-
-_ROW_SELECT = (
-    "SELECT o.*, (s.id IS NOT NULL AND s.disabled_reason IS NULL) AS sub_active"
-    " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
-)
-
-
-def _row(r: sqlite3.Row) -> OutboxRow:
-    payload = json.loads(r["payload"] or "{}")
-    return OutboxRow(
-        id=r["id"],
-        kind=OutboxKind(r["kind"]),
-        subscription_id=r["subscription_id"],
-        story_id=r["story_id"],
-        story_version=r["story_version"],
-        channel=ChannelRef(r["platform"], r["workspace"], r["channel"]),
-        state=OutboxState(r["state"]),
-        attempts=r["attempts"],
-        maybe_sent=bool(r["maybe_sent"]),
-        created_at=r["created_at"],
-        not_before=r["not_before"],
-        new_outlets=tuple(payload.get("outlets", ())),
-        story_ids=tuple(int(i) for i in payload.get("stories", ())),
-        last_error=r["last_error"],
-        subscription_active=bool(r["sub_active"]),
-    )
-
-
-def _where_channel(story_id: int, channel: ChannelRef) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "story_id=? AND platform=? AND workspace=? AND channel=?",
-        (story_id, channel.platform, channel.workspace, channel.channel),
-    )
+# The row types are the outbox's vocabulary: callers keep importing them from here.
+__all__ = ["OPEN_STATES", "DeadLetter", "OutboxKind", "OutboxRow", "OutboxState", "OutboxStore", "StoredRef"]
 
 
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._group = _GroupCommit(db)
+        self._group = GroupCommit(db)
 
     # -- routing side: called inside the story change's transaction (db.write() nests) -----------------
 
     async def post_state(self, story_id: int, channel: ChannelRef) -> OutboxState | None:
-        where, params = _where_channel(story_id, channel)
+        where, params = where_channel(story_id, channel)
         row = await self._db.fetchone(f"SELECT state FROM outbox WHERE kind='post' AND {where}", params)
         return OutboxState(row["state"]) if row else None
 
@@ -213,7 +75,7 @@ class OutboxStore:
             cur = await conn.executemany(
                 "INSERT OR IGNORE INTO outbox (kind, subscription_id, story_id, story_version, platform,"
                 " workspace, channel, created_at, not_before, updated_at) VALUES ('post',?,?,?,?,?,?,?,?,?)",
-                [(sub_id, story_id, version, *_channel_params(ch), now, now, now) for sub_id, ch in owners],
+                [(sub_id, story_id, version, *channel_params(ch), now, now, now) for sub_id, ch in owners],
             )
             added = cur.rowcount
             await cur.close()
@@ -242,7 +104,7 @@ class OutboxStore:
                 "INSERT INTO outbox (kind, subscription_id, story_id, story_version, platform, workspace,"
                 " channel, created_at, not_before, updated_at) VALUES ('edit',?,?,?,?,?,?,?,?,?)",
                 [
-                    (sub_id, story_id, version, *_channel_params(ch), now, now + delay, now)
+                    (sub_id, story_id, version, *channel_params(ch), now, now + delay, now)
                     for sub_id, ch in owners
                     if ch not in pending
                 ],
@@ -276,31 +138,21 @@ class OutboxStore:
                 "INSERT INTO outbox (kind, subscription_id, story_id, story_version, platform, workspace,"
                 " channel, payload, created_at, not_before, updated_at) VALUES ('followup',?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (sub_id, story_id, version, *_channel_params(ch), payload, now, now + delay, now)
+                    (sub_id, story_id, version, *channel_params(ch), payload, now, now + delay, now)
                     for sub_id, ch in owners
                     if ch not in pending
                 ],
             )
         return len(owners)
 
-    async def add_digest_item(self, subscription_id: int, story_id: int, at: datetime) -> bool:
-        async with (
-            self._db.write() as conn,
-            conn.execute(
-                "INSERT OR IGNORE INTO digest_items (subscription_id, story_id, added_at) VALUES (?,?,?)",
-                (subscription_id, story_id, to_db(at)),
-            ) as cur,
-        ):
-            return cur.rowcount > 0
-
     # -- worker side: reads ---------------------------------------------------------------------------
 
     async def due(self, platform: str, now: float, limit: int) -> list[OutboxRow]:
         rows = await self._db.fetchall(
-            f"{_ROW_SELECT} WHERE o.platform=? AND o.state='pending' AND o.not_before<=? ORDER BY o.id LIMIT ?",
+            f"{ROW_SELECT} WHERE o.platform=? AND o.state='pending' AND o.not_before<=? ORDER BY o.id LIMIT ?",
             (platform, now, limit),
         )
-        return [_row(r) for r in rows]
+        return [outbox_row(r) for r in rows]
 
     async def next_due(self, platform: str, after: float) -> float | None:
         """When the next row not yet due (edit window, backoff, Retry-After) becomes due."""
@@ -311,8 +163,8 @@ class OutboxStore:
         return float(row[0]) if row and row[0] is not None else None
 
     async def get(self, row_id: int) -> OutboxRow | None:
-        row = await self._db.fetchone(f"{_ROW_SELECT} WHERE o.id=?", (row_id,))
-        return _row(row) if row else None
+        row = await self._db.fetchone(f"{ROW_SELECT} WHERE o.id=?", (row_id,))
+        return outbox_row(row) if row else None
 
     async def open_count(self, platforms: Sequence[str]) -> int:
         marks = ",".join("?" * len(platforms)) or "NULL"
@@ -323,7 +175,7 @@ class OutboxStore:
         return int(row[0]) if row else 0
 
     async def message_ref(self, story_id: int, channel: ChannelRef) -> StoredRef | None:
-        where, params = _where_channel(story_id, channel)
+        where, params = where_channel(story_id, channel)
         r = await self._db.fetchone(f"SELECT * FROM message_refs WHERE {where}", params)
         if r is None:
             return None
@@ -375,9 +227,9 @@ class OutboxStore:
             ) as cur:
                 if cur.rowcount == 0:
                     return None
-            async with conn.execute(f"{_ROW_SELECT} WHERE o.id=?", (row_id,)) as cur:
+            async with conn.execute(f"{ROW_SELECT} WHERE o.id=?", (row_id,)) as cur:
                 r = await cur.fetchone()
-            return _row(r) if r else None
+            return outbox_row(r) if r else None
 
         return await self._group.submit(op)
 
@@ -402,7 +254,7 @@ class OutboxStore:
                     " posted_version=excluded.posted_version, version=excluded.version",
                     (
                         row.story_id,
-                        *_channel_params(row.channel),
+                        *channel_params(row.channel),
                         row.subscription_id,
                         ref.channel.workspace,
                         ref.channel.channel,
@@ -414,7 +266,7 @@ class OutboxStore:
                     ),
                 )
             elif row.kind is OutboxKind.EDIT and shown_version:
-                where, params = _where_channel(row.story_id, row.channel)
+                where, params = where_channel(row.story_id, row.channel)
                 await conn.execute(
                     f"UPDATE message_refs SET version=MAX(version, ?), edited_at=? WHERE {where}",
                     (shown_version, to_db(utcnow()), *params),
@@ -459,7 +311,7 @@ class OutboxStore:
                     str(row.kind),
                     row.subscription_id,
                     row.story_id,
-                    *_channel_params(row.channel),
+                    *channel_params(row.channel),
                     attempts,
                     reason,
                     to_db(utcnow()),
@@ -477,13 +329,13 @@ class OutboxStore:
             async with conn.execute(
                 "UPDATE subscriptions SET disabled_reason=? WHERE platform=? AND workspace=? AND channel=?"
                 " AND disabled_reason IS NULL",
-                (reason[:300], *_channel_params(ch)),
+                (reason[:300], *channel_params(ch)),
             ) as cur:
                 disabled = cur.rowcount
             await conn.execute(
                 "UPDATE outbox SET state='cancelled', last_error=?, updated_at=? WHERE platform=? AND workspace=?"
                 " AND channel=? AND state IN ('pending','in_flight')",
-                (reason, now, *_channel_params(ch)),
+                (reason, now, *channel_params(ch)),
             )
             return disabled
 
@@ -501,61 +353,3 @@ class OutboxStore:
 
     async def close(self) -> None:
         await self._group.close()
-
-    # -- digests --------------------------------------------------------------------------------------
-
-    async def digest_last_slot(self, subscription_id: int) -> datetime | None:
-        row = await self._db.fetchone(
-            "SELECT last_slot FROM digest_state WHERE subscription_id=?", (subscription_id,)
-        )
-        return from_db(row["last_slot"]) if row else None
-
-    async def close_digest_slot(
-        self, subscription_id: int, channel: ChannelRef, slot: datetime, now: float, *, send: bool
-    ) -> int | None:
-        """Handle one digest slot exactly once: queue a digest row listing the stories gathered since
-        the last one (if `send` and there are any), and remember the slot. Returns the row id."""
-        async with self._db.write() as conn:
-            async with conn.execute(
-                "SELECT last_slot FROM digest_state WHERE subscription_id=?", (subscription_id,)
-            ) as cur:
-                state = await cur.fetchone()
-            last = from_db(state["last_slot"]) if state else None
-            if last is not None and last >= slot:
-                return None
-            row_id: int | None = None
-            if send:
-                async with conn.execute(
-                    "SELECT story_id FROM digest_items WHERE subscription_id=? AND digest_outbox_id IS NULL"
-                    " ORDER BY added_at, story_id",
-                    (subscription_id,),
-                ) as cur:
-                    story_ids = [int(r[0]) for r in await cur.fetchall()]
-                if story_ids:
-                    async with conn.execute(
-                        "INSERT INTO outbox (kind, subscription_id, story_id, story_version, platform, workspace,"
-                        " channel, payload, created_at, not_before, updated_at) VALUES ('digest',?,0,0,?,?,?,?,?,?,?)",
-                        (
-                            subscription_id,
-                            *_channel_params(channel),
-                            json.dumps({"stories": story_ids}),
-                            now,
-                            now,
-                            now,
-                        ),
-                    ) as cur:
-                        row_id = cur.lastrowid
-                    await conn.execute(
-                        "UPDATE digest_items SET digest_outbox_id=? WHERE subscription_id=? AND digest_outbox_id IS NULL",
-                        (row_id, subscription_id),
-                    )
-            await conn.execute(
-                "INSERT INTO digest_state (subscription_id, last_slot) VALUES (?,?)"
-                " ON CONFLICT(subscription_id) DO UPDATE SET last_slot=excluded.last_slot",
-                (subscription_id, to_db(slot)),
-            )
-        return row_id
-
-
-def _channel_params(channel: ChannelRef) -> tuple[str, str, str]:
-    return (channel.platform, channel.workspace, channel.channel)
