@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from standins.app_runner import drop
 from standins.discord_server import DiscordStandIn
 from standins.slack_server import SlackStandIn
 
@@ -154,14 +154,6 @@ def child_env(tmp_path: Path, **platform: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **platform,
     }
-
-
-def drop(path: Path, stories_dir: Path) -> None:
-    """Appear in the watched folder at once, as a finished download would (copy, then rename)."""
-    staging = stories_dir.parent / "staging"
-    staging.mkdir(exist_ok=True)
-    shutil.copy(path, staging / path.name)
-    os.replace(staging / path.name, stories_dir / path.name)
 
 
 # -- the database, through the bot's own code ----------------------------------------------------------

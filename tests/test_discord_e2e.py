@@ -9,14 +9,11 @@ message with the alert embed, then one edit adding the second source, and nothin
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from standins.app_runner import drop, running_app
 from standins.discord_payloads import MESSAGE_FLAG_EPHEMERAL
 from standins.discord_server import DiscordStandIn, RecordedRequest
 
@@ -47,32 +44,6 @@ def app_settings(discord: DiscordStandIn, tmp_path: Path, **extra: Any) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-@asynccontextmanager
-async def started(app: Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app.run())
-    waiter = asyncio.create_task(app.started.wait())
-    try:
-        done, _ = await asyncio.wait({task, waiter}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise AssertionError("Application.run() returned before it started")
-        assert waiter in done, f"application not started within {WAIT}s"
-        yield
-    finally:
-        waiter.cancel()
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
-def drop(seed: Path, stories_dir: Path) -> None:
-    """Appear in the watched folder at once, as a finished download would (copy, then rename)."""
-    staging = stories_dir.parent / "staging"
-    staging.mkdir(exist_ok=True)
-    shutil.copy(seed, staging / seed.name)
-    os.replace(staging / seed.name, stories_dir / seed.name)
-
-
 def channel_traffic(discord: DiscordStandIn) -> list[RecordedRequest]:
     """Every REST call after start-up that is not part of answering an interaction."""
     return [
@@ -97,7 +68,7 @@ async def test_subscribe_then_two_outlets_give_one_message_and_one_edit(
 ) -> None:
     async with DiscordStandIn() as discord:
         settings = app_settings(discord, tmp_path, BOT_THREAD_UPDATES="false")
-        async with started(Application(settings)):
+        async with running_app(Application(settings), WAIT):
             reply = await subscribe(discord, "kaspersky")
             assert "Kaspersky" in reply
 
@@ -124,7 +95,7 @@ async def test_subscribe_then_two_outlets_give_one_message_and_one_edit(
 async def test_growing_story_gets_one_thread_message(tmp_path: Path, seeds: list[Path]) -> None:
     async with DiscordStandIn() as discord:
         settings = app_settings(discord, tmp_path)  # BOT_THREAD_UPDATES defaults to on
-        async with started(Application(settings)):
+        async with running_app(Application(settings), WAIT):
             await subscribe(discord, "kaspersky")
             drop(seeds[0], settings.stories_dir)
             await discord.wait_until(lambda: len(discord.messages) == 1, within=WAIT)

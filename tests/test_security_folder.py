@@ -15,10 +15,10 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import pytest
+from standins.app_runner import running_app
 
 from bot.app import Application, Core, open_core
 from bot.config import Settings
@@ -136,23 +136,6 @@ async def test_a_file_that_vanishes_is_pending_not_an_error(core: Core) -> None:
     assert result.status == "pending" and result.reason
 
 
-@asynccontextmanager
-async def running(app: Application) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(app.run())
-    waiter = asyncio.create_task(app.started.wait())
-    try:
-        done, _ = await asyncio.wait({task, waiter}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-        assert waiter in done, "application did not start"
-        yield task
-    finally:
-        waiter.cancel()
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
 async def wait_until(check: object, within: float = WAIT, every: float = 0.1) -> None:
     deadline = time.monotonic() + within
     while not await check():  # type: ignore[operator]
@@ -176,7 +159,7 @@ async def test_the_service_survives_vanishing_changing_and_escaping_files(
     (outside / "secret.txt").write_text(story(9, extra=" OUTSIDE ONLY."))
     (stories / "linked-folder").symlink_to(outside, target_is_directory=True)
     app = Application(settings, console=False)
-    async with running(app) as task:
+    async with running_app(app, WAIT) as task:
         core = app.core
         assert core is not None
         # Files that appear and vanish at once, two hundred times.
@@ -241,7 +224,7 @@ async def test_a_flood_of_ten_thousand_files_is_handled_reported_and_nothing_los
     stories.mkdir()
     app = Application(settings, console=False)
     good = {n for n in range(FLOOD) if n % GOOD_EVERY == 0}
-    async with running(app) as task:
+    async with running_app(app, WAIT) as task:
         core = app.core
         assert core is not None
         started = time.monotonic()

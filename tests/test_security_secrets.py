@@ -11,12 +11,13 @@ import logging
 import os
 import shutil
 import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from standins.app_runner import running_app
 from standins.discord_server import DiscordStandIn
 from standins.slack_server import SlackStandIn
 
@@ -88,23 +89,6 @@ def settings(tmp_path: Path, **values: Any) -> Settings:
     return Settings(_env_file=None, **{**base, **values})  # type: ignore[call-arg]
 
 
-@asynccontextmanager
-async def started(app: Application) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(app.run())
-    waiter = asyncio.create_task(app.started.wait())
-    try:
-        done, _ = await asyncio.wait({task, waiter}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-        assert waiter in done, "application did not start"
-        yield task
-    finally:
-        waiter.cancel()
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
 def test_settings_never_show_their_secrets(tmp_path: Path) -> None:
     configured = settings(
         tmp_path,
@@ -157,7 +141,7 @@ async def test_a_full_run_on_both_platforms_logs_no_secret(logged: Everything, t
             DISCORD_GATEWAY_URL=discord.gateway_url,
         )
         app = Application(configured)
-        async with started(app):
+        async with running_app(app, WAIT):
             assert set(app.platforms) == {"slack", "discord"}
             await slack.wait_ack(await slack.send_slash_command("/subscribe", "okta"))
             await slack.wait_ack(await slack.send_slash_command("/story", "<@U1> " + SLACK_BOT[:4]))

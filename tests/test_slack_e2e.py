@@ -8,14 +8,11 @@ one `chat.update` when the second outlet's article joins the story, and nothing 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from standins.app_runner import drop, running_app
 from standins.slack_server import ApiCall, SlackStandIn
 
 from bot.app import Application
@@ -41,32 +38,6 @@ def app_settings(slack: SlackStandIn, tmp_path: Path, **extra: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-@asynccontextmanager
-async def started(app: Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app.run())
-    waiter = asyncio.create_task(app.started.wait())
-    try:
-        done, _ = await asyncio.wait({task, waiter}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise AssertionError("Application.run() returned before it started")
-        assert waiter in done, f"application not started within {WAIT}s"
-        yield
-    finally:
-        waiter.cancel()
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
-def drop(seed: Path, stories_dir: Path) -> None:
-    """Appear in the watched folder at once, as a finished download would (copy, then rename)."""
-    staging = stories_dir.parent / "staging"
-    staging.mkdir(exist_ok=True)
-    shutil.copy(seed, staging / seed.name)
-    os.replace(staging / seed.name, stories_dir / seed.name)
-
-
 def after_startup(slack: SlackStandIn) -> list[ApiCall]:
     return [c for c in slack.calls if c.method not in STARTUP_CALLS]
 
@@ -87,7 +58,7 @@ async def test_subscribe_then_two_outlets_give_one_alert_and_one_edit(
 ) -> None:
     async with SlackStandIn() as slack:
         settings = app_settings(slack, tmp_path, BOT_THREAD_UPDATES="false")
-        async with started(Application(settings)):
+        async with running_app(Application(settings), WAIT):
             reply = await subscribe(slack, "kaspersky")
             assert "Kaspersky" in reply["text"] and "error" not in reply["text"].lower()
 
@@ -113,7 +84,7 @@ async def test_subscribe_then_two_outlets_give_one_alert_and_one_edit(
 async def test_growing_story_gets_one_thread_reply(tmp_path: Path, seeds: list[Path]) -> None:
     async with SlackStandIn() as slack:
         settings = app_settings(slack, tmp_path)  # BOT_THREAD_UPDATES defaults to on
-        async with started(Application(settings)):
+        async with running_app(Application(settings), WAIT):
             await subscribe(slack, "kaspersky")
             drop(seeds[0], settings.stories_dir)
             (alert,) = await slack.wait_calls("chat.postMessage", 1, within=WAIT)
@@ -139,7 +110,7 @@ async def test_rate_limited_alert_arrives_once_later(tmp_path: Path, seeds: list
     async with SlackStandIn() as slack:
         settings = app_settings(slack, tmp_path)
         slack.fail("chat.postMessage", status=429, retry_after=1)
-        async with started(Application(settings)):
+        async with running_app(Application(settings), WAIT):
             await subscribe(slack, "kaspersky")
             drop(seeds[0], settings.stories_dir)
             (delivered,) = await slack.wait_calls("chat.postMessage", 1, within=WAIT)
