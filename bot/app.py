@@ -44,6 +44,7 @@ class Core:
     router: Router
     commands: CommandService
     pipeline: Pipeline
+    routed: _Relay  # nudged after a commit that queued alerts; the service points it at delivery
 
 
 @asynccontextmanager
@@ -60,7 +61,7 @@ async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None 
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)
         pipeline = Pipeline(settings, store, registry, engine, router, on_routed=relay)
-        yield Core(settings, store, registry, stories, engine, router, commands, pipeline)
+        yield Core(settings, store, registry, stories, engine, router, commands, pipeline, relay)
     finally:
         await store.close()
 
@@ -126,9 +127,7 @@ class Application:
             self.platforms = self._build_platforms(core)
             delivery = DeliveryService(core.store.db, self.platforms, self.settings, load_story=core.stories.get_story)
             self.delivery = delivery
-            relay = core.pipeline._on_routed
-            if isinstance(relay, _Relay):
-                relay.target = delivery.wake
+            core.routed.target = delivery.wake
             console = self.platforms.get("console")
             if console is not None:
                 await self._first_start(core)
