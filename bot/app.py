@@ -15,18 +15,18 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from bot.commands import CommandService
+from bot.chat.commands import CommandService
+from bot.chat.ports import ChatPlatform
 from bot.config import Settings
-from bot.delivery.ports import ChatPlatform
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.ingest.watch import watch_story_files
-from bot.intel.stories import StoryEngine
+from bot.intel.engine import StoryEngine
 from bot.intel.vendors import VendorCatalog
+from bot.intel.vendors.registry import VendorRegistry
 from bot.pipeline import IngestResult, Pipeline
 from bot.store import Store
-from bot.store.stories import StoryStore
-from bot.vendor_registry import VendorRegistry
+from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
 PENDING_RETRIES = 50

@@ -152,8 +152,8 @@ def story(
 
     async def main() -> None:
         from bot.app import open_core
-        from bot.intel.stories import story_to_dict
-        from bot.rendering import story_plain_text
+        from bot.chat.render import story_plain_text
+        from bot.intel.engine import story_to_dict
 
         async with open_core(settings) as core:
             found = core.registry.base.lookup(vendor)
@@ -177,7 +177,7 @@ def inspect(
     """Read, clean and match stored pages without storing them."""
     settings = _settings()
     _setup_logging(settings, quiet=True)
-    from bot.inspect import inspect_file
+    from bot.inspection import inspect_file
 
     async def main() -> None:
         from bot.intel.vendors import VendorCatalog, VendorMatcher

@@ -19,9 +19,9 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.ingest import NotReady, RejectedFile, load_article, reject_file
+from bot.intel.vendors.registry import VendorRegistry
 from bot.models import Article, Salience, StoryChange
 from bot.store import Store
-from bot.vendor_registry import VendorRegistry
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from bot.intel.cluster_bench import (
     evaluate_clustering,
     seed_fact_checks,
 )
+from bot.intel.engine import StoryEngine
 from bot.intel.similarity import (
     CorpusAware,
     Similarity,
@@ -29,10 +30,9 @@ from bot.intel.similarity import (
     simhash,
     tokenize,
 )
-from bot.intel.stories import StoryEngine
 from bot.models import Article, EventType, Story
 from bot.store.db import Database
-from bot.store.stories import LATEST_SQL, SINCE_SQL, candidate_query
+from bot.store.story_store import LATEST_SQL, SINCE_SQL, candidate_query
 
 BAN_WIRE, BAN_DAILY = "kaspersky-us-ban-wire.md", "kaspersky-us-ban-daily.md"
 US_EXIT, UK_CLOSURE = "kaspersky-us-exit.md", "kaspersky-uk-closure-threatdesk.md"

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.command_parsing import UsageError, clean_input, parse_duration, parse_text, split_words
-from bot.commands import COMMAND_SPECS
+from bot.chat.commands import COMMAND_SPECS
+from bot.chat.parsing import UsageError, clean_input, parse_duration, parse_text, split_words
 
 SPECS = {spec.name: spec for spec in COMMAND_SPECS}
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.config import Settings
 from bot.delivery.bench_support import FakePlatform, add_subscriptions, make_story
-from bot.delivery.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.delivery.limits import PlatformLimits, RetryPolicy, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService

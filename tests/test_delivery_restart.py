@@ -123,7 +123,7 @@ SOCKET_PLATFORM = '''
 import asyncio
 import json
 
-from bot.delivery.errors import TransientFailure
+from bot.chat.errors import TransientFailure
 from bot.models import MessageRef
 
 

@@ -18,8 +18,8 @@ from standins.discord_server import DiscordStandIn
 
 from bot.adapters.discord import DiscordPlatform, DiscordStartupError
 from bot.adapters.discord.escape import escape
-from bot.command_types import Reply
-from bot.commands import COMMAND_SPECS
+from bot.chat.commands import COMMAND_SPECS
+from bot.chat.specs import Reply
 from bot.config import Settings
 
 MANAGE_CHANNELS = 1 << 4
@@ -71,7 +71,7 @@ async def test_commands_are_typed_from_the_specs(discord: DiscordStandIn, bot: D
 
 
 async def test_the_real_command_list_is_accepted_by_discord(discord: DiscordStandIn) -> None:
-    """Every spec of bot.commands becomes a command the stand-in (with Discord's schema rules) accepts."""
+    """Every spec of bot.chat.commands becomes a command the stand-in (with Discord's schema rules) accepts."""
     async with running(DiscordPlatform(settings_for(discord), RecordingCommands(COMMAND_SPECS))):
         synced = {c["name"]: c for c in discord.commands[None]}
     assert set(synced) == {spec.name for spec in COMMAND_SPECS}

@@ -14,7 +14,7 @@ from standins.discord_server import DiscordStandIn
 
 from bot.adapters.discord import DiscordPlatform
 from bot.adapters.discord.escape import ZERO_WIDTH_SPACE
-from bot.delivery.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
+from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.models import ChannelRef, MessageRef, Source
 
 TWO_SOURCES = (

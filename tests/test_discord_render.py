@@ -14,8 +14,8 @@ from standins.discord_payloads import message_errors
 from bot.adapters.discord.embeds import EVENT_COLOURS, digest_embed, reply_parts, story_embed
 from bot.adapters.discord.escape import BARE_URL, ZERO_WIDTH_SPACE, escape, link
 from bot.adapters.discord.platform import delivery_nonce, followup_text
+from bot.chat.render import story_plain_text
 from bot.models import EventType, KeyFact, Source
-from bot.rendering import story_plain_text
 
 UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from bot.intel.facts import ArticleFact, extract_facts, merge_facts
-from bot.intel.facts_dates import ResolvedDate, find_dates, resolve_phrase
-from bot.intel.facts_gazetteer import find_places
-from bot.intel.facts_people import find_people, find_quotes
-from bot.intel.facts_quantities import find_quantities
+from bot.intel.facts.dates import ResolvedDate, find_dates, resolve_phrase
+from bot.intel.facts.gazetteer import find_places
+from bot.intel.facts.people import find_people, find_quotes
+from bot.intel.facts.quantities import find_quantities
 from bot.intel.sentences import article_sentences, paragraphs
 
 OCT_8_2024 = date(2024, 10, 8)

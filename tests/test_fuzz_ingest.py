@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.chat.render import visible
 from bot.ingest import NotReady, RejectedFile, article_from_bytes, clean_text, load_article
 from bot.ingest.decode import decode_bytes
 from bot.ingest.frontmatter import load_fields
-from bot.rendering import visible
 
 MB = 1_000_000
 CPU_LIMIT = 1.0

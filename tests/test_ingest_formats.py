@@ -11,7 +11,7 @@ import pytest
 
 from bot.ingest import article_from_bytes, clean_text, load_article, parse_page
 from bot.ingest.formats import detect_format
-from bot.ingest.glue import repair_glued_words
+from bot.ingest.glued_words import repair_glued_words
 from bot.ingest.outlets import credited_outlets, outlet_for, outlet_from_host
 
 SAMPLES = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories"

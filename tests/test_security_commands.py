@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Core, open_core
-from bot.command_parsing import MAX_INPUT_CHARS
-from bot.command_types import CommandContext, Reply
-from bot.commands import COMMAND_SPECS
+from bot.chat.commands import COMMAND_SPECS
+from bot.chat.parsing import MAX_INPUT_CHARS
+from bot.chat.specs import CommandContext, Reply
 from bot.config import Settings
 from bot.models import ChannelRef
 
@@ -169,7 +169,7 @@ def test_over_long_input_is_refused_before_any_work(bot: CoreRunner, name: str) 
     ("name", "option"), [(spec.name, opt) for spec in COMMAND_SPECS for opt in spec.options]
 )
 def test_every_option_has_a_length_cap(bot: CoreRunner, name: str, option: object) -> None:
-    from bot.command_types import OptionSpec
+    from bot.chat.specs import OptionSpec
 
     assert isinstance(option, OptionSpec)
     assert option.max_length <= 200

@@ -4,7 +4,7 @@ recorded, for alerts, edits, thread follow-ups, digests and command replies.
 
 Inert means: no mention or broadcast can form (`@everyone`, `@here`, `<@123>`, `<@&456>`, `<!channel>`,
 `<!here>`), the only links are the ones the bot built, each to an http(s) source URL that
-`bot.rendering.safe_url` accepted and under a label that does not name another site (no
+`bot.chat.render.safe_url` accepted and under a label that does not name another site (no
 `<https://evil.example|https://bank.example>`, no `[https://bank.example](https://evil.example)`), and
 `javascript:` / `data:` never become links.
 """
@@ -30,10 +30,10 @@ from standins.slack_server import TEAM_ID, ApiCall, SlackStandIn
 
 from bot.adapters.discord import DiscordPlatform
 from bot.adapters.slack import SlackPlatform
-from bot.command_types import Reply
+from bot.chat.render import safe_url, story_plain_text
+from bot.chat.specs import Reply
 from bot.config import Settings
 from bot.models import ChannelRef, EventType, KeyFact, Source, Story
-from bot.rendering import safe_url, story_plain_text
 
 pytestmark = pytest.mark.slow
 

@@ -21,9 +21,9 @@ from bot.adapters.slack.blocks import (
     share_value,
 )
 from bot.adapters.slack.escape import escape, fit, honest_label, link
-from bot.command_types import Reply
+from bot.chat.render import safe_url, story_plain_text
+from bot.chat.specs import Reply
 from bot.models import EventType, Story
-from bot.rendering import safe_url, story_plain_text
 
 
 def texts(node: Any) -> list[str]:

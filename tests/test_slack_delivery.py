@@ -14,8 +14,8 @@ from standins.slack_fakes import sample_story as make_story
 from standins.slack_server import TEAM_ID, SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
+from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.config import Settings
-from bot.delivery.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.models import ChannelRef, MessageRef, Source
 
 CHANNEL = ChannelRef("slack", TEAM_ID, "C0ALERTS")

@@ -21,9 +21,9 @@ from standins.slack_server import SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.blocks import SHARE_ACTION_ID, share_value
-from bot.command_types import Reply
+from bot.chat.render import story_plain_text
+from bot.chat.specs import Reply
 from bot.config import Settings
-from bot.rendering import story_plain_text
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 MAX_BODY = 4000

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bot.commands import COMMAND_SPECS
+from bot.chat.commands import COMMAND_SPECS
 
 
 def manifest() -> dict[str, Any]:

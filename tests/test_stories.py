@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from test_stories_support import FIXED_NOW, fixed_clock, fixture, read_article, store_article
 
+from bot.intel.engine import StoryEngine, story_to_dict
 from bot.intel.sentences import split_sentences
-from bot.intel.stories import StoryEngine, story_to_dict
 from bot.models import Article, ChangeKind, EventType, KeyFact, Story, StoryChange
 from bot.store.db import Database
 

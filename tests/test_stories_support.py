@@ -136,7 +136,7 @@ def fixture(name: str) -> Path:
 
 
 def test_huge_bodies_are_analysed_in_bounded_prefix() -> None:
-    from bot.intel.stories import MAX_ANALYSED_CHARS, _analysed_part
+    from bot.intel.engine import MAX_ANALYSED_CHARS, _analysed_part
 
     paragraph = "Acme Networks patched a firewall flaw on Monday after attacks were seen. " * 20
     body = "\n\n".join([paragraph] * 200)

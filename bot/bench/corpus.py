@@ -30,7 +30,7 @@ from bot.bench import texts
 from bot.intel.vendors import VendorCatalog
 from bot.models import ChangeKind, EventType, KeyFact, Source, Story
 from bot.store.db import Database
-from bot.store.stories import Member, StoryRecord, StoryStore
+from bot.store.story_store import Member, StoryRecord, StoryStore
 from bot.store.timefmt import to_db
 
 CORPUS_VENDORS = 500

@@ -26,7 +26,7 @@ from bot.app import open_core
 from bot.bench.common import Result, bench_settings, distribution_ms, python, service_env
 from bot.bench.corpus import ArticleFactory
 from bot.bench.standins import standin_module
-from bot.command_types import CommandContext
+from bot.chat.specs import CommandContext
 from bot.ingest import article_from_bytes
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import ChannelRef, Salience

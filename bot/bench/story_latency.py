@@ -25,7 +25,7 @@ from bot.app import Application, open_core
 from bot.bench.common import Result, Sizes, bench_settings, distribution_ms
 from bot.bench.corpus import CorpusVendors, corpus_size, grow_corpus
 from bot.bench.standins import standin_module
-from bot.command_types import CommandContext
+from bot.chat.specs import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 

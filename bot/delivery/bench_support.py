@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.delivery.errors import RateLimited
+from bot.chat.errors import RateLimited
 from bot.delivery.limits import PlatformLimits, Window
 from bot.models import ChannelRef, EventType, KeyFact, MessageRef, Source, Story
 from bot.store.db import Database

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
+from bot.chat.errors import ChannelUnavailable, DeliveryError, PermanentFailure, RateLimited
+from bot.chat.ports import ChatPlatform
 from bot.config import Settings
-from bot.delivery.errors import ChannelUnavailable, DeliveryError, PermanentFailure, RateLimited
 from bot.delivery.limits import RateGate, RetryPolicy
-from bot.delivery.ports import ChatPlatform
 from bot.models import MessageRef, Story
 from bot.store.outbox import OutboxKind, OutboxRow, OutboxState, OutboxStore, StoredRef
 

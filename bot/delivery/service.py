@@ -14,16 +14,16 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.digests import DigestScheduler, DigestSubscriptions
 from bot.delivery.limits import PlatformLimits, RetryPolicy, limits_for
-from bot.delivery.ports import ChatPlatform
 from bot.delivery.sender import StoryCache, StoryLoader
 from bot.delivery.worker import PlatformWorker
 from bot.store.db import Database
 from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxStore
-from bot.store.stories import StoryStore
+from bot.store.story_store import StoryStore
 from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)

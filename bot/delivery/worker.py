@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
+from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy
-from bot.delivery.ports import ChatPlatform
 from bot.delivery.sender import RowSender, StoryCache
 from bot.store.outbox import OutboxRow, OutboxStore
 

@@ -21,7 +21,7 @@ from bot.ingest.dates import date_in_text, date_in_url
 from bot.ingest.decode import decode_bytes
 from bot.ingest.errors import NotReady, RejectedFile
 from bot.ingest.formats import parse_page
-from bot.ingest.glue import apply_splits, glued_word_splits, looks_english
+from bot.ingest.glued_words import apply_splits, glued_word_splits, looks_english
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.outlets import (
     credited_outlets,

@@ -1,7 +1,7 @@
 """Does an incoming article report the same event as a candidate story? Pure scoring, no I/O.
 
 Candidates already share a subject vendor and fall in the time window (the SQLite index in
-bot/store/stories.py found them). The score adds up the remaining evidence:
+bot/store/story_store.py found them). The score adds up the remaining evidence:
 - text similarity of the article to the story's term profile (corpus-wide TF-IDF, or any Similarity),
 - shared particulars: the same quantities, CVE ids and named people (strong), places (weak),
 - agreement of the rule-based event types (a sales ban and an office closure of one vendor share
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.intel.similarity import Similarity, Vector
 from bot.models import EventType
-from bot.store.stories import StoryRecord
+from bot.store.story_store import StoryRecord
 
 STRONG_KEY_PREFIXES = ("quantity:", "cve:", "name:", "organisation:")
 

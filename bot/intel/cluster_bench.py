@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.intel.engine import StoryEngine
 from bot.intel.similarity import TfidfSimilarity, normalise
-from bot.intel.stories import StoryEngine
 from bot.models import Article, Salience, Story
 from bot.store.articles import ArticleStore
 from bot.store.db import Database

@@ -186,7 +186,7 @@ def containment(a: set[str], b: set[str]) -> float:
 def simhash(text: str) -> int:
     """64-bit SimHash over word 3-shingles, as a signed integer (fits SQLite). Near-identical texts
     (a re-post with a changed line of boilerplate) differ in a few bits; distinct articles in ~32.
-    Short texts are noisy, so it only preselects; `containment` decides (bot/intel/stories.py)."""
+    Short texts are noisy, so it only preselects; `containment` decides (bot/intel/engine.py)."""
     # Column sums over the 64-character bit strings run in C (zip/sum), not 64 Python steps a shingle.
     rows = [
         format(int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big"), "064b").encode()

@@ -1,4 +1,4 @@
-"""The bot side of adapter tests: a recording fake of the `bot.command_types.Commands` port, its
+"""The bot side of adapter tests: a recording fake of the `bot.chat.specs.Commands` port, its
 command specs, a sample story (text written for the tests), and running a `DiscordPlatform`
 against a stand-in."""
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.discord import DiscordPlatform
-from bot.command_types import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.specs import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
 from bot.config import Settings
 from bot.models import EventType, KeyFact, Source, Story
 
@@ -60,7 +60,7 @@ class CommandCall:
 
 
 class RecordingCommands:
-    """A fake of the `bot.command_types.Commands` port (the core side of the adapter): records every
+    """A fake of the `bot.chat.specs.Commands` port (the core side of the adapter): records every
     call, answers from `replies` (name -> Reply), completes vendors from `vendors`."""
 
     def __init__(self, specs: Sequence[CommandSpec] = ALL_SPECS) -> None:

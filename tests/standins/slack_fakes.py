@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.command_types import CommandContext, CommandSpec, Reply
+from bot.chat.specs import CommandContext, CommandSpec, Reply
 from bot.models import EventType, KeyFact, Source, Story
 
 
@@ -47,7 +47,7 @@ class CommandCall:
 
 
 class RecordingCommands:
-    """A fake of the `bot.command_types.Commands` port (the core side of the adapter).
+    """A fake of the `bot.chat.specs.Commands` port (the core side of the adapter).
 
     Records every call; answers from `replies` (name -> Reply or callable(ctx, text) -> Reply), and
     can hold a command at `gate` to prove the ack does not wait for the work.

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.command_types import CommandContext, Commands, Reply
+from bot.chat.render import story_plain_text, visible
+from bot.chat.specs import CommandContext, Commands, Reply
 from bot.models import ChannelRef, MessageRef, Story
-from bot.rendering import story_plain_text, visible
 
 CONSOLE_CHANNEL = ChannelRef("console", "local", "console")
 _EOF = object()

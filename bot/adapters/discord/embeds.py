@@ -1,4 +1,4 @@
-"""Stories as Discord embeds: what `bot.rendering.story_view` decided to show, escaped and fitted to
+"""Stories as Discord embeds: what `bot.chat.render.story_view` decided to show, escaped and fitted to
 Discord's embed limits (title 256, description 4096, field value 1024, footer 2048, 6000 in all).
 
 Limits are enforced here rather than left to Discord: an over-long embed is a 400 for the whole
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import discord
 
 from bot.adapters.discord.escape import escape, link, plain
+from bot.chat.render import SourceLine, story_plain_text, story_view
 from bot.models import EventType, Story
-from bot.rendering import SourceLine, story_plain_text, story_view
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 2048  # of Discord's 4096: keeps the whole embed under its 6000 total

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import aiohttp
 import discord
 
-from bot.delivery.errors import (
+from bot.chat.errors import (
     ChannelUnavailable,
     DeliveryError,
     PermanentFailure,
@@ -64,7 +64,7 @@ def translate(error: BaseException) -> DeliveryError | None:
 
 @contextmanager
 def delivery_errors() -> Iterator[None]:
-    """Run a Discord call; raise only `bot.delivery.errors` subclasses for platform failures."""
+    """Run a Discord call; raise only `bot.chat.errors` subclasses for platform failures."""
     try:
         yield
     except Exception as error:

@@ -9,7 +9,7 @@ get a zero-width space so they stay text even if a client ignored `allowed_menti
 
 Bare URLs in the text are kept as they are: Discord shows a bare URL as itself (no spoofing), and
 backslashes inside one would end up in the link target. The only masked links in our messages are
-the ones `link()` builds from URLs that `bot.rendering.safe_url` accepted, with a label that cannot
+the ones `link()` builds from URLs that `bot.chat.render.safe_url` accepted, with a label that cannot
 pose as a different address.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.rendering import BIDI_CONTROLS, safe_url
+from bot.chat.render import BIDI_CONTROLS, safe_url
 
 ELLIPSIS = "…"
 ZERO_WIDTH_SPACE = "\u200b"

@@ -31,9 +31,9 @@ from bot.adapters.discord.endpoints import GatewayTarget, install_webhook_adapte
 from bot.adapters.discord.errors import delivery_errors
 from bot.adapters.discord.escape import escape, link, plain
 from bot.adapters.discord.tree import NO_MENTIONS, CommandBuilder
-from bot.command_types import Commands
+from bot.chat.errors import PermanentFailure, TransientFailure
+from bot.chat.specs import Commands
 from bot.config import Settings
-from bot.delivery.errors import PermanentFailure, TransientFailure
 from bot.models import ChannelRef, MessageRef, Story
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _intents() -> discord.Intents:
 
 
 class DiscordPlatform:
-    """`bot.delivery.ports.ChatPlatform` for Discord."""
+    """`bot.chat.ports.ChatPlatform` for Discord."""
 
     name = "discord"
 

@@ -24,7 +24,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.embeds import reply_parts
-from bot.command_types import CommandContext, Commands, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.specs import CommandContext, Commands, CommandSpec, OptionKind, OptionSpec, Reply
 from bot.config import Settings
 from bot.models import ChannelRef
 

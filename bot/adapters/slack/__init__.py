@@ -1,6 +1,6 @@
 """The Slack adapter. The only package that imports slack_bolt / slack_sdk.
 
-`SlackPlatform(settings, commands)` implements `bot.delivery.ports.ChatPlatform`; `manifest.yaml`
+`SlackPlatform(settings, commands)` implements `bot.chat.ports.ChatPlatform`; `manifest.yaml`
 beside this file is the app manifest a workspace admin pastes into api.slack.com/apps.
 """
 

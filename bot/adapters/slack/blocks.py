@@ -1,6 +1,6 @@
 """Block Kit for alerts, follow-ups, digests and command replies.
 
-What a message shows is decided once in `bot.rendering.story_view`; this module only lays it out
+What a message shows is decided once in `bot.chat.render.story_view`; this module only lays it out
 the Slack way and passes every piece of story text through `escape`/`fit`/`link`, so no story can
 put a mention, a broadcast or a fake link into a message. Block Kit's size limits (header 150
 characters, section 3000, 50 blocks) are respected here rather than discovered as `invalid_blocks`.
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.adapters.slack.escape import escape, fit, link, one_line
-from bot.command_types import Reply
+from bot.chat.render import SourceLine, StoryView, notification_text, story_plain_text, story_view
+from bot.chat.specs import Reply
 from bot.models import Story
-from bot.rendering import SourceLine, StoryView, notification_text, story_plain_text, story_view
 
 Block = dict[str, Any]
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 
-from bot.delivery.errors import (
+from bot.chat.errors import (
     ChannelUnavailable,
     DeliveryError,
     PermanentFailure,
@@ -93,7 +93,7 @@ def translate(err: BaseException, method: str = "") -> DeliveryError | None:
 
 
 async def slack_call(call: Awaitable[T], method: str = "") -> T:
-    """Await one Web API call; raise only `bot.delivery.errors` types."""
+    """Await one Web API call; raise only `bot.chat.errors` types."""
     try:
         return await call
     except Exception as err:

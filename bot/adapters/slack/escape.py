@@ -4,7 +4,7 @@ Slack parses `<…>` sequences in message text: `<!channel>`, `<@U123>`, `<#C123
 scraped article is untrusted, so every piece of story text goes through `escape()`, which encodes
 the three characters Slack asks apps to encode (`&`, `<`, `>`); after that nothing in the text can
 open a control sequence. The only links in our messages are the ones `link()` builds itself, from
-URLs that `bot.rendering.safe_url` accepted and labels that cannot close or split the link.
+URLs that `bot.chat.render.safe_url` accepted and labels that cannot close or split the link.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.rendering import BIDI_CONTROLS, safe_url
+from bot.chat.render import BIDI_CONTROLS, safe_url
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"} | BIDI_CONTROLS)
 _WHITESPACE_RUN = re.compile(r"\s+")

@@ -4,7 +4,7 @@ Every listener acknowledges first and works afterwards: Slack wants the ack with
 command may need the database or a `users.info` call. bolt (process_before_response=False) sends
 the ack as soon as `ack()` is called and keeps the rest of the listener running; the reply then
 goes out through `respond()` (the command's response_url), ephemeral unless the reply says
-otherwise. The listeners only translate: the commands themselves live in `bot.commands`.
+otherwise. The listeners only translate: the commands themselves live in `bot.chat.commands`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from bot.adapters.slack.blocks import (
     share_value,
 )
 from bot.adapters.slack.errors import slack_call
-from bot.command_types import CommandContext, Commands, Reply
-from bot.delivery.errors import ChannelUnavailable, DeliveryError
+from bot.chat.errors import ChannelUnavailable, DeliveryError
+from bot.chat.specs import CommandContext, Commands, Reply
 from bot.models import ChannelRef, Story
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ Mode's `apps.connections.open` included, goes through one `AsyncWebClient` built
 `base_url=SLACK_API_URL` (bolt copies that base URL into its per-request clients; a bare `token=`
 would silently talk to slack.com).
 
-Delivery methods raise only `bot.delivery.errors` types. Posts carry message metadata with the
+Delivery methods raise only `bot.chat.errors` types. Posts carry message metadata with the
 delivery key, so after a crash `find_delivered` can tell whether a post already went out.
 """
 
@@ -26,9 +26,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import alert_message, digest_message, followup_text
 from bot.adapters.slack.errors import slack_call
 from bot.adapters.slack.handlers import CommandListeners, TaskTracker
-from bot.command_types import Commands
+from bot.chat.errors import PermanentFailure, RateLimited, TransientFailure
+from bot.chat.specs import Commands
 from bot.config import Settings
-from bot.delivery.errors import PermanentFailure, RateLimited, TransientFailure
 from bot.models import ChannelRef, MessageRef, Story
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.command_types import CommandSpec, OptionKind, OptionSpec
+from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 
 MAX_INPUT_CHARS = 500
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$", re.IGNORECASE)

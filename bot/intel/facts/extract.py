@@ -1,7 +1,7 @@
 """Key facts of an article, and their merge across every source of a story.
 
 Rule-based on purpose (regular expressions, capitalisation and the small lists in
-facts_gazetteer.py): nothing to download, and every fact can be traced to the words it came from.
+gazetteer.py): nothing to download, and every fact can be traced to the words it came from.
 Each fact's text is either a phrase or clause of its source, or a structured rendering of values
 found there ("fewer than 50 employees", "In June 2024, ..."). Facts meet across outlets on a
 normalised key (quantity value and unit family, person name, quote words, statement cue and place),
@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.intel.facts_dates import find_dates
-from bot.intel.facts_gazetteer import AGENCIES, NOT_NAMES, ORG_SUFFIXES, PLACES, find_places
-from bot.intel.facts_people import NAME, find_people, find_quotes
-from bot.intel.facts_quantities import LAYOFF_CUE, find_quantities
-from bot.intel.facts_statements import find_statements, main_clause, with_resolved_dates
+from bot.intel.facts.dates import find_dates
+from bot.intel.facts.gazetteer import AGENCIES, NOT_NAMES, ORG_SUFFIXES, PLACES, find_places
+from bot.intel.facts.people import NAME, find_people, find_quotes
+from bot.intel.facts.quantities import LAYOFF_CUE, find_quantities
+from bot.intel.facts.statements import find_statements, main_clause, with_resolved_dates
 from bot.intel.sentences import Sentence, count_words, paragraphs
 from bot.models import KeyFact
 

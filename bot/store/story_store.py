@@ -2,7 +2,7 @@
 
 Reads used by commands (`get_story`, `latest_story_for_vendor`, `stories_since`) go through the
 `story_vendors` index, so they cost the same with 100 or 100,000 stored articles. The story engine
-(bot/intel/stories.py) is the only writer; it calls these inside its own `db.write()` transaction,
+(bot/intel/engine.py) is the only writer; it calls these inside its own `db.write()` transaction,
 which joins the caller's when there is one.
 """
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.intel.facts_dates import find_dates
-from bot.intel.facts_gazetteer import CITIES, find_places
+from bot.intel.facts.dates import find_dates
+from bot.intel.facts.gazetteer import CITIES, find_places
 from bot.intel.sentences import Sentence, count_words
 
 # Most specific first: a clause with both "wind-down" and "partner channel" is about the channel.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.intel.facts_gazetteer import NOT_NAMES, ORG_SUFFIXES, PLACES, role_pattern
+from bot.intel.facts.gazetteer import NOT_NAMES, ORG_SUFFIXES, PLACES, role_pattern
 from bot.intel.sentences import count_words, split_sentences
 
 _NAME_WORD = r"[A-Z][a-zA-Z'’-]*[a-z]"

@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.command_parsing import UsageError, parse_duration, parse_text, split_words, validate_args
-from bot.command_types import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.parsing import UsageError, parse_duration, parse_text, split_words, validate_args
+from bot.chat.render import EVENT_LABELS, story_plain_text
+from bot.chat.specs import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
 from bot.config import Settings
+from bot.intel.vendors.registry import VendorRegistry
 from bot.models import DeliveryMode, EventType, Story, Subscription, Vendor
-from bot.rendering import EVENT_LABELS, story_plain_text
 from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
 from bot.store.timefmt import utcnow
-from bot.vendor_registry import VendorRegistry
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def describe_subscription(sub: Subscription, now: datetime | None = None) -> str
 
 
 class CommandService:
-    """Implements `bot.command_types.Commands` over the store and the vendor registry."""
+    """Implements `bot.chat.specs.Commands` over the store and the vendor registry."""
 
     def __init__(
         self,

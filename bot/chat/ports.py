@@ -18,7 +18,7 @@ class ChatPlatform(Protocol):
     `delivery_key` is a stable id for one (story, subscription) post: adapters use it to make a post
     idempotent (Discord message `nonce` + `enforce_nonce`, Slack message `metadata`), and
     `find_delivered` looks it up after a crash left a delivery in flight.
-    Methods raise `bot.delivery.errors.DeliveryError` subclasses, nothing platform-specific.
+    Methods raise `bot.chat.errors.DeliveryError` subclasses, nothing platform-specific.
     """
 
     name: str  # "slack" | "discord" | "console"; equals ChannelRef.platform of its channels

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
 from bot.intel.events import EventVerdict, decide, score_text
 from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts
-from bot.intel.facts_gazetteer import country_of, find_places
+from bot.intel.facts.gazetteer import country_of, find_places
 from bot.intel.sentences import Sentence, article_sentences, paragraphs
 from bot.intel.similarity import (
     CorpusAware,
@@ -44,7 +44,7 @@ from bot.intel.similarity import (
 from bot.intel.summary import summarize
 from bot.models import Article, ChangeKind, EventType, Source, Story, StoryChange
 from bot.store.db import Database
-from bot.store.stories import Member, StoryRecord, StoryStore
+from bot.store.story_store import Member, StoryRecord, StoryStore
 from bot.store.timefmt import utcnow
 
 KEPT_SENTENCES = 24  # sentences cached per article for summaries (the news is near the top)

@@ -85,7 +85,7 @@ class Reply:
 
 
 class Commands(Protocol):
-    """What adapters call. Implemented by `bot.commands.CommandService`."""
+    """What adapters call. Implemented by `bot.chat.commands.CommandService`."""
 
     @property
     def specs(self) -> Sequence[CommandSpec]: ...
