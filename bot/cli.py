@@ -231,10 +231,21 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every figure.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Small inputs; finishes within a minute.")] = False,
 ) -> None:
-    """Run the benchmark suite and print the figures beside their targets."""
-    from bot.bench import run_bench
+    """Run the benchmark suite. It lives in the source checkout's benchmarks/ (never in the installed
+    package), so it runs as `python -m benchmarks` in a child process; kept for one release."""
+    import os
+    import subprocess
 
-    run_bench(as_json=as_json, quick=quick)
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "benchmarks" / "__main__.py").is_file():
+        raise CliError("the benchmark suite needs a source checkout: clone the repository and run `make bench`")
+    typer.echo("the benchmark suite moved to `make bench` / `python -m benchmarks`; running it", err=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(checkout), env.get("PYTHONPATH", "")) if p)
+    flags = [*(["--json"] if as_json else []), *(["--quick"] if quick else [])]
+    code = subprocess.call([sys.executable, "-m", "benchmarks", *flags], env=env)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from test_stories_support import fixed_clock, fixture, read_article, store_article
 
-from bot.intel.cluster import ClusterSettings
-from bot.intel.cluster_bench import (
+from benchmarks.clustering_corpus import (
     SAMPLES_DIR,
     _SyntheticCorpus,
     bench_clustering,
     evaluate_clustering,
     seed_fact_checks,
 )
+from bot.intel.cluster import ClusterSettings
 from bot.intel.engine import StoryEngine
 from bot.intel.similarity import (
     CorpusAware,

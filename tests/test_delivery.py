@@ -16,13 +16,13 @@ import pytest
 
 from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.config import Settings
-from bot.delivery.bench_support import FakePlatform, add_subscriptions, make_story
 from bot.delivery.limits import PlatformLimits, RetryPolicy, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
 
 FAST_RETRY = RetryPolicy(base_seconds=0.02, max_seconds=0.1, send_timeout_seconds=2.0)
 

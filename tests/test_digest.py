@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.delivery.bench_support import FakePlatform, add_subscriptions, fixed_clock, make_story
 from bot.delivery.digests import latest_slot, next_slot, parse_digest_time, zone
 from bot.delivery.limits import RetryPolicy
 from bot.delivery.router import Router
@@ -20,6 +19,7 @@ from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import to_db
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions, fixed_clock, make_story
 
 CHANNEL = ChannelRef("fake", "W1", "CDIGEST")
 SETTINGS = Settings.model_construct(delivery_max_age_seconds=60.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.ingest import RejectedFile, article_from_bytes, clean_text
-from bot.ingest.evaluate import load_pages, page_counts, score_extraction, score_pairs, shingles
+from evaluation.extraction import load_pages, page_counts, score_extraction, score_pairs, shingles
 
 DEV_PAGES = (
     Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction-dev" / "pages.jsonl.gz"

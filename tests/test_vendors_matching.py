@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intel.vendors import VendorCatalog, VendorMatcher, measure_matching_speed
+from benchmarks.vendor_matching import measure_matching_speed
+from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import Vendor, VendorHit
 
 

@@ -5,7 +5,6 @@ matcher = VendorMatcher.of(catalog)          # built once, kept with the catalog
 matcher.match(article.title, article.body)   # -> [VendorMatch(vendor, SUBJECT|MENTION, score, hits)]
 """
 
-from bot.intel.vendors.bench import measure_matching_speed
 from bot.intel.vendors.catalog import AliasKind, AliasRule, VendorCatalog, VendorRules
 from bot.intel.vendors.matcher import VendorMatcher
 
@@ -15,5 +14,4 @@ __all__ = [
     "VendorCatalog",
     "VendorMatcher",
     "VendorRules",
-    "measure_matching_speed",
 ]

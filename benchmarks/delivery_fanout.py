@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.delivery.bench_support import FakePlatform, add_subscriptions, make_story
 from bot.delivery.limits import DEFAULT_LIMITS, PlatformLimits, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
 
 
 def ideal_seconds(messages: int, windows: tuple[Window, ...]) -> float:
@@ -105,7 +105,7 @@ async def bench_fanout(
     }
 
 
-def main() -> None:  # pragma: no cover - manual run: python -m bot.delivery.bench
+def main() -> None:  # pragma: no cover - manual run: python -m benchmarks.delivery_fanout
     import json
 
     print(json.dumps(asyncio.run(bench_fanout()), indent=2))

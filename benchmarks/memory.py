@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from bot.bench.common import Result, python, service_env
-from bot.bench.corpus import ArticleFactory
+from benchmarks.common import Result, python, service_env
+from benchmarks.corpus import ArticleFactory
 from bot.config import Settings
 
 TARGET = "<= 150 MB"

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.config import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 DEV_PAGES = SHARED_DATA / "extraction-dev" / "pages.jsonl.gz"
 SEEDS = SHARED_DATA / "seeds"

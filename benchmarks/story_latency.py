@@ -1,7 +1,7 @@
 """Figure 4: `/story` latency over a big stored corpus, through the command layer and through a signed
 Slack HTTP request end to end, and how it grows with the corpus (1k -> 10k -> 100k articles).
 
-The corpus is generated (bot/bench/corpus.py) into one database that grows step by step; at each step
+The corpus is generated (benchmarks/corpus.py) into one database that grows step by step; at each step
 `/story <vendor>` runs through `CommandService.run_text` for random vendors that have stories. At the
 largest size the real service runs in-process in Slack HTTP mode against the stand-in Slack: each
 request is a slash-command form signed with the signing secret as Slack signs it, POSTed to the bot's
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from benchmarks.common import Result, Sizes, bench_settings, distribution_ms
+from benchmarks.corpus import CorpusVendors, corpus_size, grow_corpus
+from benchmarks.standins import standin_module
 from bot.app import Application, open_core
-from bot.bench.common import Result, Sizes, bench_settings, distribution_ms
-from bot.bench.corpus import CorpusVendors, corpus_size, grow_corpus
-from bot.bench.standins import standin_module
 from bot.chat.specs import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef

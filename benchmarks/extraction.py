@@ -1,7 +1,7 @@
 """Figure 2: extraction quality on the dev pages: our cleaner vs trafilatura vs keeping everything.
 
 The metric is the pipeline issue's (scrapinghub article-extraction-benchmark: F1 of 4-token shingles,
-bot/ingest/evaluate.py). Trafilatura gets each page as a CommonMark rendering of its markdown, since
+evaluation/extraction.py). Trafilatura gets each page as a CommonMark rendering of its markdown, since
 the stored pages are markdown, not the original HTML. Its outputs and timing are computed once and
 shared with the throughput figure, which compares speeds on the same pages in the same run.
 """
@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.bench.common import DEV_PAGES, Result, missing
-from bot.ingest.evaluate import load_pages, markdown_to_html, score_extraction, score_pairs
+from benchmarks.common import DEV_PAGES, Result, missing
+from evaluation.extraction import load_pages, markdown_to_html, score_extraction, score_pairs
 
 EXTRACTORS = ("ours_markdown", "ours_text", "trafilatura", "keep_everything_markdown", "keep_everything_text")
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from bot.bench import texts
+from benchmarks import texts
 from bot.intel.vendors import VendorCatalog
 from bot.models import ChangeKind, EventType, KeyFact, Source, Story
 from bot.store.db import Database

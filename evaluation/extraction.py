@@ -5,7 +5,7 @@ Tokens are `\\w+` matches with case kept; each text becomes a multiset of 4-toke
 TP/FP/FN are the multiset overlaps normalised to sum 1; precision is averaged over pages with TP+FP > 0,
 recall over pages with TP+FN > 0, and F1 = 2PR/(P+R) of the two averages.
 
-`python -m bot.ingest.evaluate [pages.jsonl.gz]` prints F1/P/R of our cleaner (from the markdown and
+`python -m evaluation.extraction [pages.jsonl.gz]` prints F1/P/R of our cleaner (from the markdown and
 from the text form of each page), of keeping everything, and of trafilatura on a markdown->HTML
 rendering, plus the cleaner's speed.
 """
@@ -26,7 +26,7 @@ from typing import Any
 _TOKEN = re.compile(r"\w+")
 SHINGLE_SIZE = 4
 DEFAULT_PAGES = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "extraction-dev" / "pages.jsonl.gz"
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction-dev" / "pages.jsonl.gz"
 )
 
 Page = Mapping[str, Any]

@@ -249,9 +249,9 @@ async def bench_clustering(n_articles: int, probes: int = 200, seed: int = 7) ->
 
 # ----- evaluation: the seed story and the bundled sample store ------------------------------------------
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples" / "stories"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories"
 SEEDS_DIR = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "seeds"
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "seeds"
 )  # repo sits beside shared/
 _SAMPLE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+-(?P<event>.+)$")
 

@@ -1,7 +1,7 @@
 """Writes docs/benchmarks.md (the latest run's table, how each figure is measured, how to reproduce)
 and docs/latency.png (the alert-latency distribution) from one suite run.
 
-`python -m bot.bench --docs docs` runs the full suite and writes both; matplotlib comes with the
+`python -m benchmarks --docs docs` runs the full suite and writes both; matplotlib comes with the
 `bench` extra (`pip install .[bench]`) and is only needed for the plot.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.bench.common import Result, percentile
-from bot.bench.report import markdown_table
+from benchmarks.common import Result, percentile
+from benchmarks.report import markdown_table
 
 PLOT_NAME = "latency.png"
 
@@ -25,7 +25,7 @@ METHOD = """\
    database). Beside it, in the same run, trafilatura's `extract` alone on the same pages (markdown
    rendered to HTML beforehand, outside its clock). Without the dev pages, the bundled sample store.
 2. **Extraction quality**: the scrapinghub article-extraction-benchmark metric (F1 of 4-token shingles,
-   `bot/ingest/evaluate.py`) against the pages' gold bodies: our cleaner on the markdown and on the text
+   `evaluation/extraction.py`) against the pages' gold bodies: our cleaner on the markdown and on the text
    form, trafilatura on a CommonMark rendering of the markdown, and keeping everything.
 3. **Alert latency**: the real service (`python -m bot run`) in a subprocess, connected to stand-in Slack
    (Web API + Socket Mode) and Discord (REST + gateway) servers on 127.0.0.1 with the real slack-bolt and
@@ -43,7 +43,7 @@ METHOD = """\
    to the reply arriving at the stand-in's `response_url`.
 5. **Fan-out**: one story routed to 2,000 subscribed channels and delivered by the outbox against an
    in-process platform that enforces Slack's and Discord's limits (answering 429 with Retry-After past
-   them), time scaled down (`bot/delivery/bench.py`). Efficiency = the fastest schedule the limits allow ÷
+   them), time scaled down (`benchmarks/delivery_fanout.py`). Efficiency = the fastest schedule the limits allow ÷
    the achieved span; rates are shown in real (unscaled) time.
 6. **Memory**: the real service with the console adapter (standard input a pipe) over the 100k-article
    database: start, a subscription, 20 new story files through the watched folder, 100 `/story` commands;
@@ -65,7 +65,7 @@ REPRODUCE = """\
 make bench                      # sets up .venv, then `bot bench` (rich table)
 bot bench --json                # one JSON object with every figure
 bot bench --quick --json        # smaller inputs (10k-article corpus, 50 alert stories): under a minute
-python -m bot.bench --docs docs # full run, then rewrite docs/benchmarks.md and docs/latency.png
+python -m benchmarks --docs docs # full run, then rewrite docs/benchmarks.md and docs/latency.png
 ```
 
 The figures that need real pages read `../shared/data` beside the repository (the extraction-dev pages

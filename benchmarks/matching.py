@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from bot.bench.common import Result
-from bot.intel.vendors import VendorCatalog, measure_matching_speed
+from benchmarks.common import Result
+from benchmarks.vendor_matching import measure_matching_speed
+from bot.intel.vendors import VendorCatalog
 
 TARGET = ">= 20 MB/s"
 

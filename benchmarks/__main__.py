@@ -1,4 +1,4 @@
-"""`python -m bot.bench [--quick] [--json] [--docs DIR]`: the suite, optionally rewriting the docs."""
+"""`python -m benchmarks [--quick] [--json] [--docs DIR]`: the suite, optionally rewriting the docs."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.bench", description="Run the benchmark suite.")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Run the benchmark suite.")
     parser.add_argument("--quick", action="store_true", help="small inputs; finishes within a minute")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--docs", type=Path, help="write benchmarks.md and latency.png into this folder")
     args = parser.parse_args(argv)
 
-    from bot.bench import progress
-    from bot.bench.report import print_table
-    from bot.bench.runner import run_suite
+    from benchmarks import progress
+    from benchmarks.report import print_table
+    from benchmarks.runner import run_suite
 
     run = asyncio.run(run_suite(args.quick, progress))
     if args.json:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print_table(run.result)
     if args.docs is not None:
-        from bot.bench.docs import write_docs
+        from benchmarks.docs import write_docs
 
         path = write_docs(run.result, run.latency_samples, args.docs)
         print(f"wrote {path}", file=sys.stderr)

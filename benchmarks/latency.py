@@ -22,10 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import Result, bench_settings, distribution_ms, python, service_env
+from benchmarks.corpus import ArticleFactory
+from benchmarks.standins import standin_module
 from bot.app import open_core
-from bot.bench.common import Result, bench_settings, distribution_ms, python, service_env
-from bot.bench.corpus import ArticleFactory
-from bot.bench.standins import standin_module
 from bot.chat.specs import CommandContext
 from bot.ingest import article_from_bytes
 from bot.intel.vendors import VendorCatalog, VendorMatcher

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.bench.common import Result
+from benchmarks.common import Result
 
 Row = tuple[str, str, str, str, str]  # figure, measure, value, input, target (with ✓ / ✗)
 

@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import Result, bench_settings
+from benchmarks.corpus import ArticleFactory, CorpusVendors
+from benchmarks.extraction import DevPages
 from bot.app import open_core, sample_story_files
-from bot.bench.common import Result, bench_settings
-from bot.bench.corpus import ArticleFactory, CorpusVendors
-from bot.bench.extraction import DevPages
 
 WARMUP_FILES = 12
 GENERATED_FILES = 100

@@ -1,5 +1,5 @@
 """Figure 5: fan-out of one story to many channels against a platform enforcing its rate limits, time
-scaled down (the delivery issue's figure; the run itself is `bot.delivery.bench.bench_fanout`).
+scaled down (the delivery issue's figure; the run itself is `benchmarks.delivery_fanout.bench_fanout`).
 
 Efficiency = achieved / allowed send rate, where "allowed" is the fastest schedule the platform's
 windows accept; duplicates and lost deliveries must be zero.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.bench.common import Result
+from benchmarks.common import Result
 
 TARGET = "efficiency >= 0.9, 0 duplicates, 0 lost"
 PLATFORM_KEYS = (
@@ -57,7 +57,7 @@ def _unscaled(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def bench_fanout_both(channels: int) -> Result:
-    from bot.delivery.bench import bench_fanout
+    from benchmarks.delivery_fanout import bench_fanout
 
     result = skeleton()
     for platform, scale in TIME_SCALES.items():

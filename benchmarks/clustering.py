@@ -3,7 +3,7 @@ article pairs end up together / apart as expected, how many required key facts a
 time per article; and the time per article of clustering into a big synthetic store (the decision,
 through the vendor/time index, and the story rebuild that follows).
 
-The evaluations belong to the story engine (`bot.intel.cluster_bench.evaluate_clustering` and
+The evaluations belong to the story engine (`benchmarks.clustering_corpus.evaluate_clustering` and
 `bench_clustering`); this module runs them and reports their figures in the suite's shape.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.bench.common import Result
+from benchmarks.common import Result
 
 INPUT_KEYS = (
     "articles",
@@ -52,7 +52,7 @@ def _pick(report: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 async def bench_stories(scale_articles: int, probes: int) -> Result:
-    from bot.intel.cluster_bench import bench_clustering, evaluate_clustering
+    from benchmarks.clustering_corpus import bench_clustering, evaluate_clustering
 
     result = skeleton()
     notes: list[str] = []

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.bench import extraction, fanout, latency, matching, memory, stories, story_latency, throughput
-from bot.bench.common import Result, Sizes, machine
+from benchmarks import clustering, extraction, fanout, latency, matching, memory, story_latency, throughput
+from benchmarks.common import Result, Sizes, machine
 from bot.config import Settings
 
 FIGURES = (
@@ -38,7 +38,7 @@ SKELETONS: dict[str, Callable[[], Result]] = {
     "fanout": fanout.skeleton,
     "memory": memory.skeleton,
     "matching": matching.skeleton,
-    "stories": stories.skeleton,
+    "stories": clustering.skeleton,
 }
 # Cheap figures first; memory reuses the corpus the /story figure builds.
 ORDER = (
@@ -81,7 +81,7 @@ async def _figure(name: str, state: _State) -> Result:
     if name == "throughput":
         return await throughput.bench_throughput(state.dev, sizes.throughput_rounds)
     if name == "stories":
-        return await stories.bench_stories(sizes.clustering_articles, sizes.clustering_probes)
+        return await clustering.bench_stories(sizes.clustering_articles, sizes.clustering_probes)
     if name == "story_latency":
         result, state.corpus = await story_latency.bench_story_latency(state.folder / "corpus", sizes)
         state.corpus_articles = int(result["articles"])

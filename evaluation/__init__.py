@@ -1,0 +1,5 @@
+"""Quality figures on labelled real data (never installed with the bot: `pip install .` ships bot/ only).
+
+`python -m evaluation` (or `make eval`) prints each figure beside a baseline measured in the same run.
+extraction.py: the article cleaner against the extraction-dev gold bodies (baseline: keep everything).
+"""
