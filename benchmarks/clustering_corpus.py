@@ -22,6 +22,7 @@ from typing import Any
 from bot.intel.engine import StoryEngine
 from bot.intel.similarity import TfidfSimilarity, normalise
 from bot.models import Article, Salience, Story
+from bot.store import bulk
 from bot.store.articles import ArticleStore
 from bot.store.db import Database
 from bot.store.timefmt import to_db
@@ -148,13 +149,9 @@ class _SyntheticCorpus:
         for row, counts in zip(stories, story_words, strict=True):
             weights = {t: (1.0 + math.log(c)) * sim.idf(t) for t, c in counts.items()}
             row[14] = json.dumps(normalise(weights, keep=80), separators=(",", ":"))
-        async with db.write() as conn:
-            await conn.executemany(f"INSERT INTO articles VALUES ({','.join('?' * 14)})", articles)
-            await conn.executemany(f"INSERT INTO stories VALUES ({','.join('?' * 16)})", stories)
-            await conn.executemany(f"INSERT INTO story_articles VALUES ({','.join('?' * 12)})", members)
-            await conn.executemany("INSERT INTO story_vendors VALUES (?,?,?,?,?,?,?)", vendor_rows)
-            await conn.executemany("INSERT INTO term_df VALUES (?,?)", sorted(frequencies.items()))
-            await conn.execute("UPDATE term_df SET df = ? WHERE term = ''", (self.n_articles,))
+        async with db.write():
+            await bulk.insert_articles(db, articles)
+            await bulk.insert_story_rows(db, stories, members, vendor_rows, frequencies, self.n_articles)
         return len(stories)
 
     async def probes(self, db: Database, count: int) -> list[Article]:
@@ -204,7 +201,7 @@ class _SyntheticCorpus:
                     id=article_id,
                 )
             )
-        await db.executemany(f"INSERT INTO articles VALUES ({','.join('?' * 14)})", rows)
+        await bulk.insert_articles(db, rows)
         return out
 
 

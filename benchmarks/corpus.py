@@ -1,10 +1,10 @@
 """A synthetic stored corpus for the benchmarks: articles of realistic length about 500 vendors, grouped
-into many stories per vendor, written with bulk SQL through the store's public `Database.executemany`.
+into many stories per vendor, written through the store's bulk loader (`bot.store.bulk`).
 
 Why bulk SQL rather than the pipeline: 100,000 articles through the full pipeline would take far longer
 than the whole suite may run, and the figures that need a big corpus (`/story` latency, memory) read
 what the story engine writes (stories, their sources, the vendor index), not how it got there. The rows
-are written the way the engine writes them: articles with bulk SQL (`Database.executemany`), stories
+are written the way the engine writes them: articles in bulk (`bot.store.bulk.insert_articles`), stories
 and their member articles through the story store's own `save` / `add_member`, so they keep the
 engine's table shapes (key facts, cached sentence analyses, the vendor index) as those evolve.
 
@@ -29,6 +29,7 @@ import yaml
 from benchmarks import texts
 from bot.intel.vendors import VendorCatalog
 from bot.models import ChangeKind, EventType, KeyFact, Source, Story
+from bot.store import bulk
 from bot.store.db import Database
 from bot.store.story_store import Member, StoryRecord, StoryStore
 from bot.store.timefmt import to_db
@@ -152,10 +153,8 @@ class CorpusSize:
 
 
 async def corpus_size(db: Database) -> CorpusSize:
-    articles = await db.fetchone("SELECT COUNT(*) FROM articles")
-    stories = await db.fetchone("SELECT COUNT(*) FROM stories")
-    vendors = await db.fetchone("SELECT COUNT(DISTINCT vendor) FROM story_vendors")
-    return CorpusSize(*(int(row[0]) if row else 0 for row in (articles, stories, vendors)))
+    articles, stories, vendors, _ = await bulk.corpus_counts(db)
+    return CorpusSize(articles, stories, vendors)
 
 
 def _cumulative_vendor_weights(count: int) -> list[float]:
@@ -164,7 +163,7 @@ def _cumulative_vendor_weights(count: int) -> list[float]:
 
 
 class _Batch:
-    """Article rows for one executemany, and the stories to save through the story store."""
+    """Article rows for one bulk insert, and the stories to save through the story store."""
 
     def __init__(self) -> None:
         self.articles: list[tuple[object, ...]] = []
@@ -267,14 +266,7 @@ async def _write(db: Database, stories: StoryStore, batch: _Batch) -> None:
     """Articles with bulk SQL (the pipeline's own insert checks for copies one by one); stories and their
     members through the story store, so they always have the engine's current table shapes."""
     async with db.write():
-        await db.executemany(
-            "INSERT INTO articles (id, path, title, body, raw, content_hash, outlet, url, published, fetched,"
-            " credits, subjects, mentions, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            batch.articles,
-        )
-        await db.executemany(
-            "INSERT INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", batch.article_vendors
-        )
+        await bulk.insert_articles(db, batch.articles, batch.article_vendors)
         for record, members in batch.stories:
             await stories.save(record, (ChangeKind.CREATED,), members[0].article_id)
             for member in members:
@@ -286,8 +278,7 @@ async def grow_corpus(
 ) -> CorpusSize:
     """Add generated stories until the database holds at least `target_articles` articles."""
     size = await corpus_size(db)
-    row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM articles")
-    next_article = (int(row[0]) if row else 0) + 1
+    next_article = (await bulk.corpus_counts(db))[3] + 1
     stories = StoryStore(db)
     next_story = await stories.next_story_id()
     factory = ArticleFactory(seed + size.articles)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.chat.errors import RateLimited
 from bot.delivery.limits import PlatformLimits, Window
 from bot.models import ChannelRef, EventType, KeyFact, MessageRef, Source, Story
+from bot.store.bulk import insert_subscriptions
 from bot.store.db import Database
 from bot.store.timefmt import to_db
 
@@ -277,17 +278,11 @@ async def add_subscriptions(
     mode: str = "instant",
     **columns: str,
 ) -> list[int]:
-    """Insert subscriptions with plain SQL (fast for thousands of channels); returns their ids."""
+    """Insert subscriptions in bulk (fast for thousands of channels); returns their ids."""
     created = to_db(created_at or datetime.now(UTC) - timedelta(days=1))
     names = ["platform", "workspace", "channel", "vendor", "mode", "created_at", *columns]
-    marks = ",".join("?" * len(names))
     rows = [(c.platform, c.workspace, c.channel, vendor, mode, created, *columns.values()) for c in channels]
-    await db.executemany(f"INSERT INTO subscriptions ({', '.join(names)}) VALUES ({marks})", rows)
-    found = await db.fetchall(
-        "SELECT id, platform, workspace, channel FROM subscriptions WHERE vendor=?", (vendor,)
-    )
-    by_channel = {(r["platform"], r["workspace"], r["channel"]): r["id"] for r in found}
-    return [by_channel[(c.platform, c.workspace, c.channel)] for c in channels]
+    return await insert_subscriptions(db, names, rows)
 
 
 def fixed_clock(start: datetime) -> tuple[Callable[[], datetime], Callable[[float], None]]:
