@@ -25,6 +25,7 @@ from bot.models import Article, Salience, Story
 from bot.store import bulk
 from bot.store.articles import ArticleStore
 from bot.store.db import Database
+from bot.store.story_store import StoryStore
 from bot.store.timefmt import to_db
 
 _BENCH_START = datetime(2023, 1, 1, tzinfo=UTC)
@@ -219,7 +220,7 @@ async def bench_clustering(n_articles: int, probes: int = 200, seed: int = 7) ->
             built = time.perf_counter() - started
             articles = await corpus.probes(db, probes)
             now = _BENCH_START + timedelta(days=_BENCH_DAYS + 1)
-            engine = StoryEngine(db, clock=lambda: now)
+            engine = StoryEngine(StoryStore(db), clock=lambda: now)
             cluster, story, joined, candidates = [], [], 0, 0
             for article in articles:
                 change = await engine.add_article(article)
@@ -294,14 +295,14 @@ def _event_label(path: Path) -> str:
 
 async def _cluster_files(
     paths: list[Path],
-) -> tuple[dict[str, int | None], list[float], list[str], StoryEngine, Database]:
+) -> tuple[dict[str, int | None], list[float], list[str], StoryEngine[StoryStore], Database]:
     """Ingest and cluster files into a fresh in-memory store: file name -> story id (None: no story)."""
     from bot.ingest import load_article
     from bot.intel.vendors import VendorCatalog, VendorMatcher
 
     matcher = VendorMatcher.of(VendorCatalog.load())
     db = await Database.open(":memory:")
-    engine = StoryEngine(db)
+    engine = StoryEngine(StoryStore(db))
     stories: dict[str, int | None] = {}
     timings: list[float] = []
     errors: list[str] = []

@@ -22,16 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from benchmarks import texts
 from bot.intel.vendors import VendorCatalog
-from bot.models import ChangeKind, EventType, KeyFact, Source, Story
+from bot.models import ArticleAnalysis, ChangeKind, EventType, KeyFact, Member, Source, Story, StoryRecord
 from bot.store import bulk
 from bot.store.db import Database
-from bot.store.story_store import Member, StoryRecord, StoryStore
+from bot.store.story_store import StoryStore
 from bot.store.timefmt import to_db
 
 CORPUS_VENDORS = 500
@@ -179,10 +178,10 @@ def _facts(values: Sequence[GeneratedArticle], vendor: str) -> tuple[KeyFact, ..
     return tuple(facts)
 
 
-def _analysis(article: GeneratedArticle, vendor: str) -> dict[str, Any]:
+def _analysis(article: GeneratedArticle, vendor: str) -> ArticleAnalysis:
     """The shape of the engine's per-article cache (sentences, facts, names, event cues, subjects)."""
-    sentences = [[p, i, 0, True] for i, p in enumerate(article.body.split("\n\n")[:6])]
-    return {"sentences": sentences, "facts": [], "names": [], "event": {}, "subjects": [vendor]}
+    sentences = [(p, i, 0, True) for i, p in enumerate(article.body.split("\n\n")[:6])]
+    return ArticleAnalysis(sentences=sentences, facts=[], names=[], event={}, subjects=[vendor])
 
 
 def _add_story(

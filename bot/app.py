@@ -40,7 +40,7 @@ class Core:
     store: Store
     registry: VendorRegistry
     stories: StoryStore
-    engine: StoryEngine
+    engine: StoryEngine[StoryStore]
     router: Router
     commands: CommandService
     pipeline: Pipeline
@@ -56,7 +56,7 @@ async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None 
         registry = VendorRegistry(catalog, store.subscriptions)
         await registry.reload()
         stories = StoryStore(store.db)
-        engine = StoryEngine(store.db)
+        engine = StoryEngine(StoryStore(store.db))
         router = Router(store.db, store.subscriptions, settings)
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)

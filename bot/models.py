@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
 
 
 class EventType(StrEnum):
@@ -205,3 +206,50 @@ class MessageRef:
     channel: ChannelRef
     message_id: str
     thread_id: str | None = None
+
+
+# What the story engine (bot/intel) and the storage (bot/store) exchange: plain records, so neither
+# imports the other.
+
+
+class ArticleAnalysis(TypedDict, total=False):
+    """The story engine's per-article cache, computed once and stored as JSON with the membership
+    (a re-posted copy has none). Tuples come back from JSON as lists; they are read by position."""
+
+    sentences: list[tuple[str, int, int, bool]]  # text, paragraph, index, complete
+    facts: list[dict[str, object]]  # ArticleFact.to_json()
+    names: list[str]  # people named
+    event: dict[str, tuple[float, list[str]]]  # event type -> (score, cue words), non-zero only
+    subjects: list[str]  # subject vendors
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An article as a member of a story (a syndicated copy has `source_index` None)."""
+
+    article_id: int
+    story_id: int
+    position: int
+    source_index: int | None
+    outlet: str
+    url: str | None
+    title: str
+    published: datetime | None
+    content_hash: str
+    simhash: int
+    analysis: ArticleAnalysis = field(default_factory=lambda: ArticleAnalysis())
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story plus what clustering needs about it (not part of the public Story)."""
+
+    story: Story
+    event_cues: tuple[str, ...] = ()
+    profile: dict[str, float] = field(default_factory=dict)
+    entity_keys: frozenset[str] = frozenset()
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    last_seen: datetime | None = None
+    articles: int = 0

@@ -13,14 +13,14 @@ import logging
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from bot.config import Settings
 from bot.ingest import NotReady, RejectedFile, load_article, reject_file
-from bot.intel.vendors.registry import VendorRegistry
-from bot.models import Article, Salience, StoryChange
+from bot.intel.vendors.registry import VendorRegistry, match_vendors
+from bot.models import Article, StoryChange
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,6 @@ class IngestResult:
     change: StoryChange | None = None
     reason: str | None = None
     routed: int = 0
-
-
-def match_vendors(article: Article, registry: VendorRegistry) -> Article:
-    """The article with its subject and mention vendors (matched on title and cleaned body only)."""
-    matches = registry.matcher.match(article.title, article.body)
-    subjects = tuple(m.vendor for m in matches if m.salience is Salience.SUBJECT)
-    mentions = tuple(m.vendor for m in matches if m.salience is Salience.MENTION)
-    return replace(article, subjects=subjects, mentions=mentions)
 
 
 def _read_capped(path: Path, limit: int) -> bytes:

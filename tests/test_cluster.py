@@ -32,7 +32,7 @@ from bot.intel.similarity import (
 )
 from bot.models import Article, EventType, Story
 from bot.store.db import Database
-from bot.store.story_store import LATEST_SQL, SINCE_SQL, candidate_query
+from bot.store.story_store import LATEST_SQL, SINCE_SQL, StoryStore, candidate_query
 
 BAN_WIRE, BAN_DAILY = "kaspersky-us-ban-wire.md", "kaspersky-us-ban-daily.md"
 US_EXIT, UK_CLOSURE = "kaspersky-us-exit.md", "kaspersky-uk-closure-threatdesk.md"
@@ -61,7 +61,7 @@ async def story_of(engine: StoryEngine, db: Database, names: list[str]) -> dict[
 
 
 async def test_fixture_events_group_as_expected(db: Database) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     story = await story_of(engine, db, [BAN_WIRE, US_EXIT, BAN_DAILY, UK_CLOSURE, FLAW, OKTA, REPOST])
     assert story[BAN_WIRE] == story[BAN_DAILY]  # one ban, two outlets
     assert len({story[BAN_WIRE], story[US_EXIT], story[UK_CLOSURE], story[FLAW], story[OKTA]}) == 5
@@ -82,7 +82,7 @@ async def test_same_vendor_different_events_stay_apart_even_without_the_time_win
     """A year-wide window lets every Kaspersky article be a candidate of every story: the content
     (event type, lead place, particulars, wording) alone must keep the events apart."""
     wide = ClusterSettings(window=timedelta(days=365), max_span=timedelta(days=365))
-    engine = StoryEngine(db, settings=wide, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), settings=wide, clock=fixed_clock())
     story = await story_of(engine, db, [UK_CLOSURE, BAN_WIRE, US_EXIT, FLAW, BAN_DAILY])
     assert story[BAN_WIRE] == story[BAN_DAILY]
     assert len({story[UK_CLOSURE], story[BAN_WIRE], story[US_EXIT], story[FLAW]}) == 4
@@ -91,14 +91,14 @@ async def test_same_vendor_different_events_stay_apart_even_without_the_time_win
 
 
 async def test_the_time_window_keeps_june_and_october_apart(db: Database) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     await story_of(engine, db, [BAN_WIRE])
     await story_of(engine, db, [UK_CLOSURE])
     assert engine.last_scores == []  # the June story is not even a candidate for an October article
 
 
 async def test_undated_article_meets_recently_seen_stories(db: Database) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     first = await story_of(engine, db, [BAN_WIRE])
     undated = replace(fixture_article(BAN_DAILY), published=None)
     change = await engine.add_article(await store_article(db, undated))
@@ -106,7 +106,7 @@ async def test_undated_article_meets_recently_seen_stories(db: Database) -> None
 
 
 async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     await story_of(engine, db, [BAN_WIRE, UK_CLOSURE])
     article = fixture_article(BAN_DAILY)
     now = fixed_clock()()
@@ -136,19 +136,19 @@ async def test_document_frequencies_are_corpus_wide_persisted_and_incremental(tm
     path = tmp_path / "df.sqlite3"
     database = await Database.open(path)
     try:
-        engine = StoryEngine(database, clock=fixed_clock())
+        engine = StoryEngine(StoryStore(database), clock=fixed_clock())
         await story_of(engine, database, [BAN_WIRE, BAN_DAILY, FLAW])
     finally:
         await database.close()
     database = await Database.open(path)
     try:
-        _, frequencies = await StoryEngine(database).store.document_frequencies(
+        _, frequencies = await StoryEngine(StoryStore(database)).store.document_frequencies(
             ["kaspersky", "privilege", "commerce"]
         )
-        documents, _ = await StoryEngine(database).store.document_frequencies([])
+        documents, _ = await StoryEngine(StoryStore(database)).store.document_frequencies([])
         assert documents == 3
         assert frequencies == {"kaspersky": 3, "privilege": 1, "commerce": 2}
-        engine = StoryEngine(database, clock=fixed_clock())
+        engine = StoryEngine(StoryStore(database), clock=fixed_clock())
         await story_of(engine, database, [OKTA])
         documents, frequencies = await engine.store.document_frequencies(["kaspersky", "okta"])
         assert documents == 4 and frequencies == {"kaspersky": 3, "okta": 1}
@@ -213,7 +213,7 @@ def test_seed_fact_checks_can_fail() -> None:
 
 
 async def test_naive_and_aware_publication_dates_mix(db: Database) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     first = await story_of(engine, db, [BAN_WIRE])
     daily = fixture_article(BAN_DAILY)
     assert daily.published is not None

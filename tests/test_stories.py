@@ -17,6 +17,7 @@ from bot.intel.engine import StoryEngine, story_to_dict
 from bot.intel.sentences import split_sentences
 from bot.models import Article, ChangeKind, EventType, KeyFact, Story, StoryChange
 from bot.store.db import Database
+from bot.store.story_store import StoryStore
 
 PRONOUN_START = re.compile(r"^(?:It|He|She|They|This|That|These|Those|His|Her|Its|Their)\b")
 RENDERING_WORDS = {"fewer", "than", "more", "about", "laid", "off", "in", "of", "up", "to", "at", "least"}
@@ -89,7 +90,7 @@ def fact_matching(story: Story, kind: str, *patterns: str) -> KeyFact | None:
 async def test_the_seeds_are_one_story_with_both_sources(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     first, second = await cluster(engine, db, seed_articles(seeds, order))
     assert first is not None and first.created
     assert second is not None and not second.created
@@ -112,7 +113,7 @@ async def test_the_seeds_are_one_story_with_both_sources(
 async def test_the_seed_story_carries_the_required_facts(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     articles = seed_articles(seeds, order)
     change = (await cluster(engine, db, articles))[-1]
     assert change is not None
@@ -146,7 +147,7 @@ async def test_the_seed_story_carries_the_required_facts(
 async def test_the_seed_summary_is_short_extractive_and_readable(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     articles = seed_articles(seeds, order)
     change = (await cluster(engine, db, articles))[-1]
     assert change is not None
@@ -169,7 +170,7 @@ async def test_the_same_input_order_gives_the_same_story(tmp_path: Path, seeds: 
     for run in range(2):
         database = await Database.open(tmp_path / f"run{run}.sqlite3")
         try:
-            engine = StoryEngine(database, clock=fixed_clock())
+            engine = StoryEngine(StoryStore(database), clock=fixed_clock())
             change = (await cluster(engine, database, seed_articles(seeds, (1, 0))))[-1]
             assert change is not None
             results.append(story_to_dict(change.story))
@@ -179,7 +180,7 @@ async def test_the_same_input_order_gives_the_same_story(tmp_path: Path, seeds: 
 
 
 async def test_a_repost_or_redelivery_adds_no_source(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     articles = seed_articles(seeds, (0, 1))
     await cluster(engine, db, articles)
     techcrunch = articles[0]
@@ -205,7 +206,7 @@ async def test_a_repost_or_redelivery_adds_no_source(db: Database, seeds: list[P
 
 
 async def test_versions_record_each_change(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     changes = await cluster(engine, db, seed_articles(seeds, (0, 1)))
     story_id = changes[0].story.id if changes[0] else -1
     versions = await engine.store.versions(story_id)
@@ -216,7 +217,7 @@ async def test_versions_record_each_change(db: Database, seeds: list[Path]) -> N
 
 
 async def test_the_engine_runs_inside_the_callers_transaction(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     stored = await store_article(db, seed_articles(seeds, (0,))[0])
     with pytest.raises(RuntimeError, match="outbox"):
         async with db.write():
@@ -232,7 +233,7 @@ async def test_the_engine_runs_inside_the_callers_transaction(db: Database, seed
 
 
 async def test_an_article_without_subject_vendors_changes_nothing(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     article = replace(seed_articles(seeds, (0,))[0], subjects=())
     stored = await store_article(db, article)
     assert await engine.add_article(stored) is None
@@ -241,7 +242,7 @@ async def test_an_article_without_subject_vendors_changes_nothing(db: Database, 
 
 
 async def test_lookups_for_commands_and_digests(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     ban = [read_article(fixture(n), ("Kaspersky",), pipeline=False) for n in ("kaspersky-us-ban-wire.md",)]
     await cluster(engine, db, ban)
     before_seeds = FIXED_NOW + timedelta(seconds=1, microseconds=1)
@@ -261,7 +262,7 @@ async def test_lookups_for_commands_and_digests(db: Database, seeds: list[Path])
 
 
 async def test_story_to_dict_follows_the_contract(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(db, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
     change = (await cluster(engine, db, seed_articles(seeds, (0, 1))))[-1]
     assert change is not None
     data = json.loads(json.dumps(story_to_dict(change.story)))

@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.intel.similarity import Similarity, Vector
-from bot.models import EventType
-from bot.store.story_store import StoryRecord
+from bot.intel.ports import Similarity, Vector
+from bot.models import EventType, StoryRecord
 
 STRONG_KEY_PREFIXES = ("quantity:", "cve:", "name:", "organisation:")
 

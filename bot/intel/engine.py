@@ -22,17 +22,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
 from bot.intel.events import EventVerdict, decide, score_text
 from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts
 from bot.intel.facts.gazetteer import country_of, find_places
+from bot.intel.ports import CorpusAware, Similarity, StoryRepository
 from bot.intel.sentences import Sentence, article_sentences, paragraphs
 from bot.intel.similarity import (
-    CorpusAware,
-    Similarity,
     TfidfSimilarity,
     add_vectors,
     containment,
@@ -42,10 +41,17 @@ from bot.intel.similarity import (
     simhash,
 )
 from bot.intel.summary import summarize
-from bot.models import Article, ChangeKind, EventType, Source, Story, StoryChange
-from bot.store.db import Database
-from bot.store.story_store import Member, StoryRecord, StoryStore
-from bot.store.timefmt import utcnow
+from bot.models import (
+    Article,
+    ArticleAnalysis,
+    ChangeKind,
+    EventType,
+    Member,
+    Source,
+    Story,
+    StoryChange,
+    StoryRecord,
+)
 
 KEPT_SENTENCES = 24  # sentences cached per article for summaries (the news is near the top)
 SUMMARY_SOURCES = 12  # sources whose sentences compete for the summary
@@ -86,7 +92,7 @@ def lead_place(article: Article) -> str | None:
     return None
 
 
-def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -> dict[str, Any]:
+def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -> ArticleAnalysis:
     """Everything a story rebuild needs from one article, computed once and cached as JSON."""
     sentences = article_sentences(article.body)
     facts = extract_facts(
@@ -97,20 +103,20 @@ def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -
         mentions=article.mentions,
         outlets=(outlet_of(article), *article.credits),
     )
-    return {
-        "sentences": [[s.text, s.paragraph, s.index, s.complete] for s in sentences[:KEPT_SENTENCES]],
-        "facts": [f.to_json() for f in facts],
-        "names": [f.name for f in facts if f.kind == "person" and f.name],
-        "event": {str(k): [v, words] for k, (v, words) in event.items() if v},
-        "subjects": list(article.subjects),
-    }
+    return ArticleAnalysis(
+        sentences=[(s.text, s.paragraph, s.index, s.complete) for s in sentences[:KEPT_SENTENCES]],
+        facts=[f.to_json() for f in facts],
+        names=[f.name for f in facts if f.kind == "person" and f.name],
+        event={str(k): (v, words) for k, (v, words) in event.items() if v},
+        subjects=list(article.subjects),
+    )
 
 
-def _sentences(analysis: dict[str, Any]) -> list[Sentence]:
+def _sentences(analysis: ArticleAnalysis) -> list[Sentence]:
     return [Sentence(str(t), int(p), int(i), bool(c)) for t, p, i, c in analysis.get("sentences", [])]
 
 
-def _event(analyses: Sequence[dict[str, Any]]) -> EventVerdict:
+def _event(analyses: Sequence[ArticleAnalysis]) -> EventVerdict:
     scored = [
         {EventType(k): (float(v[0]), [str(w) for w in v[1]]) for k, v in a.get("event", {}).items()}
         for a in analyses
@@ -147,17 +153,25 @@ def _analysed_part(body: str) -> str:
     return body[: cut if cut > MAX_ANALYSED_CHARS // 2 else MAX_ANALYSED_CHARS]
 
 
-class StoryEngine:
+Repository = TypeVar("Repository", bound=StoryRepository)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoryEngine(Generic[Repository]):
+    """Clusters stored articles into stories through a StoryRepository (bot/store implements it)."""
+
     def __init__(
         self,
-        db: Database,
+        store: Repository,
         similarity: Similarity | None = None,
         *,
         settings: ClusterSettings | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._db = db
-        self.store = StoryStore(db)
+        self.store = store
         self.similarity: Similarity = similarity or TfidfSimilarity()
         self.settings = settings or ClusterSettings()
         self._clock = clock
@@ -190,7 +204,7 @@ class StoryEngine:
             published=_utc(article.published),
             fetched=_utc(article.fetched),
         )
-        async with self._db.write():
+        async with self.store.write():
             started = time.perf_counter()
             copy = await self.store.find_copy(article_id, article.url, article.content_hash)
             if copy is not None and copy.article_id == article_id:
@@ -264,7 +278,7 @@ class StoryEngine:
         """Remember a re-post (so it is never clustered again) without making it a source."""
         await self.store.add_member(
             self._member(
-                article, original.story_id, -1, None, fingerprint, {}, duplicate_of=original.article_id
+                article, original.story_id, -1, None, fingerprint, ArticleAnalysis(), duplicate_of=original.article_id
             )
         )
 
@@ -275,7 +289,7 @@ class StoryEngine:
         position: int,
         source_index: int | None,
         fingerprint: int,
-        analysis: dict[str, Any],
+        analysis: ArticleAnalysis,
         duplicate_of: int | None = None,
     ) -> Member:
         assert article.id is not None
@@ -295,7 +309,7 @@ class StoryEngine:
         )
 
     async def _create(
-        self, article: Article, analysis: dict[str, Any], evidence: Evidence, fingerprint: int, now: datetime
+        self, article: Article, analysis: ArticleAnalysis, evidence: Evidence, fingerprint: int, now: datetime
     ) -> StoryChange:
         story_id = await self.store.next_story_id()
         member = self._member(article, story_id, 0, 0, fingerprint, analysis)
@@ -320,7 +334,7 @@ class StoryEngine:
         old: StoryRecord,
         members: list[Member],
         article: Article,
-        analysis: dict[str, Any],
+        analysis: ArticleAnalysis,
         evidence: Evidence,
         fingerprint: int,
         now: datetime,

@@ -15,9 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
 
-Vector = dict[str, float]
+from bot.intel.ports import CorpusAware, Similarity, Vector
+
+# the interfaces live in ports.py; re-exported for code that imports them from here
+__all__ = ["CorpusAware", "Similarity", "TfidfSimilarity", "Vector"]
+
 
 # Function words and newsroom filler ("said", "according"): they say nothing about which event it is.
 STOPWORDS = frozenset(
@@ -39,24 +42,6 @@ _PLACE_SPELLINGS = re.compile(
 _ABBREVIATION = re.compile(r"\b([A-Za-z])\.([A-Za-z])\.(?:([A-Za-z])\.)?")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "s")
-
-
-@runtime_checkable
-class Similarity(Protocol):
-    """Anything that can place texts in a vector space and compare them (cosine-like, 0..1)."""
-
-    def vectorize(self, text: str) -> Vector: ...
-
-    def similarity(self, a: Vector, b: Vector) -> float: ...
-
-
-@runtime_checkable
-class CorpusAware(Protocol):
-    """A similarity that learns from the corpus (document frequencies) kept by the caller."""
-
-    def document_terms(self, text: str) -> set[str]: ...
-
-    def use_corpus(self, documents: int, frequencies: Mapping[str, int]) -> None: ...
 
 
 # Irregular forms news writing uses for the events we track ("laid off" and "laying off" must meet).

@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.intel.ports import Similarity, Vector
 from bot.intel.sentences import Sentence, count_words
-from bot.intel.similarity import Similarity, Vector, add_vectors, normalise
+from bot.intel.similarity import add_vectors, normalise
 
 MAX_SENTENCES = 3
 MAX_WORDS = 80

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import ChangeKind, EventType, KeyFact, Source, Story
+from bot.models import ChangeKind, EventType, KeyFact, Member, Source, Story, StoryRecord
 from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db
 
@@ -39,38 +39,6 @@ _STORY_COLUMNS = (
     "profile",
     "entity_keys",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """An article as a member of a story (a syndicated copy has `source_index` None)."""
-
-    article_id: int
-    story_id: int
-    position: int
-    source_index: int | None
-    outlet: str
-    url: str | None
-    title: str
-    published: datetime | None
-    content_hash: str
-    simhash: int
-    analysis: dict[str, Any] = field(default_factory=dict)
-    duplicate_of: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoryRecord:
-    """A story plus what clustering needs about it (not part of the public Story)."""
-
-    story: Story
-    event_cues: tuple[str, ...] = ()
-    profile: dict[str, float] = field(default_factory=dict)
-    entity_keys: frozenset[str] = frozenset()
-    first_published: datetime | None = None
-    last_published: datetime | None = None
-    last_seen: datetime | None = None
-    articles: int = 0
 
 
 def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
@@ -171,8 +139,15 @@ def candidate_query(
 
 
 class StoryStore:
+    """Implements bot.intel.ports.StoryRepository (the story engine's calls) and the reads commands
+    and delivery make."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    def write(self) -> AbstractAsyncContextManager[Any]:
+        """One write transaction (joins the caller's when it is the same task): see Database.write."""
+        return self._db.write()
 
     # ----- reads for commands and digests -------------------------------------------------------
 

@@ -8,14 +8,16 @@ workspace's own vendors. The matcher is rebuilt only when the tracked set change
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from bot.intel.vendors import VendorCatalog, VendorMatcher
-from bot.models import Vendor
-from bot.store.subscriptions import SubscriptionStore
+from bot.intel.ports import TrackedVendors
+from bot.intel.vendors.catalog import VendorCatalog
+from bot.intel.vendors.matcher import VendorMatcher
+from bot.models import Article, Salience, Vendor
 
 
 class VendorRegistry:
-    def __init__(self, base: VendorCatalog, subscriptions: SubscriptionStore) -> None:
+    def __init__(self, base: VendorCatalog, subscriptions: TrackedVendors) -> None:
         self.base = base
         self._subscriptions = subscriptions
         self._tracked: list[Vendor] = []
@@ -49,3 +51,11 @@ class VendorRegistry:
             catalog = self.base.with_extra(own) if own else self.base
             self._workspace_catalogs[key] = catalog
         return catalog
+
+
+def match_vendors(article: Article, registry: VendorRegistry) -> Article:
+    """The article with its subject and mention vendors (matched on title and cleaned body only)."""
+    matches = registry.matcher.match(article.title, article.body)
+    subjects = tuple(m.vendor for m in matches if m.salience is Salience.SUBJECT)
+    mentions = tuple(m.vendor for m in matches if m.salience is Salience.MENTION)
+    return replace(article, subjects=subjects, mentions=mentions)
