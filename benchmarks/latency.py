@@ -26,7 +26,7 @@ from benchmarks.common import Result, bench_settings, distribution_ms, python, s
 from benchmarks.corpus import ArticleFactory
 from benchmarks.standins import standin_module
 from bot.app import open_core
-from bot.chat.specs import CommandContext
+from bot.chat.ports import CommandContext
 from bot.ingest import article_from_bytes
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import ChannelRef, Salience

@@ -25,7 +25,7 @@ from benchmarks.common import Result, Sizes, bench_settings, distribution_ms
 from benchmarks.corpus import CorpusVendors, corpus_size, grow_corpus
 from benchmarks.standins import standin_module
 from bot.app import Application, open_core
-from bot.chat.specs import CommandContext
+from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 

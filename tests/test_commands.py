@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Core, open_core
-from bot.chat.specs import CommandContext
+from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef, DeliveryMode, EventType
 from bot.store.timefmt import utcnow

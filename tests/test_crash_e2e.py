@@ -34,7 +34,7 @@ from standins.discord_server import DiscordStandIn
 from standins.slack_server import SlackStandIn
 
 from bot.app import open_core
-from bot.chat.specs import CommandContext
+from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 from bot.store.db import Database

@@ -19,7 +19,7 @@ from standins.discord_server import DiscordStandIn
 from bot.adapters.discord import DiscordPlatform, DiscordStartupError
 from bot.adapters.discord.escape import escape
 from bot.chat.commands import COMMAND_SPECS
-from bot.chat.specs import Reply
+from bot.chat.ports import Reply
 from bot.config import Settings
 
 MANAGE_CHANNELS = 1 << 4

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bot.app import Core, open_core
 from bot.chat.commands import COMMAND_SPECS
 from bot.chat.parsing import MAX_INPUT_CHARS
-from bot.chat.specs import CommandContext, Reply
+from bot.chat.ports import CommandContext, Reply
 from bot.config import Settings
 from bot.models import ChannelRef
 

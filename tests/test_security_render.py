@@ -30,8 +30,8 @@ from standins.slack_server import TEAM_ID, ApiCall, SlackStandIn
 
 from bot.adapters.discord import DiscordPlatform
 from bot.adapters.slack import SlackPlatform
+from bot.chat.ports import Reply
 from bot.chat.render import safe_url, story_plain_text
-from bot.chat.specs import Reply
 from bot.config import Settings
 from bot.models import ChannelRef, EventType, KeyFact, Source, Story
 

@@ -21,8 +21,8 @@ from bot.adapters.slack.blocks import (
     share_value,
 )
 from bot.adapters.slack.escape import escape, fit, honest_label, link
+from bot.chat.ports import Reply
 from bot.chat.render import safe_url, story_plain_text
-from bot.chat.specs import Reply
 from bot.models import EventType, Story
 
 

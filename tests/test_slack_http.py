@@ -21,8 +21,8 @@ from standins.slack_server import SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.blocks import SHARE_ACTION_ID, share_value
+from bot.chat.ports import Reply
 from bot.chat.render import story_plain_text
-from bot.chat.specs import Reply
 from bot.config import Settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

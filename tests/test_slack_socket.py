@@ -14,8 +14,8 @@ from standins.slack_server import DEFAULT_CHANNEL, DEFAULT_USER, TEAM_ID, SlackS
 
 from bot.adapters.slack import SlackConfigError, SlackPlatform, SlackStartupError
 from bot.adapters.slack.blocks import SHARE_ACTION_ID
+from bot.chat.ports import Reply
 from bot.chat.render import story_plain_text
-from bot.chat.specs import Reply
 from bot.config import Settings
 from bot.models import ChannelRef
 

@@ -14,8 +14,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat.parsing import UsageError, parse_duration, parse_text, split_words, validate_args
+from bot.chat.ports import CommandContext, Reply
 from bot.chat.render import EVENT_LABELS, story_plain_text
-from bot.chat.specs import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 from bot.config import Settings
 from bot.intel.vendors.registry import VendorRegistry
 from bot.models import DeliveryMode, EventType, Story, Subscription, Vendor

@@ -1,14 +1,19 @@
-"""The one interface every chat platform implements for outgoing messages and for running.
+"""Both halves of the platform interface.
 
-The core (outbox workers, digests, routing) talks only to this; `bot/adapters/*` implement it.
+Outgoing: `ChatPlatform`, which every chat platform implements for messages and for running; the core
+(outbox workers, digests, routing) talks only to it, `bot/adapters/*` implement it.
+Incoming: `Commands`, which adapters call with a `CommandContext` built from the platform event, and
+the `Reply` they render. They never re-implement a command (bot/chat/commands.py does).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.chat.specs import CommandSpec
 from bot.models import ChannelRef, MessageRef, Story
 
 
@@ -42,4 +47,55 @@ class ChatPlatform(Protocol):
 
     async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
         """The message already posted with this key, if the platform can tell (else None)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who asked, where. `is_admin` is lazy: Slack pays a `users.info` call only when it matters."""
+
+    channel: ChannelRef
+    user: str
+    is_admin: Callable[[], Awaitable[bool]]
+    user_name: str = ""
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+    @property
+    def workspace(self) -> str:
+        return self.channel.workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A neutral answer. `text` is always a complete plain-text reply (console, fallbacks);
+    `story` asks the adapter to render that story in full; `lines` are list items."""
+
+    text: str
+    story: Story | None = None
+    lines: tuple[str, ...] = ()
+    ephemeral: bool = True
+    error: bool = False
+    shareable: bool = False  # /story: the adapter may offer a "share to channel" button
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class Commands(Protocol):
+    """What adapters call. Implemented by `bot.chat.commands.CommandService`."""
+
+    @property
+    def specs(self) -> Sequence[CommandSpec]: ...
+
+    async def run(self, ctx: CommandContext, name: str, args: Mapping[str, str]) -> Reply:
+        """Typed options already split (Discord). Unknown option names are an error reply."""
+        ...
+
+    async def run_text(self, ctx: CommandContext, name: str, text: str) -> Reply:
+        """The raw argument text of a slash command (Slack, console): parsed against the spec."""
+        ...
+
+    async def autocomplete(self, ctx: CommandContext, source: str, prefix: str) -> list[str]:
+        """Up to 25 suggestions for an option's autocomplete source."""
         ...

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.discord import DiscordPlatform
-from bot.chat.specs import CommandContext, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.ports import CommandContext, Reply
+from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 from bot.config import Settings
 from bot.models import EventType, KeyFact, Source, Story
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.chat.specs import CommandContext, CommandSpec, Reply
+from bot.chat.ports import CommandContext, Reply
+from bot.chat.specs import CommandSpec
 from bot.models import EventType, KeyFact, Source, Story
 
 

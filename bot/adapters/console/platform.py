@@ -15,8 +15,8 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.chat.ports import CommandContext, Commands, Reply
 from bot.chat.render import story_plain_text, visible
-from bot.chat.specs import CommandContext, Commands, Reply
 from bot.models import ChannelRef, MessageRef, Story
 
 CONSOLE_CHANNEL = ChannelRef("console", "local", "console")

@@ -32,7 +32,7 @@ from bot.adapters.discord.errors import delivery_errors
 from bot.adapters.discord.escape import escape, link, plain
 from bot.adapters.discord.tree import NO_MENTIONS, CommandBuilder
 from bot.chat.errors import PermanentFailure, TransientFailure
-from bot.chat.specs import Commands
+from bot.chat.ports import Commands
 from bot.config import Settings
 from bot.models import ChannelRef, MessageRef, Story
 

@@ -24,7 +24,8 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.embeds import reply_parts
-from bot.chat.specs import CommandContext, Commands, CommandSpec, OptionKind, OptionSpec, Reply
+from bot.chat.ports import CommandContext, Commands, Reply
+from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 from bot.config import Settings
 from bot.models import ChannelRef
 

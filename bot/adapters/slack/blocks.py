@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.adapters.slack.escape import escape, fit, link, one_line
+from bot.chat.ports import Reply
 from bot.chat.render import SourceLine, StoryView, notification_text, story_plain_text, story_view
-from bot.chat.specs import Reply
 from bot.models import Story
 
 Block = dict[str, Any]

@@ -27,7 +27,7 @@ from bot.adapters.slack.blocks import (
 )
 from bot.adapters.slack.errors import slack_call
 from bot.chat.errors import ChannelUnavailable, DeliveryError
-from bot.chat.specs import CommandContext, Commands, Reply
+from bot.chat.ports import CommandContext, Commands, Reply
 from bot.models import ChannelRef, Story
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from bot.adapters.slack.blocks import alert_message, digest_message, followup_te
 from bot.adapters.slack.errors import slack_call
 from bot.adapters.slack.handlers import CommandListeners, TaskTracker
 from bot.chat.errors import PermanentFailure, RateLimited, TransientFailure
-from bot.chat.specs import Commands
+from bot.chat.ports import Commands
 from bot.config import Settings
 from bot.models import ChannelRef, MessageRef, Story
 
