@@ -62,9 +62,9 @@ REPRODUCE = """\
 ## Reproduce
 
 ```sh
-make bench                      # sets up .venv, then `bot bench` (rich table)
-bot bench --json                # one JSON object with every figure
-bot bench --quick --json        # smaller inputs (10k-article corpus, 50 alert stories): under a minute
+make bench                      # sets up .venv, then `python -m benchmarks` (rich table)
+python -m benchmarks --json     # one JSON object with every figure
+python -m benchmarks --quick --json  # smaller inputs (10k-article corpus, 50 alert stories): under a minute
 python -m benchmarks --docs docs # full run, then rewrite docs/benchmarks.md and docs/latency.png
 ```
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert len(lines) == 1, f"expected one JSON object on stdout, got {len(lines)} lines"
     result = json.loads(lines[0])
     assert isinstance(result, dict)
+    result["_notice"] = [line for line in done.stderr.splitlines() if "benchmark suite moved" in line]
     return result
 
 
@@ -149,3 +151,28 @@ def test_story_growth_covers_each_corpus_size(quick_run: dict[str, Any]) -> None
     assert [row["articles"] for row in growth] == [1_000, 10_000]
     for row in growth:
         assert _is_number(row["command_p50_ms"]) and _is_number(row["command_p99_ms"])
+
+
+def test_bench_from_a_checkout_says_where_the_suite_moved(quick_run: dict[str, Any]) -> None:
+    """The quick run above went through `bot bench`; it printed one notice line on stderr."""
+    assert quick_run["_notice"] == ["the benchmark suite moved to `make bench` / `python -m benchmarks`; running it"]
+
+
+def test_bench_without_a_checkout_says_so_in_one_line(tmp_path: Path) -> None:
+    """An installed package has bot/ but no benchmarks/ beside it: one line, exit 1, no traceback."""
+    shutil.copytree(REPO / "bot", tmp_path / "site" / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
+    env["PYTHONPATH"] = str(tmp_path / "site")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "bench", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "error: the benchmark suite needs a source checkout: clone the repository and run `make bench`"
+    ]
