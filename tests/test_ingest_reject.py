@@ -44,9 +44,7 @@ def rejected_reason(path: Path, **kwargs: object) -> str:
         (bytes(range(1, 32)) * 40 + b"abc", "binary"),
         (bytes(range(128, 256)) * 20, "encoding"),
         (b"\xef\xbb\xbfok" + b"\xff\xfe\xfd" * 50, "utf-8"),
-        (b"---\ntitle: [unclosed\n---\n" + GOOD_BODY.encode(), "broken front matter"),
-        (b"---\ntitle: x\n\nno closing line\n" + GOOD_BODY.encode(), "not closed"),
-        (b"---\n- just\n- a list\n---\n" + GOOD_BODY.encode(), "not a mapping"),
+        (b"---\ntitle: x\nurl: y\n", "not closed"),  # loose front matter is read: see its own tests
         (b'{"title": "x", "body": ', "invalid JSON"),
         (b'["a", "list"]', "must be an object"),
         (b'{"title": "no body at all"}', "no 'body' or 'html'"),

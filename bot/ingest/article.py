@@ -35,6 +35,7 @@ from bot.models import Article, ParsedPage
 DEFAULT_MAX_BYTES = 2_000_000
 BYLINE_WINDOW = 12  # blocks before the article's first paragraph where its byline date may sit
 MIN_TITLE_OVERLAP = 0.6
+MIN_READABLE_WORDS = 8
 
 
 def content_hash(body: str) -> str:
@@ -49,6 +50,17 @@ def _byline_date(blocks: list[Block], first_kept: int, anchor: int | None) -> da
         if is_dateline(block) and (found := date_in_text(block.text)) is not None:
             return found
     return None
+
+
+def _readable_blocks(blocks: list[Block]) -> list[Block]:
+    """What a person would still read when the cleaner keeps nothing (a feed's one-paragraph summary
+    ending in "[...]"): paragraphs and list items of running words that are not mostly links. A file is
+    rejected only when there is not even that."""
+    return [
+        b
+        for b in blocks
+        if b.kind in ("p", "li", "quote") and b.words >= MIN_READABLE_WORDS and b.link_density < 0.5
+    ][:50]
 
 
 def _publication_date(page: ParsedPage, byline: datetime | None) -> datetime | None:
@@ -104,8 +116,10 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
     else:
         kept = select_blocks(blocks, page.title)
         anchor = title_anchor(blocks, page.title) if blocks else None
+    if not kept:
+        kept = _readable_blocks(blocks)
     body = "\n\n".join(b.text for b in kept)
-    if not body.strip():
+    if not kept or not body.strip():
         raise RejectedFile("no article text found on the page")
     lines = [b.text for b in blocks]
     if page.already_clean:  # HTML: the date is the publisher's own metadata

@@ -28,6 +28,7 @@ from bot.models import ParsedPage
 
 MAX_JSON_DEPTH = 32
 _MARKDOWN_SYNTAX = re.compile(r"^\s{0,3}(?:#{1,6}\s|[*+-]\s+\S|\d{1,3}\.\s)|\]\(|!\[", re.MULTILINE)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # never part of a title a person reads
 _URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 _BODY_FIELDS = ("body", "content", "text", "markdown")
 _SOURCE_FIELDS = ("source", "outlet", "publisher", "site", "sitename")
@@ -48,9 +49,11 @@ def detect_format(text: str, suffix: str = "") -> str:
 
 
 def _first_line(text: str) -> str | None:
-    """The first line with any text once markdown is stripped (scrapers put the title there)."""
+    """The first line with any word once markdown is stripped (scrapers put the title there); a line of
+    stray control characters or punctuation is no title."""
     for line in text.splitlines()[:50]:
-        if line.strip() and (title := strip_markdown(line.strip())):
+        title = strip_markdown(_CONTROL.sub("", line).strip()) if line.strip() else ""
+        if any(c.isalnum() for c in title):
             return title
     return None
 
@@ -70,7 +73,7 @@ def _page_from_fields(
         fmt=fmt,
         raw=raw,
         text=body,
-        title=strip_markdown(title) if title else None,
+        title=strip_markdown(_CONTROL.sub("", title)) or None if title else None,
         url=url,
         outlet=outlet,
         published=as_utc(field_date(fields, "date", "published", "published_at", "pubdate")),
@@ -140,7 +143,7 @@ def parse_page(text: str, path: str = "<memory>") -> ParsedPage:
     fields: dict[str, Any] = {}
     body = text
     if has_front_matter(text):
-        fields, body = split_front_matter(text)
+        fields, body = split_front_matter(text, path)
     page = _page_from_fields(path, fmt, text, body, fields)
     if page.title is None:
         page = replace(page, title=_first_line(body))

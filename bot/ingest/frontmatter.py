@@ -1,4 +1,11 @@
-"""YAML front matter of a stored markdown page, read defensively.
+"""Front matter of a stored markdown page, read as people write it: strict YAML first, loose lines after.
+
+Real stores write "key: value" lines, not YAML: an unquoted title with ": " in it (`title: Threat
+Advisory: 3CX ...`), a value starting with `#`, `[`, `*`, `&`, `!`, `%` or `@`, a quote never closed.
+When YAML refuses such a block, or reads it as something other than a mapping, every line is read on
+its own (`loose_fields`): the first ": " splits key from value, quotes are stripped only when they are
+balanced, unknown keys are kept, and a warning is logged. A person reads those pages without trouble, so
+the bot must too; a page is rejected only for having no article text.
 
 The block is size-capped before YAML sees it, parsed with `yaml.safe_load` (no object construction),
 and refused when it leans on aliases: a "billion laughs" document is small on disk but expands
@@ -13,6 +20,7 @@ with escapes, comments, nesting, flow collections, anchors, odd characters) goes
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -26,6 +34,7 @@ from yaml.resolver import Resolver
 
 from bot.ingest.errors import RejectedFile
 
+log = logging.getLogger(__name__)
 MAX_FRONT_MATTER_CHARS = 32_000
 MAX_ALIASES = 8
 _OPEN = re.compile(r"\A\ufeff?[ \t]*---[ \t]*\r?\n")
@@ -36,8 +45,13 @@ def has_front_matter(text: str) -> bool:
     return bool(_OPEN.match(text))
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(fields, rest of the page). The text must start with a `---` line (see `has_front_matter`)."""
+def split_front_matter(text: str, source: str = "<memory>") -> tuple[dict[str, Any], str]:
+    """(fields, rest of the page). The text must start with a `---` line (see `has_front_matter`).
+
+    A block without a single `key: value` line is no front matter (a page that opens with a rule):
+    then there are no fields and the whole text is the page. A block never closed by a second `---`
+    ends at its last `key: value` line; with nothing after it, the file is taken as half written.
+    """
     opening = _OPEN.match(text)
     if opening is None:
         return {}, text
@@ -45,10 +59,111 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if closing is None:
         if _CLOSE.search(text, opening.end()):
             raise RejectedFile(f"front matter larger than {MAX_FRONT_MATTER_CHARS} characters")
-        raise RejectedFile("front matter is not closed (no second '---' line)")
+        block, rest = _leading_field_lines(text[opening.end() : opening.end() + MAX_FRONT_MATTER_CHARS])
+        rest += text[opening.end() + MAX_FRONT_MATTER_CHARS :]
+        if not rest.strip():
+            raise RejectedFile(
+                "front matter is not closed (no second '---' line) and no article text follows"
+            )
+        if not block:
+            return {}, text
+        log.warning(
+            "%s: front matter is not closed by a second '---' line; read up to its last field", source
+        )
+        return load_fields(block, source), rest.lstrip("\r\n")
     block = text[opening.end() : closing.start()]
     rest = text[closing.end() :].lstrip("\r\n")
-    return load_fields(block), rest
+    if not _KEY_LINE.search(block):
+        return {}, text
+    return load_fields(block, source), rest
+
+
+_KEY = r"[^\W\d][\w .-]{0,99}"
+_KEY_LINE = re.compile(rf"^[ \t]*{_KEY}:(?:[ \t]|$)", re.MULTILINE)
+_FIELD_LINE = re.compile(rf"(?:{_KEY}:(?:[ \t].*)?|[ \t]+\S.*|#.*)")  # a field, a continuation, a comment
+
+
+def _leading_field_lines(text: str) -> tuple[str, str]:
+    """(the `key: value` lines at the start of `text`, the rest) for a block with no closing line."""
+    position = 0
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end + 1
+        if not _FIELD_LINE.fullmatch(text[position:end].rstrip("\r\n")):
+            break
+        position = end
+    return text[:position], text[position:]
+
+
+def _unquote(value: str) -> str:
+    """The value without its quotes when they are balanced (`"a"`, `'b'`); as written otherwise."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        inner = value[1:-1]
+        return inner.replace("''", "'") if value[0] == "'" else inner.replace('\\"', '"')
+    return value
+
+
+def loose_fields(block: str) -> dict[str, Any]:
+    """The block read line by line, as a person reads it: the first ": " splits key from value (so
+    `title: Threat Advisory: 3CX` keeps its colon), balanced quotes are stripped, an indented line
+    continues the value above it (`- item` lines make a list), other lines and comments are skipped.
+    Every key is kept, lower-cased; the last of a repeated key wins, as in YAML."""
+    fields: dict[str, Any] = {}
+    last: str | None = None
+    for line in block.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if line[0] in " \t" and last is not None:
+            previous = fields[last]
+            if stripped.startswith("- ") and (previous == "" or isinstance(previous, list)):
+                fields[last] = [*(previous or []), _unquote(stripped[2:].strip())]
+            elif isinstance(previous, str):
+                fields[last] = _unquote(f"{previous} {stripped}".strip())
+            continue
+        key, separator, value = line.partition(": ")
+        if not separator:
+            if not stripped.endswith(":"):
+                continue
+            key, value = stripped[:-1], ""
+        key = key.strip()
+        if not re.fullmatch(_KEY, key):
+            continue
+        last = key.lower()
+        fields[last] = _unquote(value.strip())
+    return fields
+
+
+# Fields read as text: YAML's typing of a plain title ("yes", "[Update] ...", "3:30", "null") is not
+# what its writer meant, so these keep the text as written whenever YAML made something else of them.
+TEXT_FIELDS = frozenset(
+    {
+        "title",
+        "headline",
+        "url",
+        "link",
+        "canonical_url",
+        "source_url",
+        "source",
+        "outlet",
+        "publisher",
+        "site",
+        "sitename",
+        "author",
+    }
+)
+
+
+def _as_written(fields: dict[str, Any], block: str) -> dict[str, Any]:
+    """`fields` with every text field that YAML typed as a non-string replaced by the text as written."""
+    retyped = [key for key in TEXT_FIELDS & fields.keys() if not isinstance(fields[key], str)]
+    if not retyped:
+        return fields
+    written = loose_fields(block)
+    for key in retyped:
+        if isinstance(written.get(key), str) and written[key]:
+            fields[key] = written[key]
+    return fields
 
 
 _SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?:[ ]+(.*))?")
@@ -115,17 +230,28 @@ def _flow_depth(block: str) -> int:
     return deepest
 
 
-def load_fields(block: str) -> dict[str, Any]:
-    """Parse a front-matter block into a mapping, or RejectedFile with the YAML problem."""
+def load_fields(block: str, source: str = "<memory>") -> dict[str, Any]:
+    """The block's fields: strict YAML, else (YAML refuses it or reads no mapping) the loose line
+    reading with a warning. Only a YAML alias bomb is refused (RejectedFile): it is an attack, not a
+    way anyone writes a page."""
     try:
         simple = _simple_fields(block)
     except (ValueError, TypeError, AttributeError, KeyError, OverflowError):
         simple = None  # a value YAML types but cannot build ("2024-13-45"): PyYAML says what is wrong
     if simple is not None:
-        return {str(key).strip().lower(): value for key, value in simple.items()}
+        return _as_written({str(key).strip().lower(): value for key, value in simple.items()}, block)
+    fields, problem = _strict_fields(block)
+    if fields is None:
+        log.warning("%s: front matter is not strict YAML (%s); read as key: value lines", source, problem)
+        return loose_fields(block)
+    return _as_written(fields, block)
+
+
+def _strict_fields(block: str) -> tuple[dict[str, Any] | None, str]:
+    """(the mapping `yaml.safe_load` reads, "") or (None, why YAML gave none)."""
     depth = _flow_depth(block)
     if depth > MAX_FLOW_DEPTH:  # PyYAML's pure-Python parser is superlinear in nesting depth
-        raise RejectedFile(f"front matter nests brackets {depth} deep (at most {MAX_FLOW_DEPTH} allowed)")
+        return None, f"brackets nested {depth} deep"
     try:
         aliases = sum(
             1 for event in yaml.parse(block, Loader=yaml.SafeLoader) if isinstance(event, yaml.AliasEvent)
@@ -135,18 +261,18 @@ def load_fields(block: str) -> dict[str, Any]:
         fields = yaml.safe_load(block)
     except yaml.MarkedYAMLError as exc:
         where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
-        raise RejectedFile(f"broken front matter: {exc.problem or exc.context}{where}") from None
+        return None, f"{exc.problem or exc.context}{where}"
     except yaml.YAMLError as exc:
-        raise RejectedFile(f"broken front matter: {exc}") from None
+        return None, " ".join(str(exc).split())
     except RecursionError:
-        raise RejectedFile("broken front matter: nested too deeply") from None
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a bad !!int/!!timestamp/!!bool value
-        raise RejectedFile(f"broken front matter: {type(exc).__name__}") from None
+        return None, "nested too deeply"
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:  # a bad !!int/!!timestamp
+        return None, f"a value YAML cannot build ({type(exc).__name__})"
     if fields is None:
-        return {}
+        return {}, ""
     if not isinstance(fields, dict):
-        raise RejectedFile(f"front matter is a YAML {type(fields).__name__}, not a mapping of fields")
-    return {str(key).strip().lower(): value for key, value in fields.items()}
+        return None, f"a YAML {type(fields).__name__}, not a mapping"
+    return {str(key).strip().lower(): value for key, value in fields.items()}, ""
 
 
 def field_text(fields: dict[str, Any], *names: str) -> str | None:
