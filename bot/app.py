@@ -20,7 +20,10 @@ from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
+from bot.ingest.arrival import Arrivals
+from bot.ingest.source import shown
 from bot.ingest.watch import watch_story_files
+from bot.ingest.worker import ParsePool
 from bot.intel.engine import StoryEngine
 from bot.intel.vendors import VendorCatalog
 from bot.intel.vendors.registry import VendorRegistry
@@ -29,7 +32,6 @@ from bot.store import Store
 from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
-PENDING_RETRIES = 50
 
 
 @dataclass
@@ -44,11 +46,14 @@ class Core:
     router: Router
     commands: CommandService
     pipeline: Pipeline
+    readers: ParsePool  # worker processes that read files under a budget; started on first use
     routed: _Relay  # nudged after a commit that queued alerts; the service points it at delivery
 
 
 @asynccontextmanager
-async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None = None) -> AsyncIterator[Core]:
+async def open_core(
+    settings: Settings, *, on_routed: Callable[[], None] | None = None
+) -> AsyncIterator[Core]:
     """Open the store and build the platform-neutral core (also used by the CLI and benchmarks)."""
     catalog = VendorCatalog.load(settings.vendors_file)
     store = await Store.open(settings.db_path)
@@ -60,8 +65,17 @@ async def open_core(settings: Settings, *, on_routed: Callable[[], None] | None 
         router = Router(store.db, store.subscriptions, settings)
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)
-        pipeline = Pipeline(settings, store, registry, engine, router, on_routed=relay)
-        yield Core(settings, store, registry, stories, engine, router, commands, pipeline, relay)
+        readers = ParsePool(
+            settings.parse_workers,
+            cpu_seconds=settings.parse_cpu_seconds,
+            wall_seconds=settings.parse_wall_seconds,
+            warm=(settings.vendors_file, registry.extra),
+        )
+        pipeline = Pipeline(settings, store, registry, engine, router, on_routed=relay, reader=readers)
+        try:
+            yield Core(settings, store, registry, stories, engine, router, commands, pipeline, readers, relay)
+        finally:
+            readers.close()
     finally:
         await store.close()
 
@@ -95,7 +109,9 @@ class Application:
         progress: Callable[[list[Path]], AsyncIterator[Path]] | None = None,
     ) -> None:
         self.settings = settings
-        self.console = console if console is not None else not (settings.slack_enabled or settings.discord_enabled)
+        self.console = (
+            console if console is not None else not (settings.slack_enabled or settings.discord_enabled)
+        )
         self._stdin = stdin
         self._stdout = stdout
         self._progress = progress
@@ -125,7 +141,9 @@ class Application:
         async with open_core(self.settings) as core:
             self.core = core
             self.platforms = self._build_platforms(core)
-            delivery = DeliveryService(core.store.db, self.platforms, self.settings, load_story=core.stories.get_story)
+            delivery = DeliveryService(
+                core.store.db, self.platforms, self.settings, load_story=core.stories.get_story
+            )
             self.delivery = delivery
             core.routed.target = delivery.wake
             console = self.platforms.get("console")
@@ -139,6 +157,7 @@ class Application:
                 tg.create_task(delivery.run(), name="delivery")
                 for name, platform in self.platforms.items():
                     tg.create_task(platform.run(), name=f"platform-{name}")
+                tg.create_task(core.readers.start(), name="parse-workers")  # warm before the first file
                 tg.create_task(self._watch(core.pipeline), name="watcher")
                 await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
                 self.started.set()
@@ -154,37 +173,47 @@ class Application:
             await core.pipeline.process_file(path, settle_seconds=0)
 
     async def _watch(self, pipeline: Pipeline) -> None:
-        """Process every file in the watched folder once, then each new or changed one."""
-        retries: dict[Path, int] = {}
-        later: set[asyncio.Task[None]] = set()
+        """Read every file in the watched folder once it has settled, then each new or changed one.
 
-        async def retry_later(path: Path) -> None:
-            await asyncio.sleep(max(self.settings.settle_seconds, 0.05))
-            try:
-                await handle(path)
-            except Exception:
-                log.exception("failed to process %s", path)
+        When a file is ready and what happens after a read that did not finish is `Arrivals`' policy.
+        Files are read concurrently, as many at a time as there are parse workers (plus one), so a
+        page that takes its whole budget never delays the next file."""
+        arrivals = Arrivals(self.settings.settle_seconds)
+        slots = asyncio.Semaphore(self.settings.parse_workers + 1)
+        running: set[asyncio.Task[None]] = set()
+
+        async def feed() -> None:
+            async for path in watch_story_files(
+                self.settings.stories_dir, settle_seconds=self.settings.settle_seconds
+            ):
+                arrivals.note(path)
 
         async def handle(path: Path) -> None:
-            result = await pipeline.process_file(path)
-            _log_result(result)
-            if result.status == "pending" and await asyncio.to_thread(path.exists):
-                retries[path] = retries.get(path, 0) + 1
-                if retries[path] <= PENDING_RETRIES:
-                    task = asyncio.get_running_loop().create_task(retry_later(path))
-                    later.add(task)
-                    task.add_done_callback(later.discard)
-            else:
-                retries.pop(path, None)
+            status = "failed"
+            try:
+                result = await pipeline.process_file(
+                    path, settle_seconds=0, reject_grace=arrivals.reject_grace
+                )
+                status = result.status
+                _log_result(result)
+            except Exception:  # a bug on one file must not stop the watcher
+                log.exception("failed to process %s", shown(path))
+            finally:
+                arrivals.done(path, status)
+                slots.release()
 
+        feeder = asyncio.get_running_loop().create_task(feed(), name="watch-feed")
         try:
-            async for path in watch_story_files(self.settings.stories_dir, settle_seconds=self.settings.settle_seconds):
-                try:
-                    await handle(path)
-                except Exception:  # a bug on one file must not stop the watcher
-                    log.exception("failed to process %s", path)
+            async for path in arrivals.ready():
+                if feeder.done():
+                    feeder.result()  # the watcher itself failed: let the service see it
+                await slots.acquire()
+                task = asyncio.get_running_loop().create_task(handle(path), name="ingest-file")
+                running.add(task)
+                task.add_done_callback(running.discard)
         finally:
-            for task in later:
+            feeder.cancel()
+            for task in running:
                 task.cancel()
 
 
@@ -196,7 +225,14 @@ async def _plain(files: list[Path]) -> AsyncIterator[Path]:
 def _log_result(result: IngestResult) -> None:
     if result.status == "stored" and result.change is not None:
         story = result.change.story
-        log.info("stored %s -> story #%s v%s (%s)", Path(result.path).name, story.id, story.version,
-                 ",".join(result.change.kinds))
+        log.info(
+            "stored %s -> story #%s v%s (%s)",
+            shown(Path(result.path).name),
+            story.id,
+            story.version,
+            ",".join(result.change.kinds),
+        )
     elif result.status in ("rejected", "duplicate"):
-        log.info("%s %s: %s", result.status, Path(result.path).name, result.reason)
+        log.info("%s %s: %s", result.status, shown(Path(result.path).name), result.reason)
+    elif result.status == "retry":
+        log.warning("cannot read %s for now (%s): will retry", shown(Path(result.path).name), result.reason)

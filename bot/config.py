@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(2_000_000, validation_alias="BOT_MAX_FILE_BYTES")
     # A file modified more recently than this is taken as still being written and retried later.
     settle_seconds: float = Field(0.2, validation_alias="BOT_SETTLE_SECONDS")
+    # Reading one file (parse, clean, match vendors) runs in worker processes under this budget; a page
+    # over it is rejected with the reason and the worker is replaced (see bot/ingest/worker.py).
+    parse_workers: int = Field(2, ge=1, le=64, validation_alias="BOT_PARSE_WORKERS")
+    parse_cpu_seconds: float = Field(2.0, gt=0, validation_alias="BOT_PARSE_CPU_SECONDS")
+    parse_wall_seconds: float = Field(6.0, gt=0, validation_alias="BOT_PARSE_WALL_SECONDS")
 
     # Who may change subscriptions: everyone, or workspace/guild admins only.
     subscription_permission: Literal["anyone", "admins"] = Field(

@@ -7,18 +7,20 @@ never leave a story changed without its alerts queued (or alerts queued for a ch
 from __future__ import annotations
 
 import asyncio
-import errno
-import hashlib
 import logging
 import os
-import stat
+import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from bot.config import Settings
-from bot.ingest import NotReady, RejectedFile, load_article, reject_file
+from bot.ingest import NotReady, RejectedFile, Transient, reject_file
+from bot.ingest.article import article_from_story
+from bot.ingest.source import StoryBytes, is_transient, read_story_file, shown
+from bot.ingest.worker import ReadJob
 from bot.intel.vendors.registry import VendorRegistry, match_vendors
 from bot.models import Article, StoryChange
 from bot.store import Store
@@ -44,13 +46,21 @@ class IngestResult:
     routed: int = 0
 
 
-def _read_capped(path: Path, limit: int) -> bytes:
-    # O_NONBLOCK: a FIFO (or a device behind a symlink) put in place of a story must not block the
-    # read forever; only regular files are read at all.
-    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        return handle.read(limit)
+class StoryReader(Protocol):
+    """Turns a file's bytes into a matched Article: `ParsePool` (worker processes under a budget)."""
+
+    async def read(self, job: ReadJob) -> tuple[Article, list[tuple[str, int, str]]]: ...
+
+
+def _database_trouble(exc: BaseException) -> str | None:
+    """Why a write failed for now (locked, full, I/O), or None when it is not a passing trouble."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if any(word in text for word in ("locked", "busy", "full", "disk i/o", "unable to open")):
+            return f"database: {exc}"
+    if is_transient(exc):
+        return f"database: {exc}"
+    return None
 
 
 class Pipeline:
@@ -62,6 +72,7 @@ class Pipeline:
         stories: StoryClusterer,
         router: ChangeRouter,
         on_routed: Callable[[], None] = lambda: None,
+        reader: StoryReader | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -69,6 +80,7 @@ class Pipeline:
         self._stories = stories
         self._router = router
         self._on_routed = on_routed
+        self._reader = reader
 
     def _inside_stories_dir(self, path: Path) -> bool:
         """Whether the directory entry lies in the stories folder. Lexical on purpose: a symlink in
@@ -76,7 +88,7 @@ class Pipeline:
         return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self._settings.stories_dir))
 
     def _escape(self, path: Path) -> str | None:
-        """"link" or "folder" when the path is in the folder by name but elsewhere in fact (a symlink,
+        """ "link" or "folder" when the path is in the folder by name but elsewhere in fact (a symlink,
         or a file under a symlinked folder); None otherwise."""
         if not self._inside_stories_dir(path):
             return None
@@ -87,39 +99,80 @@ class Pipeline:
             return None
         return "link" if path.is_symlink() else "folder"
 
-    async def process_file(self, path: Path, *, settle_seconds: float | None = None) -> IngestResult:
-        """Process one file once (by content hash, across restarts). Never raises for bad input."""
+    async def process_file(
+        self, path: Path, *, settle_seconds: float | None = None, reject_grace: float = 0.0
+    ) -> IngestResult:
+        """Process one file once (by content hash, across restarts). Never raises for bad input.
+
+        The file is opened and read once (`read_story_file`); parsing, cleaning and vendor matching run
+        in the reader's worker under a budget. A file modified less than `reject_grace` seconds ago is not
+        rejected yet but reported "pending" (a half-written page fails to parse until it is whole); a
+        system failure (out of file descriptors, disk full, database locked) is reported "retry", and
+        the file is left in place."""
         settle = self._settings.settle_seconds if settle_seconds is None else settle_seconds
         escape = self._escape(path)
         if escape is not None:
             reason = "symlink points outside the stories folder"
             if escape == "link":
                 return await self._reject(path, reason)  # moves the link, never what it points to
-            log.warning("rejected %s: %s", path.name, reason)
+            log.warning("rejected %s: %s", shown(path.name), reason)
             return IngestResult(str(path), "rejected", reason=reason)
-        try:
-            data = await asyncio.to_thread(_read_capped, path, self._settings.max_file_bytes + 1)
-        except FileNotFoundError:
-            return IngestResult(str(path), "pending", reason="file vanished before it could be read")
-        except OSError as exc:
-            return await self._reject(path, f"cannot read file: {exc.strerror or exc}")
-        file_hash = hashlib.sha256(data).hexdigest()
-        if await self._store.articles.file_seen(file_hash):
-            return IngestResult(str(path), "seen", reason="already processed")
         root = self._settings.stories_dir if self._inside_stories_dir(path) else None
         try:
-            # Cleaning is CPU work (up to ~1 s on a hostile page): off the event loop, so commands and
-            # deliveries keep flowing while a big file is read.
-            article = await asyncio.to_thread(self._prepare, path, settle, root)
+            story = await asyncio.to_thread(
+                read_story_file, path, max_bytes=self._settings.max_file_bytes, root=root
+            )
         except NotReady as exc:
-            return IngestResult(str(path), "pending", reason=str(exc))
+            return IngestResult(str(path), "pending", reason=exc.reason)
+        except Transient as exc:
+            return IngestResult(str(path), "retry", reason=exc.reason)
         except RejectedFile as exc:
-            return await self._reject(path, str(exc))
-        return await self.process_article(article, file_hash=file_hash)
+            return await self._reject_unless_fresh(path, exc.reason, reject_grace)
+        age = time.time() - story.mtime
+        if settle > 0 and age < settle:
+            return IngestResult(
+                str(path), "pending", reason=f"modified {max(age, 0):.2f}s ago: still being written"
+            )
+        try:
+            if await self._store.articles.file_seen(story.sha256):
+                return IngestResult(str(path), "seen", reason="already processed")
+            article = await self._read(story)
+        except RejectedFile as exc:
+            return await self._reject_unless_fresh(path, exc.reason, reject_grace)
+        except Exception as exc:
+            if (trouble := _database_trouble(exc)) is None:
+                raise
+            return IngestResult(str(path), "retry", reason=trouble)
+        try:
+            return await self.process_article(article, file_hash=story.sha256)
+        except Exception as exc:
+            if (trouble := _database_trouble(exc)) is None:
+                raise
+            return IngestResult(str(path), "retry", reason=trouble)
 
-    def _prepare(self, path: Path, settle: float, root: Path | None) -> Article:
-        article = load_article(path, max_bytes=self._settings.max_file_bytes, settle_seconds=settle, root=root)
-        return match_vendors(article, self._registry)
+    async def _read(self, story: StoryBytes) -> Article:
+        """Parse, clean and match in the reader's worker (in a thread when there is no reader)."""
+        if self._reader is None:
+            article = await asyncio.to_thread(
+                article_from_story, story, max_bytes=self._settings.max_file_bytes
+            )
+            return match_vendors(article, self._registry)
+        job = ReadJob(story, self._settings.max_file_bytes, self._settings.vendors_file, self._registry.extra)
+        article, _warnings = await self._reader.read(job)
+        return article
+
+    async def _reject_unless_fresh(self, path: Path, reason: str, grace: float) -> IngestResult:
+        """Reject, unless the file changed so recently that it may be half written: then retry later."""
+        if grace > 0:
+            try:
+                age = time.time() - (await asyncio.to_thread(os.stat, path, follow_symlinks=False)).st_mtime
+            except OSError:
+                age = grace
+            if age < grace:
+                return IngestResult(
+                    str(path), "pending", reason=f"{reason} (modified {age:.1f}s ago: retrying)"
+                )
+        return await self._reject(path, reason)
 
     async def process_article(self, article: Article, *, file_hash: str | None = None) -> IngestResult:
         """Store an article (vendors already matched), cluster it and queue its alerts atomically."""
@@ -143,10 +196,10 @@ class Pipeline:
 
     async def _reject(self, path: Path, reason: str) -> IngestResult:
         """Move a bad file aside with its reason. Not remembered by hash: a re-dropped copy is moved too."""
-        log.warning("rejected %s: %s", path.name, reason)
+        log.warning("rejected %s: %s", shown(path.name), reason)
         if self._inside_stories_dir(path):
             try:
-                reject_file(path, self._settings.stories_dir, reason)
+                await asyncio.to_thread(reject_file, path, self._settings.stories_dir, reason)
             except OSError as exc:
-                log.warning("could not move %s to .rejected: %s", path.name, exc)
+                log.warning("could not move %s to .rejected: %s", shown(path.name), exc)
         return IngestResult(str(path), "rejected", reason=reason)

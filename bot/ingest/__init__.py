@@ -10,7 +10,7 @@ Public API:
 
 from bot.ingest.article import article_from_bytes, article_from_page, content_hash, load_article
 from bot.ingest.clean import clean_text
-from bot.ingest.errors import IngestError, NotReady, RejectedFile
+from bot.ingest.errors import IngestError, NotReady, RejectedFile, Transient
 from bot.ingest.formats import parse_page
 from bot.ingest.reject import REJECTED_DIR, reject_file
 from bot.ingest.watch import existing_story_files, is_story_file, watch_story_files
@@ -20,6 +20,7 @@ __all__ = [
     "IngestError",
     "NotReady",
     "RejectedFile",
+    "Transient",
     "article_from_bytes",
     "article_from_page",
     "clean_text",

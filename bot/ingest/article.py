@@ -8,8 +8,6 @@ re-delivered file maps to the same hash however it was wrapped.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 import time
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -30,6 +28,7 @@ from bot.ingest.outlets import (
     outlet_from_url,
     outlet_names_in_text,
 )
+from bot.ingest.source import StoryBytes, read_story_file
 from bot.models import Article, ParsedPage
 
 DEFAULT_MAX_BYTES = 2_000_000
@@ -162,28 +161,12 @@ def article_from_bytes(data: bytes, path: str = "<memory>", *, max_bytes: int = 
     return article_from_page(parse_page(decode_bytes(data), path))
 
 
-def _read_settled(path: Path, max_bytes: int, settle_seconds: float) -> tuple[bytes, float]:
-    """The file's bytes and mtime, or NotReady while it is still being written."""
-    before = path.stat()
-    if not stat.S_ISREG(before.st_mode):
-        raise RejectedFile("not a regular file")
-    if before.st_size > max_bytes:
-        raise RejectedFile(f"file too large: {before.st_size} bytes (limit {max_bytes})")
-    age = time.time() - before.st_mtime
-    if settle_seconds > 0 and age < settle_seconds:
-        raise NotReady(
-            f"modified {max(age, 0.0):.2f}s ago (settle time {settle_seconds}s): still being written"
-        )
-    with path.open("rb") as handle:
-        data = handle.read(max_bytes + 1)
-    after = path.stat()
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
-        data
-    ) != after.st_size:
-        if len(data) > max_bytes:
-            raise RejectedFile(f"file too large: over {max_bytes} bytes")
-        raise NotReady("file changed while being read: still being written")
-    return data, before.st_mtime
+def article_from_story(story: StoryBytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """An Article from a file already read (`source.read_story_file`), dated by when it was written."""
+    page = parse_page(decode_bytes(story.data), str(story.path)) if len(story.data) <= max_bytes else None
+    if page is None:
+        raise RejectedFile(f"file too large: {len(story.data)} bytes (limit {max_bytes})")
+    return article_from_page(page, fetched=datetime.fromtimestamp(story.mtime, tz=UTC))
 
 
 def load_article(
@@ -193,29 +176,16 @@ def load_article(
     settle_seconds: float = 0.0,
     root: Path | None = None,
 ) -> Article:
-    """Read, parse and clean one stored story file.
+    """Read, parse and clean one stored story file (in this process: see `ingest.worker` for a budget).
 
-    Raises RejectedFile (move it aside with `reject_file`) or NotReady (retry later). With `root`, a
-    symlink resolving outside that folder is rejected rather than followed.
+    Raises RejectedFile (move it aside with `reject_file`), NotReady (retry later: modified less than
+    `settle_seconds` ago, or changed while read) or Transient (a system error). With `root`, a symlink
+    resolving outside that folder is rejected rather than followed.
     """
-    path = Path(path)
-    try:
-        if path.is_symlink():
-            target = path.resolve()
-            if root is not None and not target.is_relative_to(Path(root).resolve()):
-                raise RejectedFile("symlink points outside the stories folder")
-            if not target.exists():
-                raise RejectedFile("broken symlink")
-        data, mtime = _read_settled(path, max_bytes, settle_seconds)
-    except FileNotFoundError:
-        raise NotReady("file disappeared before it could be read") from None
-    except PermissionError:
-        raise RejectedFile("permission denied") from None
-    except IsADirectoryError:
-        raise RejectedFile("not a regular file") from None
-    except OSError as exc:
-        raise RejectedFile(f"cannot read file: {os.strerror(exc.errno) if exc.errno else exc}") from None
-    if len(data) == 0:
-        raise RejectedFile("empty file")
-    page = parse_page(decode_bytes(data), str(path))
-    return article_from_page(page, fetched=datetime.fromtimestamp(mtime, tz=UTC))
+    story = read_story_file(Path(path), max_bytes=max_bytes, root=root)
+    age = time.time() - story.mtime
+    if settle_seconds > 0 and age < settle_seconds:
+        raise NotReady(
+            f"modified {max(age, 0.0):.2f}s ago (settle time {settle_seconds}s): still being written"
+        )
+    return article_from_story(story, max_bytes=max_bytes)

@@ -2,6 +2,8 @@
 
 `RejectedFile` is final: the file is moved aside (`reject_file`) with its one-line reason.
 `NotReady` is temporary: the file is still being written; try again once it has settled.
+`Transient` is the machine's, not the file's: out of file descriptors, a full disk, an I/O error. The
+file is left where it is and retried with backoff; it is never moved aside for it.
 """
 
 from __future__ import annotations
@@ -21,3 +23,7 @@ class RejectedFile(IngestError):
 
 class NotReady(IngestError):
     """The file was modified moments ago or changed while being read: retry later, do not reject."""
+
+
+class Transient(IngestError):
+    """The system failed (EMFILE, ENFILE, ENOSPC, EIO, EAGAIN, ...): retry later, never reject."""

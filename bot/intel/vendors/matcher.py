@@ -43,6 +43,7 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][a-z][A-Za-z]{4,}")  # not ALL CAPS: acrony
 _FUZZY_CACHE_SIZE = 50_000
 _MIN_FUZZY_LENGTH = 6
 _NO_MATCH = -1
+MAX_MATCH_CHARS = 300_000
 
 # A found occurrence before confirmation: (start, stop, rule index, weak, fuzzy). Plain tuples, because a
 # long text can have tens of thousands and this loop is the matcher's whole cost.
@@ -97,7 +98,12 @@ class VendorMatcher:
         return self._hits(self._confirm(self._scan(text, in_title), (text,)), in_title)
 
     def match(self, title: str, body: str) -> list[VendorMatch]:
-        """Each vendor the article names, as SUBJECT or MENTION with a score; subjects first, by score."""
+        """Each vendor the article names, as SUBJECT or MENTION with a score; subjects first, by score.
+
+        Evidence is read from the first MAX_MATCH_CHARS of the body: whether a vendor is the subject is
+        settled by the title, the lead and the counts long before that (a long article is ~50 KB), and a
+        2 MB page naming vendors throughout otherwise costs seconds of CPU on its own."""
+        body = body[:MAX_MATCH_CHARS]
         in_title = self._scan(title, True)
         in_body = self._scan(body, False)
         firm = self._firm_vendors(in_title) | self._firm_vendors(in_body)

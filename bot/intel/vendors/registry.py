@@ -35,6 +35,12 @@ class VendorRegistry:
         return self._tracked
 
     @property
+    def extra(self) -> tuple[Vendor, ...]:
+        """Tracked vendors that the built-in (+ user file) catalog lacks: what a worker adds to its own."""
+        known = {v.name.lower() for v in self.base.vendors}
+        return tuple(v for v in self._tracked if v.name.lower() not in known)
+
+    @property
     def matcher(self) -> VendorMatcher:
         if self._matcher is None:
             known = {v.name.lower() for v in self.base.vendors}
@@ -55,7 +61,12 @@ class VendorRegistry:
 
 def match_vendors(article: Article, registry: VendorRegistry) -> Article:
     """The article with its subject and mention vendors (matched on title and cleaned body only)."""
-    matches = registry.matcher.match(article.title, article.body)
+    return tag_vendors(article, registry.matcher)
+
+
+def tag_vendors(article: Article, matcher: VendorMatcher) -> Article:
+    """`match_vendors` with a matcher at hand (a parse worker builds its own from the catalog)."""
+    matches = matcher.match(article.title, article.body)
     subjects = tuple(m.vendor for m in matches if m.salience is Salience.SUBJECT)
     mentions = tuple(m.vendor for m in matches if m.salience is Salience.MENTION)
     return replace(article, subjects=subjects, mentions=mentions)

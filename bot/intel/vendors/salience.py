@@ -8,9 +8,11 @@ vendor seen only there is dropped, since a menu entry is neither subject nor men
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections import defaultdict
 
-from bot.intel.vendors.text import is_link_line, lead_spans, line_at, sentence_position
+from bot.intel.vendors.text import SentencePositions, is_link_line, lead_spans, line_at
 from bot.models import Salience, VendorHit, VendorMatch
 
 _TITLE_WEIGHT = 0.4
@@ -20,6 +22,7 @@ _COUNT_WEIGHT = 0.1
 _EARLY_WEIGHT = 0.05
 _FUZZY_TITLE = 0.8  # a typo in the title ("Kasperksy") is still the title naming the vendor
 _EARLY_WORDS = 6
+_NEWLINE = re.compile("\n")
 
 
 def rank_vendors(title_hits: list[VendorHit], body_hits: list[VendorHit], body: str) -> list[VendorMatch]:
@@ -29,8 +32,11 @@ def rank_vendors(title_hits: list[VendorHit], body_hits: list[VendorHit], body: 
         by_vendor[hit.vendor].append(hit)
     prose: dict[str, list[VendorHit]] = defaultdict(list)
     link_lines: dict[int, bool] = {}
+    # Line starts found once (not an rfind per hit: quadratic on a long line naming thousands of vendors).
+    breaks = [m.start() for m in _NEWLINE.finditer(body)]
     for hit in body_hits:
-        line_start = body.rfind("\n", 0, hit.start) + 1
+        before = bisect.bisect_left(breaks, hit.start)
+        line_start = breaks[before - 1] + 1 if before else 0
         if line_start not in link_lines:
             link_lines[line_start] = is_link_line(line_at(body, hit.start))
         if not link_lines[line_start]:
@@ -39,6 +45,7 @@ def rank_vendors(title_hits: list[VendorHit], body_hits: list[VendorHit], body: 
     if not by_vendor:
         return []
     lead = lead_spans(body)
+    position = SentencePositions(body[: lead[-1][1]] if lead else "")
     counts = {vendor: len(hits) for vendor, hits in prose.items()}
     most = max(counts.values(), default=0)
     runner_up = sorted(counts.values(), reverse=True)[1] if len(counts) > 1 else 0
@@ -49,7 +56,7 @@ def rank_vendors(title_hits: list[VendorHit], body_hits: list[VendorHit], body: 
         body_list = prose.get(vendor, [])
         count = len(body_list)
         lead_hits = [h for h in body_list if any(s <= h.start < e for s, e in lead)]
-        early = any(sentence_position(body, h.start) < _EARLY_WORDS for h in lead_hits)
+        early = any(position(h.start) < _EARLY_WORDS for h in lead_hits)
         share = count / most if most else 0.0
         score = (
             _TITLE_WEIGHT * title

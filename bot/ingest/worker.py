@@ -1,0 +1,276 @@
+"""Reading a story's bytes into a vendor-matched Article in worker processes, under a budget per file.
+
+Why processes: parsing and cleaning are pure Python over hostile input. However well the parser is
+guarded, a page that defeats it must not stall everything behind it, nor hold shutdown. So the work
+runs in child processes, and the budget is enforced from outside the parsing code: the worker arms a
+CPU timer (SIGPROF) around each file, and the parent kills the worker when the wall-time budget passes
+(a page stuck in C code, or a stopped worker) and starts a fresh one. Either way the file is rejected
+with the reason and the next file goes to another worker at once.
+
+The pool has `size` workers (one per core is the natural size; `ParsePool.read` hands a job to any idle
+worker), so the same class later serves throughput. Workers start from a fork server that has imported
+the readers once, so a restart after a kill costs milliseconds. Warnings a worker logs (loose front
+matter, ...) are sent back with its answer and logged by the parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bot.ingest.article import article_from_story
+from bot.ingest.errors import RejectedFile
+from bot.ingest.source import StoryBytes
+from bot.intel.vendors import VendorCatalog, VendorMatcher
+from bot.intel.vendors.registry import tag_vendors
+from bot.models import Article, Vendor
+
+log = logging.getLogger(__name__)
+
+CPU_SECONDS = 2.0  # per file; a page read in seconds of CPU is an attack or a bug, not news
+WALL_SECONDS = 6.0  # per file, from the parent; the machine may be busy, so looser than the CPU budget
+
+
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    """One file to read: its bytes (read once by `source`), and the vendors to match it against."""
+
+    story: StoryBytes
+    max_bytes: int
+    vendors_file: Path | None = None
+    extra_vendors: tuple[Vendor, ...] = ()
+
+
+_MATCHERS: dict[tuple[Path | None, tuple[Vendor, ...]], VendorMatcher] = {}
+
+
+def _matcher(vendors_file: Path | None, extra: tuple[Vendor, ...]) -> VendorMatcher:
+    """The matcher for a catalog, built once per worker (a new set of tracked vendors builds anew)."""
+    key = (vendors_file, extra)
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        base = VendorCatalog.load(vendors_file)
+        matcher = VendorMatcher.of(base.with_extra(list(extra)) if extra else base)
+        _MATCHERS.clear()
+        _MATCHERS[key] = matcher
+    return matcher
+
+
+def read_story(job: ReadJob) -> Article:
+    """The whole CPU-bound part of ingesting one file: decode, parse, clean, match vendors."""
+    article = article_from_story(job.story, max_bytes=job.max_bytes)
+    return tag_vendors(article, _matcher(job.vendors_file, job.extra_vendors))
+
+
+# -- the worker side ------------------------------------------------------------------------------
+
+
+class OverBudget(BaseException):
+    """Raised by the CPU timer inside a worker; a BaseException so no `except Exception` swallows it."""
+
+
+def _expired(signum: int, frame: FrameType | None) -> None:
+    raise OverBudget
+
+
+class _Collect(logging.Handler):
+    """Keeps the warnings a job logs, to send back to the parent with its answer."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[Vendor, ...]]) -> None:
+    """Worker main loop: one job in, one answer out, until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    signal.signal(signal.SIGPROF, _expired)
+    collect = _Collect()
+    root = logging.getLogger()
+    root.handlers[:] = [collect]
+    root.setLevel(logging.WARNING)
+    with contextlib.suppress(Exception):
+        _matcher(*warm)  # built before the first file arrives, not on its clock
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        collect.records.clear()
+        answer: tuple[str, Any]
+        try:
+            signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+            try:
+                answer = ("ok", read_story(job))
+            finally:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+        except OverBudget:
+            answer = ("rejected", f"took more than {cpu_seconds:g} s of CPU to read (the budget per file)")
+        except RejectedFile as exc:
+            answer = ("rejected", exc.reason)
+        except RecursionError:
+            answer = ("rejected", "nested too deeply to read")
+        except MemoryError:
+            answer = ("rejected", "needs too much memory to read")
+        except Exception as exc:  # a bug on one page: report it, keep serving
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send((answer, list(collect.records)))
+        except (OSError, EOFError):
+            return
+
+
+# -- the parent side ------------------------------------------------------------------------------
+
+
+def _context() -> BaseContext:
+    """A fork server where the platform has one (cheap restarts, no fork of a threaded parent)."""
+    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["bot.ingest.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass(eq=False)  # hashed by identity: kept in a set
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    started: float = field(default_factory=time.monotonic)
+
+
+async def _readable(conn: Connection) -> None:
+    """Wait until the worker has answered (its pipe is readable)."""
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+
+    def wake() -> None:
+        if not answered.done():
+            answered.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await answered
+    finally:
+        loop.remove_reader(fd)
+
+
+class ParsePool:
+    """`await pool.read(job)` -> matched Article, or RejectedFile (bad page, or over budget)."""
+
+    def __init__(
+        self,
+        size: int = 1,
+        *,
+        cpu_seconds: float = CPU_SECONDS,
+        wall_seconds: float = WALL_SECONDS,
+        warm: tuple[Path | None, tuple[Vendor, ...]] = (None, ()),
+    ) -> None:
+        self.size = max(1, size)
+        self.cpu_seconds = cpu_seconds
+        self.wall_seconds = max(wall_seconds, cpu_seconds)
+        self._warm = warm
+        self._context = _context()
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._closed = False
+        self.restarts = 0
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe(duplex=True)
+        process = self._context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child, self.cpu_seconds, self._warm), daemon=True, name="bot-parse"
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._all.add(worker)
+        return worker
+
+    async def start(self) -> None:
+        """Start the workers (in a thread: the first start launches the fork server)."""
+        if self._idle is not None:
+            return
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+
+    async def read(self, job: ReadJob) -> tuple[Article, list[tuple[str, int, str]]]:
+        """The article read by a worker, with the warnings it logged. Waits for an idle worker."""
+        if self._closed:
+            raise RuntimeError("the parse pool is closed")
+        await self.start()
+        assert self._idle is not None
+        worker = await self._idle.get()
+        replace_worker = True
+        try:
+            await asyncio.to_thread(worker.conn.send, job)
+            async with asyncio.timeout(self.wall_seconds):
+                await _readable(worker.conn)
+            (kind, value), records = await asyncio.to_thread(worker.conn.recv)
+            replace_worker = False
+        except TimeoutError:
+            raise RejectedFile(
+                f"took more than {self.wall_seconds:g} s to read (the time budget per file); reading stopped"
+            ) from None
+        except (EOFError, OSError, BrokenPipeError):
+            raise RejectedFile("the reader stopped on this page (crashed); reading stopped") from None
+        finally:
+            if replace_worker:
+                await self._replace(worker)
+            elif not self._closed:
+                self._idle.put_nowait(worker)
+        for name, level, message in records:
+            logging.getLogger(name).log(level, "%s", message)
+        if kind == "ok":
+            return value, records
+        if kind == "rejected":
+            raise RejectedFile(value)
+        raise RuntimeError(f"reading failed: {value}")
+
+    async def _replace(self, worker: _Worker) -> None:
+        """Kill a worker that overran (or died) and put a fresh one in its place."""
+        self._kill(worker)
+        if self._closed:
+            return
+        self.restarts += 1
+        assert self._idle is not None
+        self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+
+    def _kill(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        with contextlib.suppress(Exception):
+            worker.conn.close()
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=1)
+
+    def close(self) -> None:
+        """Stop every worker now (never waits on a page being read)."""
+        self._closed = True
+        for worker in list(self._all):
+            self._kill(worker)
+
+    @contextlib.contextmanager
+    def closing(self) -> Iterator[ParsePool]:
+        try:
+            yield self
+        finally:
+            self.close()
