@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 class EventType(StrEnum):
@@ -21,7 +21,8 @@ class EventType(StrEnum):
     ACQUISITION = "acquisition"  # acquisition / funding
     LEGAL = "legal"  # legal / regulatory
     PRODUCT = "product"
-    OTHER = "other"
+    OUTAGE = "outage"  # a faulty update, a service down (not an attack)
+    OTHER = "other"  # includes sponsored posts, webinars, opinion and how-to pieces (not alerted by default)
 
 
 class Salience(StrEnum):
@@ -110,10 +111,13 @@ class Source:
 class KeyFact:
     """One actionable fact. `sources` are indexes into `Story.sources`; `source` is the first."""
 
-    kind: str  # quantity | date | person | quote | place | organisation | statement
+    kind: str  # cve | exploitation | kev | fixed | affected | workaround | actor | malware | victims | data
+    # | ransom | money | layoffs | statement | date (bot/intel/facts.py KIND_ORDER)
     text: str
     sources: tuple[int, ...]
     key: str = ""  # normalised identity used to merge the same fact from several outlets
+    data: dict[str, Any] = field(default_factory=dict, hash=False)  # typed fields (JSON-safe)
+    sentence: str = ""  # the sentence it was read from, in the first source that says it
 
     @property
     def source(self) -> int:

@@ -60,14 +60,17 @@ def test_a_month_is_not_given_a_made_up_day() -> None:
     assert june == ResolvedDate(2024, 6, None) and june.render() == "June 2024"
 
 
-def test_less_than_and_fewer_than_are_one_quantity_with_two_sources() -> None:
-    first = "Kaspersky spokesperson Jane Roe said there are “less than 50 employees” in its London office."
+def test_less_than_and_fewer_than_are_one_layoffs_fact_with_two_sources() -> None:
+    first = (
+        "Kaspersky is closing its office in the United Kingdom, the company said on Monday. "
+        "Kaspersky spokesperson Jane Roe said there are “less than 50 employees” in its London office."
+    )
     second = "It added it has ‘(fewer) than 50 employees’ in its London office, and will begin a wind-down."
     per_source = [
         extract_facts(text, article_sentences(text), published=OCT_8_2024, vendors=("Kaspersky",))
         for text in (first, second)
     ]
-    quantities = [f for f in merge_facts(per_source) if f.kind == "quantity"]
+    quantities = [f for f in merge_facts(per_source) if f.kind == "layoffs"]
     assert len(quantities) == 1
     assert quantities[0].sources == (0, 1)
     assert quantities[0].text == "Fewer than 50 employees in London"
@@ -149,14 +152,14 @@ def test_places_have_one_canonical_name_and_pronouns_are_not_places() -> None:
     assert find_places("Tell us what happened to them.") == []
 
 
-def test_organisations_and_statements_from_an_article() -> None:
+def test_statements_and_no_bare_names_from_an_article() -> None:
     body = (
         "In June, the U.S. government banned Kaspersky from selling its products in the U.S. market, which "
         "led to layoffs.\n\nThe ban forced Kaspersky to move its customer base in the U.S. to a new company "
         "called UltraAV.\n\nTechCrunch has learned that staff were told on Monday."
     )
     facts = extract_facts(
-        body, article_sentences(body), published=OCT_8_2024, vendors=("Kaspersky",), outlets=["TechCrunch"]
+        body, article_sentences(body), published=OCT_8_2024, vendors=("Kaspersky",)
     )
     by_kind: dict[str, list[ArticleFact]] = {}
     for fact in facts:
@@ -167,8 +170,8 @@ def test_organisations_and_statements_from_an_article() -> None:
         == "In June 2024, the U.S. government banned Kaspersky from selling its products in the U.S. market"
     )
     assert any("UltraAV" in s and "customer base" in s for s in statements)
-    assert [f.text for f in by_kind["organisation"]] == ["UltraAV"]  # the outlet is not news
-    assert [f.text for f in by_kind["place"]] == ["United States"]
+    # a bare organisation or place is no fact of its own (issue 16); statements carry them
+    assert "organisation" not in by_kind and "place" not in by_kind
 
 
 def test_statements_from_two_outlets_meet_when_places_agree_or_one_is_silent() -> None:

@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 
 from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
 from bot.intel.events import EventVerdict, decide, score_text
-from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts
+from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts, people_names
 from bot.intel.facts.gazetteer import country_of, find_places
+from bot.intel.facts.kev import KevCatalog, load_catalog
 from bot.intel.ports import CorpusAware, Similarity, StoryRepository
 from bot.intel.sentences import Sentence, article_sentences, paragraphs
 from bot.intel.similarity import (
@@ -92,7 +93,9 @@ def lead_place(article: Article) -> str | None:
     return None
 
 
-def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -> ArticleAnalysis:
+def analyse(
+    article: Article, event: dict[EventType, tuple[float, list[str]]], kev: KevCatalog | None = None
+) -> ArticleAnalysis:
     """Everything a story rebuild needs from one article, computed once and cached as JSON."""
     sentences = article_sentences(article.body)
     facts = extract_facts(
@@ -100,13 +103,12 @@ def analyse(article: Article, event: dict[EventType, tuple[float, list[str]]]) -
         sentences,
         published=_as_date(article.published),
         vendors=article.subjects,
-        mentions=article.mentions,
-        outlets=(outlet_of(article), *article.credits),
+        kev=kev,
     )
     return ArticleAnalysis(
         sentences=[(s.text, s.paragraph, s.index, s.complete) for s in sentences[:KEPT_SENTENCES]],
         facts=[f.to_json() for f in facts],
-        names=[f.name for f in facts if f.kind == "person" and f.name],
+        names=people_names(article.body),
         event={str(k): (v, words) for k, (v, words) in event.items() if v},
         subjects=list(article.subjects),
     )
@@ -170,8 +172,10 @@ class StoryEngine(Generic[Repository]):
         *,
         settings: ClusterSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        kev: KevCatalog | None = None,
     ) -> None:
         self.store = store
+        self.kev = kev if kev is not None else load_catalog(None)  # the shipped CISA KEV snapshot
         self.similarity: Similarity = similarity or TfidfSimilarity()
         self.settings = settings or ClusterSettings()
         self._clock = clock
@@ -243,7 +247,7 @@ class StoryEngine(Generic[Repository]):
             if original is not None:
                 await self._add_copy(article, original, fingerprint)
                 return None
-            analysis = analyse(article, event)
+            analysis = analyse(article, event, self.kev)
             if best is None:
                 change = await self._create(article, analysis, evidence, fingerprint, now)
             else:
@@ -373,7 +377,9 @@ class StoryEngine(Generic[Repository]):
         """Title, vendors, facts, summary and event type from every source's cached analysis."""
         analyses = [m.analysis for m in sources]
         vendors = tuple(dict.fromkeys(v for a in analyses for v in a.get("subjects", [])))
-        facts = merge_facts([[ArticleFact.from_json(f) for f in a.get("facts", [])] for a in analyses])
+        facts = merge_facts(
+            [[ArticleFact.from_json(f) for f in a.get("facts", [])] for a in analyses], [m.outlet for m in sources]
+        )
         # the first sources carry the news (later ones mostly repeat it); this bounds the pairwise
         # sentence comparisons of a story that hundreds of outlets covered
         sentences = [_sentences(a) for a in analyses[:SUMMARY_SOURCES]]
@@ -409,7 +415,14 @@ def story_to_dict(story: Story) -> dict[str, object]:
         "title": story.title,
         "summary": story.summary,
         "key_facts": [
-            {"kind": f.kind, "text": f.text, "source": f.source, "sources": list(f.sources)}
+            {
+                "kind": f.kind,
+                "text": f.text,
+                "source": f.source,
+                "sources": list(f.sources),
+                "data": f.data,
+                "sentence": f.sentence,
+            }
             for f in story.key_facts
         ],
         "sources": [

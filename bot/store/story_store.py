@@ -43,7 +43,7 @@ _STORY_COLUMNS = (
 
 def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
     facts = tuple(
-        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", ""))
+        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", ""), f.get("data") or {}, f.get("sentence", ""))
         for f in json.loads(row["key_facts"])
     )
     return Story(
@@ -275,7 +275,14 @@ class StoryStore:
                     story.summary,
                     json.dumps(
                         [
-                            {"kind": f.kind, "text": f.text, "sources": list(f.sources), "key": f.key}
+                            {
+                                "kind": f.kind,
+                                "text": f.text,
+                                "sources": list(f.sources),
+                                "key": f.key,
+                                "data": f.data,
+                                "sentence": f.sentence,
+                            }
                             for f in story.key_facts
                         ]
                     ),

@@ -1,0 +1,200 @@
+"""Per-sentence cues for what a security team acts on: exploitation status, KEV listing, workarounds,
+victims, data exposed, ransom and other money, layoffs. Counts come from facts_quantities (a number
+needs a unit, so years and versions are never counts); each cue here says what the count is *of*."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.intel.facts.quantities import Quantity, find_quantities
+
+_NEGATED = re.compile(
+    r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\bexploit|\bnot\s+aware\b[^.]{0,80}\bexploit"
+    r"|\bno\s+known\s+(?:exploit|attacks?|in-the-wild)|\b(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?:actively\s+)?exploited"
+    r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
+    re.IGNORECASE,
+)
+_IN_THE_WILD = re.compile(
+    r"\bexploited\s+in\s+the\s+wild|\bin-the-wild\s+exploit|\bactive(?:ly)?\s+(?:being\s+)?exploit"
+    r"|\bactive\s+exploitation\b|\bunder\s+(?:active\s+)?(?:attack|exploitation)\b"
+    r"|\bexploited\s+(?:in|as\s+part\s+of)\s+(?:\w+\s+){0,3}(?:attacks?|campaigns?|intrusions?)"
+    r"|\b(?:being|been|was|were|is|are)\s+(?:actively\s+|widely\s+|already\s+)?exploited\b"
+    r"|\bexploitation\s+in\s+the\s+wild|\bzero-days?\b[^.]{0,60}\bexploited\b|\bweaponi[sz]ed\b"
+    r"|\bKnown\s+Exploited\s+Vulnerabilities\b",
+    re.IGNORECASE,
+)
+_POC = re.compile(
+    r"\b(?:proof[- ]of[- ]concept|PoC)\b[^.]{0,80}\b(?:released|published|public(?:ly)?|available|shared|posted|GitHub)\b"
+    r"|\b(?:released|published|posted|shared)\b[^.]{0,50}\b(?:proof[- ]of[- ]concept|PoC)\b"
+    r"|\bexploit\s+code\b[^.]{0,40}\b(?:public|released|published|available)\b",
+    re.IGNORECASE,
+)
+KEV = re.compile(r"\bKnown\s+Exploited\s+Vulnerabilit(?:y|ies)\b|\bKEV\b")
+_WORKAROUND = re.compile(
+    r"\bworkarounds?\b|\bmitigations?\b|\bmitigate\b|\bas\s+a\s+temporary\b|\buntil\s+(?:a\s+)?(?:patch|fix|update)"
+    r"|\b(?:recommend|advise|urge)\w*\b[^.]{0,60}\b(?:disabl|block|restrict|turn\s+off|limit)\w*",
+    re.IGNORECASE,
+)
+_ADVICE = re.compile(
+    r"\bdisabl\w+|\bblock\w*|\brestrict\w*|\bturn\w*\s+off\b|\bremov\w+|\blimit\w*|\bworkaround", re.I
+)
+_HARM = re.compile(
+    r"\baffected\b|\bimpacted\b|\bcompromised\b|\binfected\b|\btargeted\b|\bvictims?\b|\bhit\b|\bbreached\b"
+    r"|\bexposed\b|\bstolen\b|\bhacked\b|\bexploited\b|\bleaked\b|\bencrypted\b|\bvulnerable\b|\bat\s+risk\b",
+    re.IGNORECASE,
+)
+_DATA_CUE = re.compile(
+    r"\bstolen\b|\bstole\b|\bleak\w*|\bexposed\b|\bexfiltrat\w*|\bdump\w*|\bbreach\w*|\baccessed\b|\bcompromised\b"
+    r"|\bscraped\b|\bpublished\b|\bfor\s+sale\b|\bsold\b",
+    re.IGNORECASE,
+)
+_VOLUME = re.compile(
+    r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(PB|TB|GB|MB|petabytes?|terabytes?|gigabytes?)\b", re.IGNORECASE
+)
+DATA_KINDS: tuple[tuple[str, str], ...] = (
+    ("names", r"\b(?:full\s+)?names\b"),
+    ("email addresses", r"\be-?mail\s+addresses\b|\bemails\b"),
+    ("phone numbers", r"\bphone\s+numbers\b"),
+    ("passwords", r"\bpasswords?\b|\bpassword\s+hashes\b"),
+    ("usernames", r"\busernames\b|\buser\s+names\b"),
+    ("physical addresses", r"\b(?:home|physical|postal|street)\s+addresses\b"),
+    ("dates of birth", r"\bdates?\s+of\s+birth\b|\bbirth\s*dates\b"),
+    ("Social Security numbers", r"\bSocial\s+Security\s+numbers?\b|\bSSNs?\b"),
+    ("payment card data", r"\b(?:credit|debit|payment)\s+card\b"),
+    ("bank account details", r"\bbank\s+account\b"),
+    ("health data", r"\bmedical\b|\bhealth\s+(?:data|information|records)\b"),
+    ("ID documents", r"\bpassport\b|\bdriver'?s?\s+licen[cs]e\b|\bnational\s+ID\b"),
+    ("IP addresses", r"\bIP\s+addresses\b"),
+    ("source code", r"\bsource\s+code\b"),
+)
+_DATA_KIND = re.compile("|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(DATA_KINDS)), re.IGNORECASE)
+_RANSOM = re.compile(r"\bransom\w*|\bextort\w*|\bdecrypt(?:or|ion)\s+key", re.IGNORECASE)
+_MONEY_CUE = re.compile(
+    r"\bfined?\b|\bpenalt\w+|\bpaid\b|\bpay\w*\b|\bcost\w*\b|\blost\b|\blosses\b|\bstole\b|\bstolen\b|\btheft\b"
+    r"|\bsettle\w*|\bbount\w+|\breward\b|\bdamages\b|\blaunder\w*|\bdemand\w*|\bworth\b",
+    re.IGNORECASE,
+)
+_CRYPTO = re.compile(r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(bitcoins?|BTC|Monero|XMR|ether|ETH)\b")
+_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+LAYOFF = re.compile(
+    r"\blay(?:ing|s)?\s+off\b|\blaid\s+off\b|\blayoffs?\b|\bjob\s+cuts\b|\bredundan\w+|\bcut(?:s|ting)?\b[^.]{0,30}"
+    r"\b(?:jobs|roles|positions|staff|workforce)\b|\bclos(?:e|es|ed|ing)\b|\bwind[- ]?down\b|\bshut(?:ting)?\s+down\b",
+    re.IGNORECASE,
+)
+_VICTIM_FAMILIES = frozenset(
+    {"organisations", "customers", "users", "people", "victims", "devices", "accounts"}
+)
+_DATA_FAMILIES = frozenset({"records", "accounts", "credentials", "emails", "files"})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str
+    key: str
+    text: str
+    data: dict[str, object] = field(default_factory=dict)
+    value: str | None = None  # the field outlets may disagree on
+
+
+def exploitation_status(sentence: str) -> str | None:
+    if _NEGATED.search(sentence):
+        return "none_known"
+    if _IN_THE_WILD.search(sentence):
+        return "in_the_wild"
+    if _POC.search(sentence):
+        return "poc_public"
+    return None
+
+
+STATUS_TEXT = {
+    "in_the_wild": "Exploited in the wild",
+    "poc_public": "Proof-of-concept exploit public",
+    "none_known": "No known exploitation",
+}
+
+
+def _money(q: Quantity) -> dict[str, object]:
+    return {"amount": float(q.value), "currency": _CURRENCY.get(q.unit, q.unit), "comparator": q.comparator}
+
+
+def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
+    """Counted facts of one sentence that say what they count: victims, data, money, layoffs."""
+    out: list[Finding] = []
+    harm, data_cue = _HARM.search(sentence), _DATA_CUE.search(sentence)
+    kinds = [
+        DATA_KINDS[int(next(k for k, v in m.groupdict().items() if v)[1:])][0]
+        for m in _DATA_KIND.finditer(sentence)
+    ]
+    kinds = list(dict.fromkeys(kinds))
+    for q in find_quantities(sentence):
+        count = {"count": q.render(), "value": q.value, "comparator": q.comparator, "unit": q.unit}
+        if q.family == "money":
+            if _RANSOM.search(sentence):
+                out.append(
+                    Finding("ransom", f"ransom:{q.value}", f"Ransom: {q.render()}", _money(q), q.value)
+                )
+            elif _MONEY_CUE.search(sentence):
+                out.append(
+                    Finding("money", f"money:{q.key}", q.render()[:1].upper() + q.render()[1:], _money(q))
+                )
+        elif q.family == "staff" and (LAYOFF.search(sentence) or layoffs_context):
+            out.append(Finding("layoffs", f"layoffs:{q.key}", q.render(), {**count}))
+        elif q.family in _DATA_FAMILIES and data_cue:
+            out.append(
+                Finding(
+                    "data",
+                    f"data:{q.key}",
+                    f"{q.render()} {_verb(data_cue.group(0))}",
+                    {**count, "kinds": kinds},
+                )
+            )
+        elif q.family in _VICTIM_FAMILIES and harm:
+            out.append(
+                Finding("victims", f"victims:{q.key}", f"{q.render()} {harm.group(0).lower()}", {**count})
+            )
+    for m in _VOLUME.finditer(sentence):
+        if data_cue:
+            volume = f"{m.group(1)} {m.group(2)}"
+            out.append(
+                Finding(
+                    "data",
+                    f"data:volume:{volume.lower()}",
+                    f"{volume} of data {_verb(data_cue.group(0))}",
+                    {"volume": volume, "kinds": kinds},
+                )
+            )
+    for m in _CRYPTO.finditer(sentence):
+        kind = "ransom" if _RANSOM.search(sentence) else "money"
+        amount = {"amount": float(m.group(1).replace(",", "")), "currency": m.group(2).upper().rstrip("S")}
+        if kind == "ransom" or _MONEY_CUE.search(sentence):
+            label = "Ransom: " if kind == "ransom" else ""
+            out.append(
+                Finding(
+                    kind,
+                    f"{kind}:crypto:{m.group(1)}",
+                    f"{label}{m.group(1)} {m.group(2)}",
+                    amount,
+                    m.group(1),
+                )
+            )
+    if kinds and data_cue and not any(f.kind == "data" for f in out):
+        out.append(
+            Finding(
+                "data",
+                "data:kinds:" + ",".join(kinds),
+                f"Data {_verb(data_cue.group(0))}: {', '.join(kinds)}",
+                {"kinds": kinds},
+            )
+        )
+    return out
+
+
+def _verb(cue: str) -> str:
+    cue = cue.lower()
+    cue = {"stole": "stolen", "dumped": "dumped"}.get(cue, cue)
+    return cue if cue.endswith(("ed", "en")) or cue in ("for sale", "sold") else "exposed"
+
+
+def workaround(sentence: str) -> bool:
+    return bool(_WORKAROUND.search(sentence) and _ADVICE.search(sentence))

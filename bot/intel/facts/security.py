@@ -1,0 +1,197 @@
+"""All typed security facts of one article, each with the sentence it came from.
+
+Sentences are read in order, remembering the CVE the text is talking about: "The flaw ... ranks 10
+out of 10" after "Cisco fixed CVE-2021-1388" rates CVE-2021-1388. A CVE named in several sentences
+is one fact whose fields (score, weakness, product) come from wherever the article states them; its
+KEV listing (date added, due date, ransomware use) comes from the shipped CISA snapshot when the
+catalog lists it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.intel.facts.cve import CVE_ID, find_cves, weakness_in
+from bot.intel.facts.dates import find_dates
+from bot.intel.facts.gazetteer import find_places
+from bot.intel.facts.incident import KEV, LAYOFF, STATUS_TEXT, exploitation_status, quantities, workaround
+from bot.intel.facts.kev import KevCatalog
+from bot.intel.facts.threats import find_threats
+from bot.intel.facts.versions import find_versions
+from bot.intel.sentences import Sentence
+
+_VULN_WORD = re.compile(r"\bvulnerabilit|\bflaws?\b|\bbugs?\b|\bzero-days?\b|\bexploit|\bCVE-", re.IGNORECASE)
+MAX_SENTENCE_CHARS = 400
+
+
+@dataclass(slots=True)
+class TypedFact:
+    kind: str
+    key: str
+    text: str
+    position: int  # sentence index
+    sentence: str
+    data: dict[str, object] = field(default_factory=dict)
+    value: str | None = None
+
+
+def _cve_text(data: dict[str, object]) -> str:
+    parts = [str(data.get("id") or "Unnamed flaw")]
+    cvss = data.get("cvss")
+    if isinstance(cvss, dict) and cvss.get("score") is not None:
+        parts.append(f"CVSS {cvss['score']:g}" + (f" ({cvss['severity']})" if cvss.get("severity") else ""))
+    if data.get("weakness"):
+        parts.append(str(data["weakness"]))
+    if data.get("product"):
+        parts.append(f"in {data['product']}")
+    return " · ".join(parts)
+
+
+def cve_text(data: dict[str, object]) -> str:
+    return _cve_text(data)
+
+
+def typed_facts(
+    sentences: Sequence[Sentence],
+    *,
+    published: date | None,
+    kev: KevCatalog | None,
+    layoffs_context: bool = False,
+) -> list[TypedFact]:
+    ids_in_article = list(
+        dict.fromkeys(m.group(0).upper() for s in sentences for m in CVE_ID.finditer(s.text))
+    )
+    only = ids_in_article[0] if len(ids_in_article) == 1 else None
+    cves: dict[str, TypedFact] = {}
+    out: list[TypedFact] = []
+    context: str | None = only
+    for sentence in sentences:
+        text = sentence.text[:MAX_SENTENCE_CHARS]
+        ids_here = list(dict.fromkeys(m.group(0).upper() for m in CVE_ID.finditer(text)))
+        about_vuln = bool(_VULN_WORD.search(text))
+        for mention in find_cves(text, context if about_vuln else None):
+            key = f"cve:{mention.id or '-'}"
+            fact = cves.get(key)
+            if fact is None:
+                fact = TypedFact("cve", key, "", sentence.index, sentence.text, {"id": mention.id})
+                cves[key] = fact
+                out.append(fact)
+            data = fact.data
+            if mention.cvss is not None and "cvss" not in data:
+                data["cvss"] = mention.cvss.to_data()
+                fact.value = f"{mention.cvss.score:g}"
+                if fact.position != sentence.index and not ids_here:
+                    fact.sentence = f"{fact.sentence} {sentence.text}"  # the rating is in this one
+            for name in ("weakness", "cwe", "product"):
+                if getattr(mention, name) and not data.get(name):
+                    data[name] = getattr(mention, name)
+        if not ids_here and about_vuln and only is None and context is None and len(ids_in_article) == 0:
+            found = weakness_in(text)
+            if found and "cve:-" in cves and not cves["cve:-"].data.get("weakness"):
+                cves["cve:-"].data["weakness"] = found[1]
+        targets = ids_here or ([context] if context else [])
+        status = exploitation_status(text) if (about_vuln or targets) else None
+        if status:
+            since = (
+                next((d.date.render() for d in find_dates(text, published)), None)
+                if "since" in text
+                else None
+            )
+            out.append(
+                TypedFact(
+                    "exploitation",
+                    f"exploitation:{status}",
+                    STATUS_TEXT[status] + (f" since {since}" if since else ""),
+                    sentence.index,
+                    sentence.text,
+                    {"status": status, "cves": targets, "since": since},
+                    status,
+                )
+            )
+        if KEV.search(text):
+            listed: list[str | None] = [*targets] if targets else [None]
+            for cve in listed:
+                entry = kev.get(cve) if (kev is not None and cve) else None
+                kev_data: dict[str, object] = entry.to_data(kev.version) if (entry and kev) else {"id": cve}
+                label = f"{cve} in CISA's KEV catalog" if cve else "In CISA's KEV catalog"
+                if entry:
+                    label += f" since {entry.date_added}" + (
+                        f", due {entry.due_date}" if entry.due_date else ""
+                    )
+                    if entry.ransomware.lower() == "known":
+                        label += ", known ransomware use"
+                out.append(
+                    TypedFact("kev", f"kev:{cve or '-'}", label, sentence.index, sentence.text, kev_data)
+                )
+        for version in find_versions(text):
+            out.append(
+                TypedFact(
+                    version.kind,
+                    version.key,
+                    version.render(),
+                    sentence.index,
+                    sentence.text,
+                    version.to_data(),
+                )
+            )
+        if workaround(text):
+            words = re.findall(r"[a-z]{4,}", text.lower())[:8]
+            out.append(
+                TypedFact(
+                    "workaround",
+                    "workaround:" + " ".join(words),
+                    text,
+                    sentence.index,
+                    sentence.text,
+                    {"cves": targets},
+                )
+            )
+        for threat in find_threats(text):
+            t = threat.threat
+            kind = t.kind
+            named: dict[str, object] = {"name": t.name, "aliases": list(t.aliases), "written": threat.written}
+            label = t.name if threat.written == t.name else f"{threat.written} ({t.name})"
+            if kind == "malware":
+                named["ransomware"] = t.ransomware
+                label += " ransomware" if t.ransomware and "ransomware" not in label.lower() else ""
+            elif t.aliases:
+                label += f" (aka {', '.join(a for a in t.aliases[:3] if a != threat.written)})"
+            out.append(
+                TypedFact(kind, f"{kind}:{t.name.lower()}", label, sentence.index, sentence.text, named)
+            )
+        for finding in quantities(text, layoffs_context):
+            label = finding.text
+            if finding.kind == "layoffs" and finding.data.get("comparator") == "vague":
+                label += " laid off" if LAYOFF.search(text) else ""
+            elif finding.kind == "layoffs":
+                places = [p for _, p in find_places(text)]
+                if places:
+                    label += f" in {places[0]}"
+                    finding.data["place"] = places[0]
+            out.append(
+                TypedFact(
+                    finding.kind,
+                    finding.key,
+                    label[:1].upper() + label[1:],
+                    sentence.index,
+                    sentence.text,
+                    finding.data,
+                    finding.value,
+                )
+            )
+        if len(ids_here) == 1:
+            context = ids_here[0]
+        elif len(ids_here) > 1:
+            context = only
+    for fact in cves.values():
+        cve_id = fact.data.get("id")
+        entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None
+        if entry is not None and kev is not None:
+            fact.data["kev"] = entry.to_data(kev.version)
+            if not fact.data.get("product"):
+                fact.data["product"] = entry.product
+        fact.text = _cve_text(fact.data)
+    return out

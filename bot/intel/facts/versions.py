@@ -1,0 +1,126 @@
+"""Affected and fixed versions: "FortiOS 7.4.0 through 7.4.2", "before 10.0.0.2", "upgrade to 7.4.3".
+
+A sentence with version numbers is read in two halves around its first fix cue ("upgrade to",
+"fixed in", "patched in", "or later"): what comes before a fix cue and carries an exposure cue
+("affects", "prior to", "and earlier", "through") is the affected range, what follows is the fix.
+A version needs two numeric parts ("7.4.3", "9.1R12", "2020.2.1 HF 2"), so a year or a count is
+never a version, and each fact keeps the product written just before its first version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VERSION = re.compile(
+    r"(?<![\w.])v?(\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+|-[A-Za-z]+\.?\d*)?(?:\s+HF\s*\d+)?)(?![\w.]*\d)"
+)
+_FIX_CUE = re.compile(
+    r"\b(?:fixed|patched|addressed|resolved|remediated)\s+(?:it\s+|them\s+|the\s+\w+\s+)?(?:in|with)\b"
+    r"|\b(?:upgrade|update|updating|upgrading|move|migrate)\s+(?:\w+\s+){0,5}?to\b"
+    r"|\bfix(?:es)?\s+(?:is|are)\s+(?:available|included)\s+in\b|\brelease\s+of\b|\breleased\b"
+    r"|\bpatched\s+versions?\b|\bfixed\s+versions?\b|\bor\s+(?:later|above|newer|higher)\b|\band\s+(?:later|above|newer)\b",
+    re.IGNORECASE,
+)
+_AFFECTED_CUE = re.compile(
+    r"\baffect(?:s|ed|ing)?\b|\bimpact(?:s|ed|ing)?\b|\bvulnerable\b|\bprior\s+to\b|\bbefore\b|\bearlier\b"
+    r"|\band\s+prior\b|\bthrough\b|\bup\s+to\b|\brunning\b|\bolder\b|\bexist(?:s)?\s+in\b|\bresides?\s+in\b",
+    re.IGNORECASE,
+)
+_RANGE = re.compile(
+    r"(?:(?:prior\s+to|before|up\s+to|through|older\s+than)\s+(?:version\s+)?{v})"
+    r"|(?:{v}\s+(?:through|to|up\s+to|-|–)\s+{v})|(?:{v}\s+(?:and|or)\s+(?:earlier|prior|older|below|later|above|newer))"
+    r"|(?:{v}\s+before\s+{v})".format(v=r"v?\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+)?"),
+    re.IGNORECASE,
+)
+_PRODUCT_WORD = re.compile(
+    r"^(?:[A-Z][\w+.-]*|[a-z]+[A-Z][\w+.-]*|iOS|macOS|watchOS|tvOS|vCenter|vSphere|\d+)$"
+)
+_SKIP = frozenset(
+    {"version", "versions", "v", "release", "build", "the", "to", "of", "and", "its", "software"}
+)
+_NOT_PRODUCT = frozenset({"The", "In", "On", "Version", "Versions", "Update", "Upgrade", "All", "CVE", "It"})
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFact:
+    kind: str  # "affected" | "fixed"
+    product: str | None
+    versions: tuple[str, ...]
+    ranges: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        product = (self.product or "-").lower()
+        return f"{self.kind}:{product}:{','.join(sorted(self.versions))}"
+
+    def render(self) -> str:
+        product = f"{self.product} " if self.product else ""
+        if self.kind == "fixed":
+            return f"Fixed in {product}{', '.join(self.versions)}"
+        shown = list(self.ranges) or list(self.versions)
+        return f"Affected: {product}{', '.join(shown)}"
+
+    def to_data(self) -> dict[str, object]:
+        return {"product": self.product, "versions": list(self.versions), "ranges": list(self.ranges)}
+
+
+def _product_before(text: str, at: int) -> str | None:
+    words = text[:at].split()
+    while words and (words[-1].lower().strip(",(") in _SKIP):
+        words.pop()
+    picked: list[str] = []
+    while words and len(picked) < 4:
+        word = words[-1].strip(",():")
+        if not word or not _PRODUCT_WORD.match(word) or word in _NOT_PRODUCT:
+            break
+        if word.isdigit() and not picked:
+            break
+        picked.insert(0, word)
+        words.pop()
+    name = " ".join(picked).strip()
+    return name or None
+
+
+_SCORE_BEFORE = re.compile(r"(?:CVSS|score|rated|rating|severity)[^.;]{0,20}$", re.IGNORECASE)
+
+
+def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | None:
+    found = [
+        (m.start(), m.group(1))
+        for m in VERSION.finditer(part)
+        if not _SCORE_BEFORE.search(sentence[max(0, offset + m.start() - 30) : offset + m.start()])
+    ]
+    if not found:
+        return None
+    versions = tuple(dict.fromkeys(v for _, v in found))
+    ranges = tuple(" ".join(m.group(0).split()) for m in _RANGE.finditer(part))
+    product = _product_before(sentence, offset + found[0][0])
+    return VersionFact(kind, product, versions, ranges)
+
+
+def find_versions(sentence: str) -> list[VersionFact]:
+    if not VERSION.search(sentence) or not (_FIX_CUE.search(sentence) or _AFFECTED_CUE.search(sentence)):
+        return []
+    fix = _FIX_CUE.search(sentence)
+    out: list[VersionFact] = []
+    if fix is None:
+        fact = _fact("affected", sentence, 0, sentence)
+        return [fact] if fact else []
+    before, after = sentence[: fix.start()], sentence[fix.start() :]
+    if fix.group(0).lower().startswith(("or ", "and ")):
+        # "7.4.3 or later": the version just before the cue is the fix
+        head = list(VERSION.finditer(before))
+        if head:
+            last = head[-1]
+            before, after = sentence[: last.start()], sentence[last.start() :]
+    if _AFFECTED_CUE.search(before):
+        affected = _fact("affected", before, 0, sentence)
+        if affected:
+            out.append(affected)
+    fixed = _fact("fixed", after, len(before), sentence)
+    if fixed:
+        if fixed.product is None and out:
+            fixed = VersionFact("fixed", out[0].product, fixed.versions, ())
+        out.append(VersionFact("fixed", fixed.product, fixed.versions, ()))
+    return out

@@ -1,0 +1,179 @@
+"""Typed security facts on stories written for these tests (shapes of real coverage, own words)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.intel.facts import ArticleFact, extract_facts, merge_facts
+from bot.intel.facts.cve import find_cves, score_vector
+from bot.intel.facts.kev import KevCatalog, KevError, load_catalog, trim_feed
+from bot.intel.facts.threats import find_threats
+from bot.intel.sentences import article_sentences
+from bot.models import KeyFact
+
+FEB_9_2024 = date(2024, 2, 9)
+
+# A FortiOS CVE-2024-21762-shaped story, in our own words.
+FORTIOS = (
+    "Fortinet has warned customers about a critical security hole in FortiOS SSL VPN that attackers are "
+    "already abusing.\n\n"
+    "Tracked as CVE-2024-21762 (CVSS score: 9.6), the out-of-bounds write vulnerability in FortiOS lets a "
+    "remote attacker with no credentials run code through crafted HTTP requests.\n\n"
+    "The company said the flaw is potentially being exploited in the wild, without naming who is behind it.\n\n"
+    "FortiOS 7.4.0 through 7.4.2 is affected; customers should upgrade to 7.4.3 or above, 7.2.7 or 7.0.14.\n\n"
+    "As a workaround, administrators who cannot patch right away are advised to disable SSL VPN on the device.\n\n"
+    "CISA added the bug to its Known Exploited Vulnerabilities (KEV) catalog, giving federal agencies until "
+    "February 16 to apply the fixes."
+)
+
+
+def facts_of(body: str, published: date = FEB_9_2024) -> list[ArticleFact]:
+    return extract_facts(
+        body, article_sentences(body), published=published, vendors=("Fortinet",), kev=load_catalog()
+    )
+
+
+def by_kind(facts: list[KeyFact]) -> dict[str, list[KeyFact]]:
+    out: dict[str, list[KeyFact]] = {}
+    for fact in facts:
+        out.setdefault(fact.kind, []).append(fact)
+    return out
+
+
+def test_the_fortios_story_yields_its_security_facts_each_cited() -> None:
+    merged = merge_facts([facts_of(FORTIOS)], ["Example News"])
+    kinds = by_kind(list(merged))
+    (cve,) = kinds["cve"]
+    assert cve.data["id"] == "CVE-2024-21762"
+    assert cve.data["cvss"]["score"] == 9.6
+    assert cve.data["weakness"] == "out-of-bounds write"
+    assert cve.data["product"] == "FortiOS"
+    assert cve.data["kev"]["date_added"] == "2024-02-09"  # from the shipped CISA snapshot
+    assert "CVE-2024-21762" in cve.text and "9.6" in cve.text
+    (exploited,) = kinds["exploitation"]
+    assert exploited.data["status"] == "in_the_wild" and exploited.data["cves"] == ["CVE-2024-21762"]
+    fixed = kinds["fixed"][0]
+    assert fixed.data["versions"] == ["7.4.3", "7.2.7", "7.0.14"] and fixed.data["product"] == "FortiOS"
+    affected = kinds["affected"][0]
+    assert affected.data["ranges"] == ["7.4.0 through 7.4.2"]
+    (kev,) = kinds["kev"]
+    assert kev.data["id"] == "CVE-2024-21762" and kev.data["due_date"] == "2024-02-16"
+    assert kinds["workaround"][0].text.startswith("As a workaround")
+    for fact in merged:
+        assert fact.sources == (0,)
+        assert fact.sentence and fact.sentence in FORTIOS.replace("\n\n", " "), fact
+
+
+def test_two_outlets_that_disagree_on_the_score_are_shown_side_by_side() -> None:
+    other = FORTIOS.replace("CVSS score: 9.6", "CVSS score: 9.8")
+    merged = merge_facts([facts_of(FORTIOS), facts_of(other)], ["Fortinet PSIRT", "NVD"])
+    (cve,) = [f for f in merged if f.kind == "cve"]
+    assert cve.sources == (0, 1)
+    assert cve.data["cvss_variants"] == [
+        {"score": 9.6, "version": None, "vector": None, "severity": None, "sources": [0]},
+        {"score": 9.8, "version": None, "vector": None, "severity": None, "sources": [1]},
+    ]
+    assert "9.6 per Fortinet PSIRT" in cve.text and "9.8 per NVD" in cve.text
+    fixed = [f for f in merged if f.kind == "fixed"]
+    assert fixed[0].sources == (0, 1)
+
+
+def test_a_score_in_the_next_sentence_rates_the_cve_the_text_is_about() -> None:
+    body = (
+        "Cisco has fixed CVE-2021-1388 in its API Services Infrastructure.\n\n"
+        "The flaw ranks 10 out of 10 on the CVSS scoring system and lets attackers bypass authentication."
+    )
+    (cve,) = [f for f in facts_of(body) if f.kind == "cve"]
+    assert cve.data["id"] == "CVE-2021-1388" and cve.data["cvss"]["score"] == 10.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "scores"),
+    [
+        ("Flaws CVE-2021-27500 and CVE-2021-27498 (CVSS scores: 7.5) crash the stack.", [7.5, 7.5]),
+        ("The bug (CVE-2021-21973, CVSS score 5.3) is a server-side request forgery.", [5.3]),
+        ("It is rated 8.8 out of 10 on the CVSS scale (CVE-2020-0001).", [8.8]),
+        ("Nine out of 10 phones run an old release, says CVE-2020-0002's finder.", [None]),
+    ],
+)
+def test_cvss_shapes(sentence: str, scores: list[float | None]) -> None:
+    found = find_cves(sentence)
+    assert [m.cvss.score if m.cvss else None for m in found] == scores
+
+
+def test_a_vector_is_scored_by_the_cvss_package() -> None:
+    cvss = score_vector("Vector: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+    assert cvss is not None and cvss.score == 9.8 and cvss.severity == "Critical" and cvss.version == "3.1"
+
+
+def test_actor_malware_victims_data_ransom_money_layoffs_and_dates() -> None:
+    body = (
+        "Hackers from the Lazarus Group used a backdoor called Anchor against Contoso Bank in March 2024.\n\n"
+        "The LockBit ransomware gang encrypted systems at more than 2,000 organizations that were affected.\n\n"
+        "The attackers stole 1.2 million records containing names, email addresses and passwords.\n\n"
+        "They demanded a ransom of $4.5 million, which the bank refused to pay.\n\n"
+        "Regulators fined the bank $2 million over the breach.\n\n"
+        "Contoso Bank said it is laying off 300 employees as it closes its Oslo office."
+    )
+    facts = merge_facts([facts_of(body, date(2024, 5, 1))])
+    kinds = by_kind(list(facts))
+    assert kinds["actor"][0].data["name"] == "Lazarus Group" and kinds["actor"][0].data["aliases"]
+    malware = {f.data["name"]: f.data for f in kinds["malware"]}
+    assert malware["LockBit"]["ransomware"] is True and "Anchor" in malware
+    assert kinds["victims"][0].data["value"] == "2000"
+    data = kinds["data"][0].data
+    assert data["value"] == "1200000" and data["kinds"] == ["names", "email addresses", "passwords"]
+    assert kinds["ransom"][0].data == {"amount": 4500000.0, "currency": "USD", "comparator": "eq"}
+    assert kinds["money"][0].data["amount"] == 2000000.0
+    assert kinds["layoffs"][0].data["value"] == "300"
+    assert any(f.data.get("precision") == "month" for f in kinds.get("date", []))
+    for fact in facts:
+        assert fact.sentence and fact.sources == (0,)
+
+
+def test_ordinary_words_are_no_threat_names() -> None:
+    assert find_threats("The Turkish team will anchor the hive of activity.") == []
+    assert find_threats("Emotet is back.") == []  # a malware name needs a malware word next to it
+
+
+def test_no_known_exploitation_and_public_poc() -> None:
+    body = (
+        "Acme patched CVE-2023-1111, a SQL injection flaw.\n\n"
+        "Acme said it is not aware of any attacks exploiting the vulnerability.\n\n"
+        "A proof-of-concept exploit was published on GitHub last week."
+    )
+    statuses = {f.data["status"] for f in facts_of(body) if f.kind == "exploitation"}
+    assert statuses == {"none_known", "poc_public"}
+
+
+def test_the_kev_feed_is_checked_before_it_is_used() -> None:
+    with pytest.raises(KevError):
+        trim_feed({"title": "not a catalog"})
+    with pytest.raises(KevError):
+        trim_feed({"vulnerabilities": [{"cveID": "nope", "dateAdded": "2024-01-01"}]})
+    snapshot = trim_feed(
+        {
+            "catalogVersion": "2024.02.09",
+            "vulnerabilities": [
+                {
+                    "cveID": "CVE-2024-21762",
+                    "vendorProject": "Fortinet",
+                    "product": "FortiOS",
+                    "dateAdded": "2024-02-09",
+                    "dueDate": "2024-02-16",
+                    "knownRansomwareCampaignUse": "Known",
+                }
+            ],
+        }
+    )
+    catalog = KevCatalog.from_snapshot(json.loads(json.dumps(snapshot)))
+    entry = catalog.get("cve-2024-21762")
+    assert entry is not None and entry.due_date == "2024-02-16" and entry.ransomware == "Known"
+
+
+def test_the_shipped_kev_snapshot_is_dated_and_complete() -> None:
+    catalog = load_catalog()
+    assert len(catalog) > 1000 and catalog.version
