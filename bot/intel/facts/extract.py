@@ -136,7 +136,7 @@ def extract_facts(
     ]
     stated = {s.position for s in statements}
     layoffs_context = any(s.key.split(":")[1] == "workforce" for s in statements)
-    for typed in typed_facts(complete, published=published, kev=kev, layoffs_context=layoffs_context):
+    for typed in typed_facts(sentences, published=published, kev=kev, layoffs_context=layoffs_context):
         facts.append(
             ArticleFact(typed.kind, typed.text, typed.key, typed.position, sentence=typed.sentence,
                         data=typed.data, value=typed.value)

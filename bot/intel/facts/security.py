@@ -24,7 +24,9 @@ from bot.intel.facts.versions import find_versions
 from bot.intel.sentences import Sentence
 
 _VULN_WORD = re.compile(r"\bvulnerabilit|\bflaws?\b|\bbugs?\b|\bzero-days?\b|\bexploit|\bCVE-", re.IGNORECASE)
-MAX_SENTENCE_CHARS = 400
+# A "sentence" that lists thirty CVEs with their scores is one long line in real advisories: ids and
+# scores are read from all of it (bounded), the other cues from its start.
+MAX_LIST_CHARS, MAX_SENTENCE_CHARS = 6000, 600
 
 
 @dataclass(slots=True)
@@ -69,10 +71,11 @@ def typed_facts(
     out: list[TypedFact] = []
     context: str | None = only
     for sentence in sentences:
+        whole = sentence.text[:MAX_LIST_CHARS]
         text = sentence.text[:MAX_SENTENCE_CHARS]
-        ids_here = list(dict.fromkeys(m.group(0).upper() for m in CVE_ID.finditer(text)))
+        ids_here = list(dict.fromkeys(m.group(0).upper() for m in CVE_ID.finditer(whole)))
         about_vuln = bool(_VULN_WORD.search(text))
-        for mention in find_cves(text, context if about_vuln else None):
+        for mention in find_cves(whole, context if about_vuln else None):
             key = f"cve:{mention.id or '-'}"
             fact = cves.get(key)
             if fact is None:
@@ -92,6 +95,8 @@ def typed_facts(
             found = weakness_in(text)
             if found and "cve:-" in cves and not cves["cve:-"].data.get("weakness"):
                 cves["cve:-"].data["weakness"] = found[1]
+        if not sentence.complete:
+            continue  # a heading or list line: its CVE ids count, its other words are no claim
         targets = ids_here or ([context] if context else [])
         status = exploitation_status(text) if (about_vuln or targets) else None
         if status:

@@ -1,0 +1,153 @@
+"""Key-fact quality on real articles (issue 16): CVE ids in the text vs in the facts, CVSS scores
+stated vs captured, versions, exploitation status, kinds produced; reported per fold (5 folds of
+rows) with the spread, and the labelled sample's per-kind precision when labels exist.
+
+Reads /work/devdata/vendor-dev.jsonl (real The Hacker News rows; dev-time only, never committed)
+or the path given; says so and exits 0 when it is absent. Run: `python -m evaluation.facts [PATH]`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from bot.intel.facts import extract_facts, merge_facts
+from bot.intel.secfacts.kev import load_catalog
+from bot.intel.sentences import article_sentences
+from bot.models import KeyFact
+
+DEFAULT = Path("/work/devdata/vendor-dev.jsonl")
+LABELS = Path(__file__).with_name("labels") / "facts-sample.jsonl"
+FOLDS = 5
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+# Broader than the extractor on purpose: a number within a few words after "CVSS".
+_STATED = re.compile(
+    r"CVSS[^.\d]{0,40}?(10(?:\.0)?|\d\.\d)(?!\d)|(10(?:\.0)?|\d\.\d)\s+out\s+of\s+10\b[^.]{0,40}CVSS", re.I
+)
+_VERSIONED = re.compile(
+    r"\b(?:versions?|prior\s+to|before|earlier|fixed\s+in|patched\s+in|upgrade\s+to|update\s+to)\b[^.\n]{0,40}"
+    r"\d+\.\d+",
+    re.I,
+)
+_WILD = re.compile(r"exploited in the wild|actively exploited|active exploitation|under active attack", re.I)
+
+
+def story_facts(article: str) -> tuple[KeyFact, ...]:
+    sentences = article_sentences(article)
+    facts = extract_facts(article, sentences, published=date(2021, 1, 1), kev=load_catalog())
+    return merge_facts([facts], ["The Hacker News"])
+
+
+def ids_in_facts(facts: tuple[KeyFact, ...]) -> set[str]:
+    out: set[str] = set()
+    for fact in facts:
+        for value in (fact.data.get("id"), *(fact.data.get("cves") or [])):
+            if isinstance(value, str):
+                out.add(value.upper())
+    return out
+
+
+def scores_in_facts(facts: tuple[KeyFact, ...]) -> set[float]:
+    out: set[float] = set()
+    for fact in facts:
+        for cvss in (fact.data.get("cvss"), *(fact.data.get("cvss_variants") or [])):
+            if isinstance(cvss, dict) and cvss.get("score") is not None:
+                out.add(float(cvss["score"]))
+    return out
+
+
+def measure(rows: list[dict[str, object]]) -> dict[str, float | int]:
+    c: Counter[str] = Counter()
+    for row in rows:
+        text = str(row.get("article") or "")
+        facts = story_facts(text)
+        ids = {m.group(0).upper() for m in _CVE.finditer(text)}
+        found = ids_in_facts(facts)
+        c["cve_ids"] += len(ids)
+        c["cve_ids_found"] += len(ids & found)
+        c["stories_with_cve"] += bool(ids)
+        c["stories_all_cves"] += bool(ids) and ids <= found
+        stated = {float(a or b) for a, b in _STATED.findall(text)}
+        c["scores_stated"] += len(stated)
+        c["scores_captured"] += len(stated & scores_in_facts(facts))
+        kinds = {f.kind for f in facts}
+        if _VERSIONED.search(text):
+            c["versions_stated"] += 1
+            c["versions_captured"] += bool(kinds & {"affected", "fixed"})
+        if _WILD.search(text):
+            c["wild_stated"] += 1
+            c["wild_captured"] += any(f.kind == "exploitation" and f.data.get("status") == "in_the_wild" for f in facts)
+        c["facts"] += len(facts)
+        for fact in facts:
+            c[f"kind:{fact.kind}"] += 1
+    return dict(c)
+
+
+def ratio(c: dict[str, float | int], num: str, den: str) -> float | None:
+    return c.get(num, 0) / c[den] if c.get(den) else None
+
+
+def report(rows: list[dict[str, object]]) -> dict[str, object]:
+    total = measure(rows)
+    folds = [measure(rows[i::FOLDS]) for i in range(FOLDS)]
+    out: dict[str, object] = {"rows": len(rows), "counts": total}
+    for name, num, den in (
+        ("cve_id_recall", "cve_ids_found", "cve_ids"),
+        ("cvss_capture", "scores_captured", "scores_stated"),
+        ("versions_capture", "versions_captured", "versions_stated"),
+        ("in_the_wild_capture", "wild_captured", "wild_stated"),
+    ):
+        per_fold = [r for f in folds if (r := ratio(f, num, den)) is not None]
+        out[name] = {
+            "value": ratio(total, num, den),
+            "folds": [round(r, 3) for r in per_fold],
+            "spread": round(max(per_fold) - min(per_fold), 3) if per_fold else None,
+            "stdev": round(statistics.pstdev(per_fold), 3) if len(per_fold) > 1 else None,
+        }
+    if LABELS.exists():
+        out["labelled"] = labelled()
+    return out
+
+
+def labelled() -> dict[str, object]:
+    """Per-kind precision and event-type accuracy from evaluation/labels/facts-sample.jsonl: one line
+    per story row with `facts` ([kind, verdict] pairs, verdict "useful"/"not") and `event_ok`."""
+    useful: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    events = [0, 0]
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        for kind, verdict in label.get("facts", []):
+            seen[kind] += 1
+            useful[kind] += verdict == "useful"
+        if "event_ok" in label:
+            events[0] += bool(label["event_ok"])
+            events[1] += 1
+    return {
+        "precision": {k: round(useful[k] / seen[k], 3) for k in seen},
+        "overall": round(sum(useful.values()) / max(1, sum(seen.values())), 3),
+        "facts": sum(seen.values()),
+        "event_type_accuracy": round(events[0] / events[1], 3) if events[1] else None,
+        "stories": events[1],
+    }
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else DEFAULT
+    if not path.exists():
+        print(f"facts evaluation skipped: {path} not found (dev-time data)")
+        return 0
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    print(json.dumps(report(rows), indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
