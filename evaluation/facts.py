@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.intel.facts import extract_facts, merge_facts
-from bot.intel.secfacts.kev import load_catalog
+from bot.intel.facts.kev import load_catalog
 from bot.intel.sentences import article_sentences
 from bot.models import KeyFact
 

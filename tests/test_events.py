@@ -67,3 +67,34 @@ def test_no_cue_is_other_and_ties_prefer_the_more_specific_type() -> None:
     assert classify("Acme launches a new product", "").event_type is EventType.PRODUCT
     assert classify("Acme to acquire Contoso in $2 billion deal", "").event_type is EventType.ACQUISITION
     assert classify("Ransomware attack disrupts Acme", "").event_type is EventType.ATTACK
+
+
+def test_a_faulty_update_that_crashed_machines_is_an_outage_not_an_attack() -> None:
+    verdict = classify(
+        "Faulty security update crashes millions of Windows machines",
+        "A buggy content update pushed by an endpoint vendor sent machines into boot loops, grounding flights.",
+        "The company said the outage was not the result of a cyberattack. Hackers are now using the chaos "
+        "for phishing.",
+    )
+    assert verdict.event_type is EventType.OUTAGE
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Webinar: Building a zero-trust program that survives a breach", "Register now. Save your seat."),
+        ("How to protect your SaaS apps from ransomware", "Attackers breach companies with ransomware."),
+        (
+            "Ransomware is evolving: is your backup strategy ready?",
+            "This article is sponsored by Contoso. Request a demo of the platform. Attackers exploit flaws.",
+        ),
+    ],
+)
+def test_advertorials_and_how_tos_are_other(title: str, body: str) -> None:
+    assert classify(title, body).event_type is EventType.OTHER
+
+
+def test_facts_decide_over_cue_words() -> None:
+    hack_words = score_text("Hackers hack hacked systems", "Hackers attacked the portal.")
+    assert decide([hack_words]).event_type is EventType.ATTACK
+    assert decide([hack_words], ["cve", "fixed", "exploitation"]).event_type is EventType.VULNERABILITY

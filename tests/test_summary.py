@@ -141,3 +141,27 @@ def test_a_definite_reference_needs_its_antecedent() -> None:
     introduced = body.replace("an emergency fix", "an emergency rollout of a fix")
     summary = summarize([article_sentences(introduced)], TfidfSimilarity(), vendors=["Acme Networks"])
     assert "The rollout reached every customer" in summary
+
+
+def test_the_sentence_with_the_cve_and_its_score_is_in_the_summary() -> None:
+    text = (
+        "Cisco has released updates for a critical issue in its API Services Infrastructure that admins "
+        "should install now. "
+        "The flaw, tracked as CVE-2021-1388, ranks 10 out of 10 on the CVSS scoring system and stems from "
+        "improper token validation. "
+        "Cisco said it found the problem during internal security testing of the platform. "
+        "The company thanked its engineers for the report and said no customers were affected so far."
+    )
+    summary = summarize([article_sentences(text)], TfidfSimilarity(), vendors=("Cisco",))
+    assert "CVE-2021-1388" in summary and 2 <= len(split_sentences(summary)) <= 3
+
+
+def test_no_sales_intro_opens_a_summary() -> None:
+    text = (
+        "In today's threat landscape, every business needs visibility into its SaaS estate. "
+        "Contoso disclosed a flaw in its gateway that lets attackers read session tokens. "
+        "Register now for our webinar to learn how to protect your apps. "
+        "Contoso said patches are available for all supported versions of the gateway."
+    )
+    summary = summarize([article_sentences(text)], TfidfSimilarity(), vendors=("Contoso",))
+    assert not summary.startswith("In today") and "Register" not in summary and summary

@@ -21,6 +21,7 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.ACQUISITION: "Acquisition / funding",
     EventType.LEGAL: "Legal / regulatory",
     EventType.PRODUCT: "Product",
+    EventType.OUTAGE: "Outage",
     EventType.OTHER: "Other",
 }
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from bot.config import Settings
-from bot.models import ChangeKind, ChannelRef, DeliveryMode, Story, StoryChange, Subscription
+from bot.models import ChangeKind, ChannelRef, DeliveryMode, EventType, Story, StoryChange, Subscription
 from bot.store.db import Database
 from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxState, OutboxStore
@@ -65,6 +65,8 @@ def subscription_matches(sub: Subscription, story: Story, now: datetime) -> bool
         return False
     if sub.event_types and story.event_type not in sub.event_types:
         return False
+    if not sub.event_types and story.event_type is EventType.OTHER:
+        return False  # advertorials, webinars, opinion, how-tos: only for a subscription that asks (types other)
     if sub.include or sub.exclude:
         text = story_text(story)
         if sub.include and not any(contains_word(text, word) for word in sub.include):

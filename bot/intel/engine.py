@@ -109,7 +109,7 @@ def analyse(
         sentences=[(s.text, s.paragraph, s.index, s.complete) for s in sentences[:KEPT_SENTENCES]],
         facts=[f.to_json() for f in facts],
         names=people_names(article.body),
-        event={str(k): (v, words) for k, (v, words) in event.items() if v},
+        event={str(k): (v, words) for k, (v, words) in event.items() if v or words},
         subjects=list(article.subjects),
     )
 
@@ -118,12 +118,12 @@ def _sentences(analysis: ArticleAnalysis) -> list[Sentence]:
     return [Sentence(str(t), int(p), int(i), bool(c)) for t, p, i, c in analysis.get("sentences", [])]
 
 
-def _event(analyses: Sequence[ArticleAnalysis]) -> EventVerdict:
+def _event(analyses: Sequence[ArticleAnalysis], fact_kinds: Sequence[str] = ()) -> EventVerdict:
     scored = [
         {EventType(k): (float(v[0]), [str(w) for w in v[1]]) for k, v in a.get("event", {}).items()}
         for a in analyses
     ]
-    return decide(scored)
+    return decide(scored, fact_kinds)
 
 
 def _title(members: Sequence[Member], vendors: Sequence[str]) -> str:
@@ -394,7 +394,7 @@ class StoryEngine(Generic[Repository]):
             for a in analyses[:SUMMARY_SOURCES]
         ]
         summary = summarize(sentences, self.similarity, people=people, claims=claims, vendors=vendors)
-        verdict = _event(analyses)
+        verdict = _event(analyses, [f.kind for f in facts])
         story = replace(
             record.story,
             title=_title(sources, vendors),

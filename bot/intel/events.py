@@ -46,7 +46,18 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"malware",
         r"phishing",
         r"extortion",
-        r"outage",
+    ),
+    EventType.OUTAGE: (
+        r"outages?",
+        r"(?:faulty|buggy|bad|botched|defective|flawed) (?:\w+ )?(?:update|patch|release)",
+        r"crash(?:ed|es|ing)?",
+        r"blue screens?(?: of death)?",
+        r"BSODs?",
+        r"boot ?loops?",
+        r"(?:service|services|website|site|platform|network) (?:was |were |is |went )?(?:down|offline|unavailable)",
+        r"went (?:down|offline)",
+        r"service disruptions?",
+        r"disrupt(?:ed|ion|ions)",
     ),
     EventType.LAYOFFS: (
         r"lay(?:ing|s)? off",
@@ -103,6 +114,28 @@ _PATTERNS = {
 }
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT, BODY_CAP = 3.0, 2.0, 0.5, 1.5
 MIN_SCORE = 1.0
+# "The outage was not the result of a cyberattack": the text rules the attack reading out.
+_NOT_ATTACK = re.compile(
+    r"\b(?:not|n't|no\s+evidence\s+of|no\s+sign\s+of|rather\s+than|isn't)\s+(?:the\s+result\s+of\s+|caused\s+by\s+)?"
+    r"(?:a\s+|an\s+)?(?:cyber-?\s?attack|security\s+incident|malicious\s+activity|hack)",
+    re.IGNORECASE,
+)
+# Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
+PROMO_TITLE = re.compile(
+    r"\bwebinar\b|\bsponsored\b|^\s*how\s+to\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
+    r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
+    r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
+    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b",
+    re.IGNORECASE,
+)
+PROMO_BODY = re.compile(
+    r"\bthis\s+(?:article|post)\s+is\s+(?:sponsored|contributed|written\s+by)\b|\bsponsored\s+(?:content|post)\b"
+    r"|\bpartner\s+content\b|\b(?:register|sign\s+up)\s+(?:now|here|today|for\s+(?:the|this|our)\s+(?:free\s+)?webinar)"
+    r"|\bsave\s+your\s+(?:seat|spot)\b|\breserve\s+your\s+(?:seat|spot)\b|\bjoin\s+(?:us|our|the)\s+(?:free\s+|live\s+)?webinar"
+    r"|\bfree\s+trial\b|\brequest\s+a\s+demo\b|\bdownload\s+(?:the|our|a)\s+(?:free\s+)?(?:e-?book|guide|report|whitepaper)",
+    re.IGNORECASE,
+)
+PROMO = "promo"  # the pseudo-cue recorded for an advertorial
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +154,21 @@ def _hits(text: str) -> dict[EventType, list[str]]:
     return out
 
 
+def is_promo(title: str, body: str) -> bool:
+    """A sponsored post, webinar, opinion or how-to piece: a promotional title, or two promotional
+    phrases in the body (one "sign up" line under real news is a newsletter box, not an advertorial)."""
+    return bool(PROMO_TITLE.search(title)) or len(PROMO_BODY.findall(body)) >= 2
+
+
 def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[float, list[str]]]:
-    """Weighted cue counts per event type for one article."""
+    """Weighted cue counts per event type for one article. A text that says it was no attack scores
+    no attack; an advertorial scores nothing but its `promo` mark (typed `other`)."""
     scores: dict[EventType, tuple[float, list[str]]] = {}
     for event in CUES:
         scores[event] = (0.0, [])
+    if is_promo(title, f"{lead}\n{rest}"):
+        scores[EventType.OTHER] = (0.0, [PROMO])
+        return scores
     for text, weight, cap in (
         (title, TITLE_WEIGHT, None),
         (lead, LEAD_WEIGHT, None),
@@ -134,22 +177,52 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
         for event, words in _hits(text).items():
             if not words:
                 continue
-            gained = weight * len(words)
+            gained = weight  # presence, not a count: five "hack" words are not five events
             if cap is not None:
                 gained = min(gained, cap)
             total, cues = scores[event]
             scores[event] = (total + gained, cues + words)
+    if _NOT_ATTACK.search(f"{title}\n{lead}\n{rest}"):
+        scores[EventType.ATTACK] = (0.0, [])
     return scores
 
 
-def decide(scored: Sequence[dict[EventType, tuple[float, list[str]]]]) -> EventVerdict:
-    """Sum the articles' scores; the best type above MIN_SCORE wins, ties to the earlier type."""
+# What the story's facts say happened outweighs cue words: a CVE with its score and fix is a
+# vulnerability, records stolen are a breach, a ransom demanded is an attack.
+FACT_EVIDENCE: dict[str, EventType] = {
+    "cve": EventType.VULNERABILITY,
+    "fixed": EventType.VULNERABILITY,
+    "affected": EventType.VULNERABILITY,
+    "exploitation": EventType.VULNERABILITY,
+    "kev": EventType.VULNERABILITY,
+    "data": EventType.BREACH,
+    "ransom": EventType.ATTACK,
+    "layoffs": EventType.LAYOFFS,
+}
+FACT_WEIGHT = 2.0
+LEAD_ARTICLE_WEIGHT = 2.0  # the story's first article is its main event
+
+
+def decide(
+    scored: Sequence[dict[EventType, tuple[float, list[str]]]], fact_kinds: Sequence[str] = ()
+) -> EventVerdict:
+    """Sum the articles' scores (the first article counts double: a story's type follows its main
+    event, not a majority of later coverage) plus what its facts show; the best type above MIN_SCORE
+    wins, ties to the earlier type. An advertorial lead article makes the story `other`."""
     totals: dict[EventType, float] = dict.fromkeys(CUES, 0.0)
     cues: dict[EventType, list[str]] = {event: [] for event in CUES}
-    for scores in scored:
+    if scored and PROMO in scored[0].get(EventType.OTHER, (0.0, []))[1]:
+        return EventVerdict(EventType.OTHER, (PROMO,), {})
+    for n, scores in enumerate(scored):
         for event, (value, words) in scores.items():
-            totals[event] += value
+            if event not in totals:
+                continue
+            totals[event] += value * (LEAD_ARTICLE_WEIGHT if n == 0 and len(scored) > 1 else 1.0)
             cues[event].extend(words)
+    for kind in dict.fromkeys(fact_kinds):
+        if kind in FACT_EVIDENCE:
+            totals[FACT_EVIDENCE[kind]] += FACT_WEIGHT
+            cues[FACT_EVIDENCE[kind]].append(f"fact:{kind}")
     best = max(CUES, key=lambda e: (totals[e], -list(CUES).index(e)))
     report = {str(e): round(v, 2) for e, v in totals.items() if v}
     if totals[best] < MIN_SCORE:

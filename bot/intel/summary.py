@@ -27,7 +27,7 @@ MIN_WORDS, LONGEST_WORDS = 6, 50
 REPEAT_THRESHOLD = 0.4  # two sentences this alike say the same thing
 CORROBORATION_THRESHOLD = 0.25
 MMR_LAMBDA = 0.7
-FILLER_RATIO = 0.5  # a sentence scoring under half the best one is filler: stop instead
+FILLER_RATIO = 0.35  # a sentence scoring well under the best one is filler: stop instead
 PER_ARTICLE = 12  # the news is near the top; this also bounds the pairwise comparisons
 
 _DEPENDENT_START = re.compile(
@@ -40,6 +40,21 @@ _QUOTE_OPEN = ("“", '"', "‘", "'")
 # story's vendor, always introduced by then.
 _DEFINITE_HEAD = re.compile(r"^The ([a-z][a-z-]{2,})\b")
 _SELF_EXPLAINING = frozenset({"company", "firm", "vendor", "government", "business", "move", "news"})
+# In an article about a flaw, "The flaw, tracked as CVE-…" needs no antecedent: the story is the flaw.
+_FLAW_NOUNS = frozenset({"flaw", "flaws", "vulnerability", "vulnerabilities", "bug", "bugs", "issue", "issues", "zero-day"})
+# The sentence that carries the CVE, its score or its exploitation status is what a security team needs.
+_SECURITY_CORE = re.compile(
+    r"\bCVE-\d{4}-\d{4,}|\bCVSS\b|\bout\s+of\s+10\b|exploited\s+in\s+the\s+wild|actively\s+exploited"
+    r"|\bunder\s+active\s+(?:attack|exploitation)",
+    re.IGNORECASE,
+)
+# Sales intros of advertorials ("In today's threat landscape…", "Register now…") never lead a summary.
+_SALES = re.compile(
+    r"^(?:in\s+today'?s|in\s+an\s+era|as\s+(?:organizations|businesses|companies)\s+(?:increasingly|continue))"
+    r"|\b(?:register|sign\s+up)\s+(?:now|here|today)\b|\bsave\s+your\s+seat\b|\brequest\s+a\s+demo\b"
+    r"|\bfree\s+trial\b|\bthis\s+(?:article|post)\s+is\s+sponsored\b|\bwebinar\b",
+    re.IGNORECASE,
+)
 _BOILERPLATE = re.compile(
     r"\b(?:subscribe|newsletter|sign up|affiliate|click here|read more|cookie|all rights reserved)\b",
     re.IGNORECASE,
@@ -53,12 +68,15 @@ class Candidate:
     position: int  # rank among the article's complete sentences (0 = lead)
     words: int
     claims: frozenset[str] = frozenset()  # statement-fact keys the sentence carries
+    about_flaw: bool = False  # the story is about a vulnerability
 
     @property
     def refers_back_to(self) -> str | None:
         """The noun of an opening "The <noun>" that needs an antecedent, if any."""
         match = _DEFINITE_HEAD.match(self.text)
         if match is None or match.group(1) in _SELF_EXPLAINING:
+            return None
+        if self.about_flaw and match.group(1) in _FLAW_NOUNS:
             return None
         return match.group(1)[:5]
 
@@ -82,7 +100,7 @@ def readable(sentence: Sentence, surnames: dict[str, str]) -> bool:
         return False
     if text.endswith((",”", ',"')) or not _balanced_quotes(text):
         return False
-    if not MIN_WORDS <= count_words(text) <= LONGEST_WORDS or _BOILERPLATE.search(text):
+    if not MIN_WORDS <= count_words(text) <= LONGEST_WORDS or _BOILERPLATE.search(text) or _SALES.search(text):
         return False
     if _DEPENDENT_START.match(text) or not (text[0].isupper() or text[0].isdigit()):
         return False
@@ -109,6 +127,7 @@ def summarize(
     maps, per source, a sentence index to the statement-fact keys found in that sentence. A sentence
     that carries a statement fact or names a story vendor is about the event; others are background."""
     surnames = _surnames(people)
+    about_flaw = any(_SECURITY_CORE.search(s.text) for sentences in articles for s in sentences[:PER_ARTICLE * 2])
     candidates: list[Candidate] = []
     fallback: list[Candidate] = []
     seen_texts: set[str] = set()
@@ -119,14 +138,16 @@ def summarize(
                 continue
             normalised = " ".join(sentence.text.lower().split())
             found = claims[source].get(sentence.index, ()) if source < len(claims) else ()
-            candidate = Candidate(sentence.text, source, rank, count_words(sentence.text), frozenset(found))
+            candidate = Candidate(
+                sentence.text, source, rank, count_words(sentence.text), frozenset(found), about_flaw
+            )
             rank += 1
             if normalised in seen_texts:
                 continue  # a syndicated sentence is one candidate, credited to its first source
             seen_texts.add(normalised)
             if readable(sentence, surnames):
                 candidates.append(candidate)
-            elif sentence.complete and count_words(sentence.text) <= LONGEST_WORDS:
+            elif sentence.complete and count_words(sentence.text) <= LONGEST_WORDS and not _SALES.search(sentence.text):
                 fallback.append(candidate)
     pool = candidates or fallback
     if not pool:
@@ -148,7 +169,8 @@ def summarize(
         corroboration = min(len(others), 3) / 3
         position = 1.0 / (1.0 + candidate.position)
         names_vendor = any(v.lower() in candidate.text.lower() for v in vendors)
-        about = 1.0 if candidate.claims else 0.5 if names_vendor else 0.0
+        core = bool(_SECURITY_CORE.search(candidate.text))
+        about = 1.0 if candidate.claims or core else 0.5 if names_vendor else 0.0
         scores.append(0.4 * position + 0.25 * centrality + 0.15 * corroboration + 0.2 * about)
     return " ".join(pool[i].text for i in _select(pool, alike, scores, max_sentences, max_words))
 
