@@ -31,6 +31,7 @@ EVENT_COLOURS: dict[EventType, int] = {
     EventType.ACQUISITION: 0x388E3C,  # green
     EventType.LEGAL: 0x303F9F,  # indigo
     EventType.PRODUCT: 0x1976D2,  # blue
+    EventType.OUTAGE: 0xFBC02D,  # amber
     EventType.OTHER: 0x9E9E9E,  # grey
 }
 
