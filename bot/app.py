@@ -25,6 +25,7 @@ from bot.ingest.source import shown
 from bot.ingest.watch import watch_story_files
 from bot.ingest.worker import ParsePool
 from bot.intel.engine import StoryEngine
+from bot.intel.facts.kev import load_catalog
 from bot.intel.vendors import VendorCatalog
 from bot.intel.vendors.registry import VendorRegistry
 from bot.pipeline import IngestResult, Pipeline
@@ -61,7 +62,7 @@ async def open_core(
         registry = VendorRegistry(catalog, store.subscriptions)
         await registry.reload()
         stories = StoryStore(store.db)
-        engine = StoryEngine(StoryStore(store.db))
+        engine = StoryEngine(StoryStore(store.db), kev=load_catalog(settings.kev_file))
         router = Router(store.db, store.subscriptions, settings)
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)

@@ -226,6 +226,36 @@ def vendors(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON l
     typer.echo(f"{len(items)} vendors")
 
 
+kev_app = typer.Typer(no_args_is_help=True, help="CISA's Known Exploited Vulnerabilities catalog.")
+app.add_typer(kev_app, name="kev")
+
+
+@kev_app.command("update")
+def kev_update(
+    url: Annotated[str | None, typer.Option("--url", help="Feed URL (default: CISA's JSON feed).")] = None,
+) -> None:
+    """Download CISA's KEV catalog and keep it in BOT_KEV_FILE (the only time the bot fetches it)."""
+    from bot.intel.facts.kev import CISA_FEED_URL, KevError, update
+
+    settings = _settings()
+    try:
+        catalog = update(settings.kev_file, url or CISA_FEED_URL)
+    except (KevError, OSError) as exc:
+        raise CliError(f"KEV update failed, {settings.kev_file} unchanged: {exc}") from None
+    typer.echo(f"KEV catalog {catalog.version or '(no version)'}: {len(catalog)} vulnerabilities -> {settings.kev_file}")
+
+
+@kev_app.command("status")
+def kev_status() -> None:
+    """Which KEV catalog the bot uses: the refreshed file, else the shipped snapshot."""
+    from bot.intel.facts.kev import load_catalog
+
+    settings = _settings()
+    catalog = load_catalog(settings.kev_file)
+    where = settings.kev_file if settings.kev_file.is_file() else "the snapshot shipped with the bot"
+    typer.echo(f"KEV catalog {catalog.version}: {len(catalog)} vulnerabilities from {where}")
+
+
 @app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every figure.")] = False,

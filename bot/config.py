@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     db_path: Path = Field(Path("data/bot.sqlite3"), validation_alias="BOT_DB_PATH")
     stories_dir: Path = Field(Path("stories"), validation_alias="BOT_STORIES_DIR")
     vendors_file: Path | None = Field(None, validation_alias="BOT_VENDORS_FILE")
+    # CISA KEV catalog refreshed by `bot kev update`; until it exists the shipped snapshot is used.
+    kev_file: Path = Field(Path("data/kev.json"), validation_alias="BOT_KEV_FILE")
 
     # Ingest limits (hostile input: bounded work per file).
     max_file_bytes: int = Field(2_000_000, validation_alias="BOT_MAX_FILE_BYTES")
