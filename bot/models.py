@@ -141,6 +141,18 @@ class Story:
     article_ids: tuple[int, ...] = ()
 
     @property
+    def change_notes(self) -> tuple[str, ...]:
+        """What this version changed, as the story engine noted it on the facts ("now exploited in the
+        wild", "CVSS 9.8 per NVD"; bot/intel/facts/changes.py). Empty for a first version."""
+        if self.version <= 1:
+            return ()
+        return tuple(
+            str(f.data["change"])
+            for f in self.key_facts
+            if f.data.get("changed_in") == self.version and f.data.get("change")
+        )
+
+    @property
     def link(self) -> str | None:
         """The first http(s) source URL, for linking a title."""
         for source in self.sources:

@@ -73,9 +73,18 @@ def feed_server() -> Iterator[str]:
 
 
 def run_bot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BOT_KEV_FILE": str(tmp_path / "kev.json"), "BOT_DB_PATH": str(tmp_path / "db.sqlite3")}
+    env = {
+        **os.environ,
+        "BOT_KEV_FILE": str(tmp_path / "kev.json"),
+        "BOT_DB_PATH": str(tmp_path / "db.sqlite3"),
+    }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
 
 
@@ -97,7 +106,11 @@ def test_a_broken_feed_changes_nothing_and_says_why(tmp_path: Path, feed_server:
         done = run_bot(tmp_path, "kev", "update", "--url", f"{feed_server}{path}")
         assert done.returncode == 1
         lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: KEV update failed") and "Traceback" not in done.stderr
+        assert (
+            len(lines) == 1
+            and lines[0].startswith("error: KEV update failed")
+            and "Traceback" not in done.stderr
+        )
         assert (tmp_path / "kev.json").read_bytes() == before
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.chat.fact_fields import FIELD_KINDS, aligned, fact_fields
 from bot.models import EventType, Story
 
 EVENT_LABELS: dict[EventType, str] = {
@@ -80,6 +81,8 @@ class StoryView:
     vendors: tuple[str, ...]
     event_type: EventType
     event_label: str
+    fields: tuple[tuple[str, str], ...] = ()  # CVE · CVSS · Exploited · Fixed in · CISA KEV (fact_fields.py)
+    changes: tuple[str, ...] = ()  # what this version changed ("now exploited in the wild")
 
     @property
     def source_count_label(self) -> str:
@@ -98,17 +101,22 @@ def story_view(story: Story) -> StoryView:
         for s in story.sources
     )
     link = next((s.url for s in sources if s.url), None)
+    fields = tuple((label, visible(value)) for label, value in fact_fields(story.key_facts, story.sources))
     return StoryView(
         story_id=story.id,
         version=story.version,
         title=visible(story.title),
         link=link,
         summary=visible(story.summary),
-        facts=tuple(visible(f.text) for f in story.key_facts[:MAX_FACTS_SHOWN]),
+        facts=tuple(visible(f.text) for f in story.key_facts if not (fields and f.kind in FIELD_KINDS))[
+            :MAX_FACTS_SHOWN
+        ],
         sources=sources,
         vendors=tuple(visible(v) for v in story.vendors),
         event_type=story.event_type,
         event_label=EVENT_LABELS.get(story.event_type, str(story.event_type)),
+        fields=fields,
+        changes=tuple(visible(c) for c in story.change_notes),
     )
 
 
@@ -116,8 +124,12 @@ def story_plain_text(story: Story) -> str:
     """A complete, readable plain-text rendering (console, notification fallbacks)."""
     view = story_view(story)
     lines = [view.title, ""]
+    if view.changes:
+        lines += ["Updated: " + "; ".join(view.changes), ""]
     if view.summary:
         lines += [view.summary, ""]
+    if view.fields:
+        lines += [*aligned(view.fields), ""]
     if view.facts:
         lines.append("Key facts:")
         lines += [f"  • {fact}" for fact in view.facts]

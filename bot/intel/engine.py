@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
 from bot.intel.events import EventVerdict, decide, score_text
 from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts, people_names
+from bot.intel.facts.changes import mark_changes
 from bot.intel.facts.gazetteer import country_of, find_places
 from bot.intel.facts.kev import KevCatalog, load_catalog
 from bot.intel.ports import CorpusAware, Similarity, StoryRepository
@@ -367,7 +368,13 @@ class StoryEngine(Generic[Repository]):
             kinds.append(ChangeKind.NEW_SUMMARY)
         known = {s.outlet.lower() for s in old.story.sources}
         new_outlets = () if member.outlet.lower() in known else (member.outlet,)
-        story = replace(record.story, version=old.story.version + 1, updated_at=now)
+        version = old.story.version + 1
+        facts = mark_changes(
+            old.story.key_facts, record.story.key_facts, version, [s.outlet for s in record.story.sources]
+        )
+        story = replace(record.story, key_facts=facts, version=version, updated_at=now)
+        if story.change_notes and ChangeKind.NEW_FACTS not in kinds:
+            kinds.append(ChangeKind.NEW_FACTS)  # a new score or status is news even under an old key
         record = replace(record, story=story)
         await self.store.save(record, kinds, article.id)
         await self.store.add_member(member)

@@ -19,6 +19,8 @@ from bot.models import EventType, Story
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 2048  # of Discord's 4096: keeps the whole embed under its 6000 total
 FIELD_LIMIT = 1024
+FIELD_NAME_LIMIT = 256
+MAX_SCAN_FIELDS = 6  # of Discord's 25 fields: the scan fields, then key facts and sources
 FOOTER_LIMIT = 256
 MESSAGE_LIMIT = 2000
 DIGEST_STORIES = 20
@@ -74,6 +76,10 @@ def story_embed(story: Story) -> discord.Embed:
         colour=EVENT_COLOURS.get(view.event_type, EVENT_COLOURS[EventType.OTHER]),
         timestamp=_aware(story.updated_at),
     )
+    if view.changes:
+        embed.add_field(name="Updated", value=escape("; ".join(view.changes), FIELD_LIMIT) or "-", inline=False)
+    for label, value in view.fields[:MAX_SCAN_FIELDS]:
+        embed.add_field(name=plain(label, FIELD_NAME_LIMIT), value=escape(value, FIELD_LIMIT) or "-", inline=True)
     if view.facts:
         facts = [escape("• " + fact, FIELD_LIMIT - 20) for fact in view.facts]
         embed.add_field(name="Key facts", value=_bullets(facts, FIELD_LIMIT, "… and {n} more"), inline=False)

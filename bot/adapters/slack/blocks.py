@@ -94,6 +94,25 @@ def _facts_section(facts: Sequence[str]) -> Block:
     return _section("*Key facts*\n" + "\n".join(items))
 
 
+MAX_FIELDS = 10  # Block Kit: at most 10 fields per section, each at most 2000 characters
+FIELD_TEXT_LIMIT = 2000
+
+
+def _fields_section(fields: Sequence[tuple[str, str]]) -> Block:
+    """CVE · CVSS · Exploited · Fixed in · CISA KEV as a two-column grid."""
+    return {
+        "type": "section",
+        "fields": [
+            {
+                "type": "mrkdwn",
+                "text": fit(f"*{escape(label)}*\n{escape(one_line(value))}", FIELD_TEXT_LIMIT),
+                "verbatim": True,
+            }
+            for label, value in fields[:MAX_FIELDS]
+        ],
+    }
+
+
 def share_value(command: str, text: str) -> str:
     """The button value that lets the share action ask the same question again."""
     return json.dumps({"c": command, "t": text[: SHARE_VALUE_LIMIT - 100]}, ensure_ascii=False)
@@ -129,8 +148,12 @@ def alert_blocks(story: Story, *, shared_by: str | None = None, share: str | Non
     vendors and event type."""
     view = story_view(story)
     blocks: list[Block] = [_header(view.title)]
+    if view.changes:
+        blocks.append(_context(fit("*Updated:* " + escape("; ".join(view.changes)), CONTEXT_LIMIT)))
     if view.summary.strip():
         blocks.append(_section(fit(view.summary.strip(), SECTION_LIMIT)))
+    if view.fields:
+        blocks.append(_fields_section(view.fields))
     if view.facts:
         blocks.append(_facts_section(view.facts))
     blocks.append(_context(_sources_line(view.sources, view.source_count_label), _about_line(view)))
