@@ -201,6 +201,7 @@ def _inspect_text(record: dict[str, Any]) -> str:
         f"title:     {record['title']}",
         f"outlet:    {record['outlet']}   url: {record['url']}   published: {record['published']}",
         f"subjects:  {', '.join(record['subjects']) or '-'}   mentions: {', '.join(record['mentions']) or '-'}",
+        *(f"  {v['name']}: {v['salience']}, {v['role']} ({v['score']})" for v in record.get("vendors", [])),
         "",
     ]
     return "\n".join(head) + str(record["body"]) + "\n"

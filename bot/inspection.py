@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.ingest import NotReady, RejectedFile, load_article
 from bot.intel.vendors import VendorMatcher
-from bot.models import Salience
+from bot.models import Salience, VendorMatch
 
 
 def inspect_file(path: Path, matcher: VendorMatcher, *, max_bytes: int) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def inspect_file(path: Path, matcher: VendorMatcher, *, max_bytes: int) -> dict[
         "body": None,
         "subjects": [],
         "mentions": [],
+        "vendors": [],
         "error": None,
     }
     try:
@@ -39,5 +40,21 @@ def inspect_file(path: Path, matcher: VendorMatcher, *, max_bytes: int) -> dict[
         body=article.body,
         subjects=[m.vendor for m in matches if m.salience is Salience.SUBJECT],
         mentions=[m.vendor for m in matches if m.salience is Salience.MENTION],
+        vendors=[vendor_detail(m) for m in matches],
     )
     return record
+
+
+def vendor_detail(match: VendorMatch) -> dict[str, Any]:
+    """Why a vendor is a subject or a mention: its role and the words that decided, with offsets
+    (into the title when `in_title`, else into `body`)."""
+    return {
+        "name": match.vendor,
+        "salience": str(match.salience),
+        "role": match.role,
+        "score": match.score,
+        "evidence": [
+            {"role": e.role, "words": e.words, "start": e.start, "end": e.end, "in_title": e.in_title}
+            for e in match.evidence
+        ],
+    }

@@ -53,6 +53,17 @@ class VendorHit:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleEvidence:
+    """Why a vendor got a role: the words that decided and where (offsets into the title or the body)."""
+
+    role: str  # affected | actor | researcher | platform | commentator | incidental | named
+    words: str
+    start: int
+    end: int
+    in_title: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class VendorMatch:
     """A vendor's verdict for one article."""
 
@@ -60,6 +71,8 @@ class VendorMatch:
     salience: Salience
     score: float
     hits: tuple[VendorHit, ...] = ()
+    role: str = ""  # the vendor's main role in the article (see bot/intel/vendors/roles.py)
+    evidence: tuple[RoleEvidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

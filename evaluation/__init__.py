@@ -2,4 +2,6 @@
 
 `python -m evaluation` (or `make eval`) prints each figure beside a baseline measured in the same run.
 extraction.py: the article cleaner against the extraction-dev gold bodies (baseline: keep everything).
+vendors.py: which vendor a story is about, on the labelled vendor-dev and multi-outlet sets (baseline:
+every vendor the title names), cross-validated; train_vendors.py fits the shipped subject weights.
 """

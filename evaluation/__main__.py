@@ -1,16 +1,27 @@
-"""`python -m evaluation [pages.jsonl.gz] [--json]`: every quality figure, each beside its baseline:
-extraction (evaluation/extraction.py), then key facts on real articles (evaluation/facts.py)."""
+"""`python -m evaluation [extraction|facts|vendors] [options]`: every quality figure, each beside its
+baseline. No argument runs them all: extraction (evaluation/extraction.py), key facts on real articles
+(evaluation/facts.py), vendor subjects (evaluation/vendors.py). Other arguments go to extraction
+(`python -m evaluation pages.jsonl.gz --json`)."""
 
 from __future__ import annotations
 
-from evaluation import extraction, facts
+import sys
+
+from evaluation import extraction, facts, vendors
 
 
-def main() -> int:
-    status = extraction.main()
+def main(argv: list[str]) -> int:
+    parts = {"extraction": extraction.main, "facts": facts.main, "vendors": vendors.main}
+    if argv[:1] and argv[0] in parts:
+        return parts[argv[0]](argv[1:])
+    if argv:
+        return extraction.main(argv)
+    status = extraction.main([])
     print("\nkey facts (evaluation/facts.py):")
-    return facts.main([]) or status
+    status = facts.main([]) or status
+    print("\nvendor subjects (evaluation/vendors.py):")
+    return vendors.main([]) or status
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

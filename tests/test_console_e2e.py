@@ -125,3 +125,32 @@ def test_console_piped_eof_keeps_running_and_samples_load(tmp_path: Path) -> Non
         code, err = bot.stop()
     assert code == 0, err
     assert "Traceback" not in err
+
+
+VENDOR_ROLES = Path(__file__).parent / "fixtures" / "vendor_roles"
+
+
+def test_console_bystander_vendors_get_no_alert(tmp_path: Path) -> None:
+    """A researcher-only, a platform-only and an advertorial article alert nobody; the control does."""
+    bot = BotProcess(tmp_path, "--console")
+    try:
+        bot.wait_for("Type /help")
+        for vendor in ("check point", "google", "solarwinds", "zyxel"):
+            bot.send(f"/subscribe {vendor}")
+            bot.wait_for("Subscribed this channel to")
+        for name in ("researcher_only.md", "platform_only.md", "advertorial.md"):
+            shutil.copy(VENDOR_ROLES / name, bot.stories / name)
+        time.sleep(1.0)  # the bystander files are taken in before the control one
+        shutil.copy(VENDOR_ROLES / "control_subject.md", bot.stories / "control_subject.md")
+        alert = "\n".join(bot.wait_for("Vendors:"))
+        assert "Zyxel" in alert
+        bot.send("/story check point")
+        bot.wait_for("No story")
+    finally:
+        code, err = bot.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    vendor_lines = [line for line in bot.seen if line.startswith("Vendors:")]
+    assert vendor_lines and all("Zyxel" in line for line in vendor_lines)
+    assert not any(v in line for line in vendor_lines for v in ("Check Point", "Google", "SolarWinds"))
+    assert sum("=== ALERT #" in line for line in bot.seen) == 1, "\n".join(bot.seen)

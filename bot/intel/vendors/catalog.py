@@ -53,6 +53,8 @@ class AliasRule:
     key: str  # lower-cased with offsets kept, single spaces: what the automaton looks for
     kind: AliasKind
     single_word: bool
+    product: bool = False  # a product name: matched exactly, never with typo tolerance
+    research: bool = False  # a research brand ("Talos", "Unit 42"): its firm as the researcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,11 +212,17 @@ class VendorCatalog:
                     key=" ".join(lower_keep_length(alias).split()),
                     kind=_alias_kind(alias, entry, auto=entry.name in self._auto_ambiguous),
                     single_word=len(_WORD.findall(alias)) == 1,
+                    product=lookup_key(alias) in entry.products,
+                    research=lookup_key(alias) in entry.research,
                 )
                 for entry in self._entries.values()
                 for alias in entry.names
             )
         return self._rules
+
+    def category_of(self, name: str) -> str:
+        entry = self._entries.get(name)
+        return entry.category if entry is not None else ""
 
     def rules_for(self, name: str) -> VendorRules:
         entry = self._entries.get(name)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 _LIST_KEYS = ("aliases", "products", "context", "stop_next")
-_FLAG_KEYS = ("ambiguous", "needs_context")  # true (the name itself) or a list of aliases
+_FLAG_KEYS = ("ambiguous", "needs_context", "research")  # true (the name itself) or a list of aliases
 _BOOL_KEYS = ("disabled", "replace")
 _KNOWN_KEYS = frozenset({"name", "category", *_LIST_KEYS, *_FLAG_KEYS, *_BOOL_KEYS})
 _WORD = re.compile(r"[^\W_]+")
@@ -46,6 +46,8 @@ class VendorEntry:
     category: str = ""
     ambiguous: frozenset[str] = frozenset()  # lookup keys of aliases that are also ordinary words
     needs_context: frozenset[str] = frozenset()  # lookup keys of aliases that are also places or people
+    research: frozenset[str] = frozenset()  # lookup keys of research brands ("Talos", "Unit 42")
+    products: frozenset[str] = frozenset()  # lookup keys of product names (never matched with typos)
     context: tuple[str, ...] = ()
     stop_next: tuple[str, ...] = ()
     workspace: str | None = None
@@ -163,6 +165,8 @@ def _parse_entry(item: Any, index: int, origin: str) -> EntryPatch:
         category=category.strip(),
         ambiguous=flags["ambiguous"],
         needs_context=flags["needs_context"],
+        research=flags["research"],
+        products=frozenset(lookup_key(p) for p in lists["products"]),
         context=tuple(lists["context"]),
         stop_next=tuple(word.lower() for word in lists["stop_next"]),
     )
@@ -207,6 +211,8 @@ def _extend(old: VendorEntry, new: VendorEntry) -> VendorEntry:
         category=new.category or old.category,
         ambiguous=old.ambiguous | new.ambiguous,
         needs_context=old.needs_context | new.needs_context,
+        research=old.research | new.research,
+        products=old.products | new.products,
         context=tuple(dict.fromkeys([*old.context, *new.context])),
         stop_next=tuple(dict.fromkeys([*old.stop_next, *new.stop_next])),
         workspace=old.workspace,  # extending a catalog vendor does not make it a workspace's own

@@ -23,7 +23,8 @@ import ahocorasick
 from rapidfuzz.distance import OSA
 
 from bot.intel.vendors.catalog import AliasKind, AliasRule, VendorCatalog
-from bot.intel.vendors.salience import rank_vendors
+from bot.intel.vendors.features import SubjectModel
+from bot.intel.vendors.salience import VendorEvidence, collect_evidence, rank_vendors
 from bot.intel.vendors.text import (
     after_capitalised_word,
     followed_by,
@@ -72,12 +73,44 @@ class VendorMatcher:
             if (
                 rule.single_word
                 and rule.kind <= AliasKind.CASED
+                and not rule.product
+                and not rule.research
                 and len(key) >= _MIN_FUZZY_LENGTH
                 and key.isalpha()
             ):
                 self._fuzzy_index.setdefault((key[0], len(key)), []).append((key, index))
+        self._drop_crowded_fuzzy_keys()
+        self._research = frozenset((rule.vendor, rule.alias) for rule in self._rules if rule.research)
         self._fuzzy_cache: dict[str, int] = {}
         self._context: dict[str, re.Pattern[str] | None] = {}
+
+    def _drop_crowded_fuzzy_keys(self) -> None:
+        """No typo tolerance for a name within a few edits of another vendor's name or product.
+
+        "NoxPlayer" is two edits from Nord Security's "NordLayer": where two catalog names are that
+        close, a near miss is as likely the other one (or a third name the catalog lacks).
+        """
+        others: dict[str, set[str]] = {}
+        for rule in self._rules:
+            if rule.single_word and rule.key.isalpha():
+                others.setdefault(rule.key, set()).add(rule.vendor)
+        by_bucket: dict[tuple[str, int], list[str]] = {}
+        for key in others:
+            by_bucket.setdefault((key[0], len(key)), []).append(key)
+        for bucket, entries in self._fuzzy_index.items():
+            kept = []
+            for key, index in entries:
+                vendor = self._rules[index].vendor
+                crowded = any(
+                    other != key
+                    and others[other] != {vendor}
+                    and OSA.distance(key, other, score_cutoff=4) <= 4
+                    for size in range(bucket[1] - 3, bucket[1] + 4)
+                    for other in by_bucket.get((bucket[0], size), ())
+                )
+                if not crowded:
+                    kept.append((key, index))
+            entries[:] = kept
 
     @classmethod
     def of(cls, catalog: VendorCatalog) -> VendorMatcher:
@@ -97,19 +130,40 @@ class VendorMatcher:
         """Every confirmed vendor occurrence in `text`, in order; offsets index `text` itself."""
         return self._hits(self._confirm(self._scan(text, in_title), (text,)), in_title)
 
-    def match(self, title: str, body: str) -> list[VendorMatch]:
-        """Each vendor the article names, as SUBJECT or MENTION with a score; subjects first, by score.
+    def match(self, title: str, body: str, *, model: SubjectModel | str | None = None) -> list[VendorMatch]:
+        """Each vendor the article names, as SUBJECT or MENTION with a score, its role and the evidence;
+        subjects first, by score. `model`: see `rank_vendors` (default: the shipped weights).
 
         Evidence is read from the first MAX_MATCH_CHARS of the body: whether a vendor is the subject is
         settled by the title, the lead and the counts long before that (a long article is ~50 KB), and a
         2 MB page naming vendors throughout otherwise costs seconds of CPU on its own."""
         body = body[:MAX_MATCH_CHARS]
+        title_hits, body_hits = self._article_hits(title, body)
+        return rank_vendors(
+            title_hits,
+            body_hits,
+            body,
+            title=title,
+            category_of=self._catalog.category_of,
+            research=self._research,
+            model=model,
+        )
+
+    def evidence(self, title: str, body: str) -> list[VendorEvidence]:
+        """The per-vendor roles and features `match` decides on (for training and explanations)."""
+        body = body[:MAX_MATCH_CHARS]
+        title_hits, body_hits = self._article_hits(title, body)
+        return collect_evidence(
+            title, title_hits, body_hits, body, category_of=self._catalog.category_of, research=self._research
+        )
+
+    def _article_hits(self, title: str, body: str) -> tuple[list[VendorHit], list[VendorHit]]:
         in_title = self._scan(title, True)
         in_body = self._scan(body, False)
         firm = self._firm_vendors(in_title) | self._firm_vendors(in_body)
         title_hits = self._hits(self._confirm(in_title, (title, body), firm), True)
         body_hits = self._hits(self._confirm(in_body, (title, body), firm), False)
-        return rank_vendors(title_hits, body_hits, body)
+        return title_hits, body_hits
 
     def _hits(self, found: list[_Found], in_title: bool) -> list[VendorHit]:
         names = self._vendor_alias

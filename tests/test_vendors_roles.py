@@ -1,0 +1,111 @@
+"""Roles of vendor occurrences, research brands, product names and the no-typo rules (own wording)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.inspect import inspect_file
+from bot.intel.vendors import VendorCatalog, VendorMatcher
+from bot.intel.vendors.roles import occurrence_role
+from bot.models import Salience
+
+FIXTURES = Path(__file__).parent / "fixtures" / "vendor_roles"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> VendorMatcher:
+    return VendorMatcher.of(VendorCatalog.load())
+
+
+def _role(text: str, name: str) -> str:
+    start = text.index(name)
+    return occurrence_role(text, start, start + len(name)).role
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("The campaign was spotted by researchers at Sophos last month.", "Sophos", "researcher"),
+        ("Sophos researchers said the loader was new.", "Sophos", "researcher"),
+        ("The dropper targets Windows machines in banks.", "Windows", "platform"),
+        ("A new Android banking trojan was found.", "Android", "platform"),
+        ("Ivanti patched the flaw on Tuesday.", "Ivanti", "affected"),
+        ("The bug in Ivanti Connect Secure lets attackers in.", "Ivanti", "affected"),
+        ("Okta said attackers reached its support system.", "Okta", "affected"),
+        ("Cisco announced it would buy the startup.", "Cisco", "actor"),
+        ("Nobody wants to become the next SolarWinds, she said.", "SolarWinds", "incidental"),
+        ("Found this article interesting? Follow us on Twitter for more.", "Twitter", "incidental"),
+        ("The weather was mild and Zscaler was mentioned.", "Zscaler", "named"),
+    ],
+)
+def test_occurrence_role_from_the_words_around_it(text: str, name: str, role: str) -> None:
+    assert _role(text, name) == role
+
+
+def test_research_brands_map_to_their_firm_as_researcher(matcher: VendorMatcher) -> None:
+    body = (
+        "The espionage campaign hit ministries in three countries, Cisco Talos said. "
+        "Unit 42 linked the servers to an earlier operation, and X-Force shared further indicators."
+    )
+    found = {m.vendor: m for m in matcher.match("Espionage campaign hits ministries", body)}
+    assert {"Cisco", "Palo Alto Networks", "IBM"} <= found.keys()
+    for vendor in ("Cisco", "Palo Alto Networks", "IBM"):
+        assert found[vendor].role == "researcher"
+        assert found[vendor].salience is Salience.MENTION
+
+
+@pytest.mark.parametrize(
+    ("product", "vendor"),
+    [
+        ("Xfinity", "Comcast"),
+        ("ChatGPT", "OpenAI"),
+        ("FortiGate", "Fortinet"),
+        ("Gmail", "Google"),
+        ("Outlook", "Microsoft"),
+        ("NoxPlayer", "BigNox"),
+        ("3CXDesktopApp", "3CX"),
+        ("WinRAR", "RARLAB"),
+    ],
+)
+def test_products_and_brands_map_to_their_vendor(matcher: VendorMatcher, product: str, vendor: str) -> None:
+    hits = matcher.find(f"Attackers abused a weakness in {product} last week.")
+    assert [hit.vendor for hit in hits] == [vendor]
+
+
+def test_no_typo_matching_for_product_names(matcher: VendorMatcher) -> None:
+    # Two edits from Nord Security's NordLayer: only an exact product name counts.
+    assert matcher.find("The Noxlayer emulator update carried a backdoor.") == []
+    assert [h.vendor for h in matcher.find("Staff said the office of Kasperksy in London closed.")] == [
+        "Kaspersky"
+    ]
+
+
+def test_inspect_json_explains_each_vendor_with_role_and_evidence(matcher: VendorMatcher) -> None:
+    record = inspect_file(FIXTURES / "researcher_only.md", matcher, max_bytes=1_000_000)
+    assert record["error"] is None and record["subjects"] == []
+    assert record["mentions"] == ["Check Point"]
+    detail = record["vendors"][0]
+    assert detail["name"] == "Check Point" and detail["role"] == "researcher"
+    assert detail["salience"] == "mention"
+    body = record["body"]
+    for evidence in detail["evidence"]:
+        assert body[evidence["start"] : evidence["end"]] == evidence["words"]
+    json.dumps(record)  # the record stays plain JSON
+
+
+@pytest.mark.parametrize(
+    ("name", "subjects"),
+    [
+        ("researcher_only.md", []),
+        ("platform_only.md", []),
+        ("advertorial.md", []),
+        ("control_subject.md", ["Zyxel"]),
+    ],
+)
+def test_bystanders_are_not_subjects(matcher: VendorMatcher, name: str, subjects: list[str]) -> None:
+    record = inspect_file(FIXTURES / name, matcher, max_bytes=1_000_000)
+    assert record["subjects"] == subjects
+    assert record["vendors"], "each fixture names a vendor"
