@@ -8,14 +8,9 @@ they catch a regression, not noise.
 
 from __future__ import annotations
 
-
-from pathlib import Path
-
 import pytest
 
 from bot.intel.vendors import VendorCatalog, VendorMatcher
-
-
 from evaluation.vendor_sets import MULTI_OUTLET, load_multi_outlet, load_vendor_dev
 from evaluation.vendors import evaluate, folds_of, shipped, title_keyword
 

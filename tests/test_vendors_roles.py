@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.inspect import inspect_file
+from bot.inspection import inspect_file
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.roles import occurrence_role
 from bot.models import Salience
