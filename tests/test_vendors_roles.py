@@ -39,6 +39,11 @@ def _role(text: str, name: str) -> str:
         ("Nobody wants to become the next SolarWinds, she said.", "SolarWinds", "incidental"),
         ("Found this article interesting? Follow us on Twitter for more.", "Twitter", "incidental"),
         ("The weather was mild and Zscaler was mentioned.", "Zscaler", "named"),
+        ("The gang used Telegram to control the bots.", "Telegram", "abused"),
+        ("Forty malicious apps were found on Google Play this week.", "Google Play", "abused"),
+        ("The flaw is in a WordPress plugin with 90,000 installs.", "WordPress", "platform"),
+        ("Cybersecurity firm Sophos said the loader was new.", "Sophos", "researcher"),
+        ("Cisco is buying cybersecurity company Splunk for $28 billion.", "Splunk", "named"),
     ],
 )
 def test_occurrence_role_from_the_words_around_it(text: str, name: str, role: str) -> None:
@@ -81,6 +86,12 @@ def test_no_typo_matching_for_product_names(matcher: VendorMatcher) -> None:
     assert [h.vendor for h in matcher.find("Staff said the office of Kasperksy in London closed.")] == [
         "Kaspersky"
     ]
+
+
+def test_camel_case_product_names_keep_their_case(matcher: VendorMatcher) -> None:
+    # Apple's iOS is spelled "iOS"; "IOS" in capitals is Cisco's router software.
+    assert [h.vendor for h in matcher.find("Cisco warns of a zero-day in IOS Software.")] == ["Cisco"]
+    assert [h.vendor for h in matcher.find("Apple shipped iOS 18.2 with fixes.")] == ["Apple", "Apple"]
 
 
 def test_inspect_json_explains_each_vendor_with_role_and_evidence(matcher: VendorMatcher) -> None:

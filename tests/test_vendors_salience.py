@@ -73,11 +73,7 @@ def test_subjects_come_first_then_mentions_each_by_score(matcher: VendorMatcher)
     matches = matcher.match("Okta and Cloudflare respond to support breach", BREACH_BODY)
     saliences = [m.salience for m in matches]
     assert saliences == sorted(saliences, key=lambda s: s is not Salience.SUBJECT)
-    # Cloudflare is in the title but the body only has it deny being compromised: the fitted model
-    # leaves it a mention, the old hand rules made every title vendor a subject.
-    assert set(_subjects(matches)) == {"Okta"}
-    hand = matcher.match("Okta and Cloudflare respond to support breach", BREACH_BODY, model=HAND_RULES)
-    assert set(_subjects(hand)) == {"Okta", "Cloudflare"}
+    assert set(_subjects(matches)) == {"Okta", "Cloudflare"}
     subjects = [m.score for m in matches if m.salience is Salience.SUBJECT]
     mentions = [m.score for m in matches if m.salience is Salience.MENTION]
     assert subjects == sorted(subjects, reverse=True) and mentions == sorted(mentions, reverse=True)

@@ -55,6 +55,7 @@ class AliasRule:
     single_word: bool
     product: bool = False  # a product name: matched exactly, never with typo tolerance
     research: bool = False  # a research brand ("Talos", "Unit 42"): its firm as the researcher
+    camel: bool = False  # spelled "iOS", "eBay": written ALL CAPS ("Cisco IOS") it is another name
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,7 @@ class VendorCatalog:
                     single_word=len(_WORD.findall(alias)) == 1,
                     product=lookup_key(alias) in entry.products,
                     research=lookup_key(alias) in entry.research,
+                    camel=alias[:1].islower() and any(ch.isupper() for ch in alias),
                 )
                 for entry in self._entries.values()
                 for alias in entry.names

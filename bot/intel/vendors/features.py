@@ -69,6 +69,7 @@ FEATURES = (
     "top",
     "affected",
     "actor",
+    "abused",
     "researcher",
     "platform",
     "commentator",
@@ -123,14 +124,14 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         "title_platform": float("platform" in evidence.title_roles),
         "title_researcher": float("researcher" in evidence.title_roles),
         "title_first": float(evidence.title_first),
-        "title_affected": float(any(r in ("affected", "actor") for r in evidence.title_roles)),
+        "title_affected": float(any(r in ("affected", "actor", "abused") for r in evidence.title_roles)),
         "title_kind_platform": float(title and evidence.kind == "platform"),
         "title_kind_research": float(title and evidence.kind == "research"),
         "lead_researcher": float("researcher" in evidence.lead_roles),
         "lead_platform": float("platform" in evidence.lead_roles),
         "lead": float(bool(evidence.lead_roles)),
         "lead_early": float(evidence.lead_early),
-        "lead_affected": float(any(r in ("affected", "actor") for r in evidence.lead_roles)),
+        "lead_affected": float(any(r in ("affected", "actor", "abused") for r in evidence.lead_roles)),
         "count": math.log1p(evidence.count) / math.log(11),
         "share": evidence.count / evidence.most if evidence.most else 0.0,
         "top": float(
@@ -138,6 +139,7 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         ),
         "affected": share("affected"),
         "actor": share("actor"),
+        "abused": share("abused"),
         "researcher": share("researcher"),
         "platform": share("platform"),
         "commentator": share("commentator"),
@@ -154,12 +156,17 @@ _BYSTANDER_ROLES = frozenset({"platform", "researcher", "commentator", "incident
 
 
 def bystander_only(evidence: Evidence) -> bool:
-    """Every occurrence that says anything says bystander: a platform, the researcher, a quote, a list.
-
-    Such a vendor is a mention whatever the weights say: nothing in the text has it affected or acting.
+    """The title and the text say bystander and nothing says otherwise: a platform, the researcher, a
+    quote, a list, in the title (or not named there) and in at least a third of the body's mentions,
+    and never affected, acting or abused. Such a vendor is a mention whatever the weights say.
     """
-    telling = {r for r in (*evidence.title_roles, *evidence.body_roles) if r != "named"}
-    return bool(telling) and telling <= _BYSTANDER_ROLES
+    if any(r not in _BYSTANDER_ROLES for r in evidence.title_roles):
+        return False
+    roles = evidence.body_roles
+    if any(r not in _BYSTANDER_ROLES and r != "named" for r in roles):
+        return False
+    bystander = sum(1 for r in (*evidence.title_roles, *roles) if r in _BYSTANDER_ROLES)
+    return bystander > 0 and bystander * 3 >= len(evidence.title_roles) + len(roles)
 
 
 @dataclass(frozen=True, slots=True)

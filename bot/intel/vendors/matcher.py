@@ -80,6 +80,7 @@ class VendorMatcher:
             ):
                 self._fuzzy_index.setdefault((key[0], len(key)), []).append((key, index))
         self._drop_crowded_fuzzy_keys()
+        self._camel = frozenset(index for index, rule in enumerate(self._rules) if rule.camel)
         self._research = frozenset((rule.vendor, rule.alias) for rule in self._rules if rule.research)
         self._fuzzy_cache: dict[str, int] = {}
         self._context: dict[str, re.Pattern[str] | None] = {}
@@ -177,6 +178,7 @@ class VendorMatcher:
             return []
         lowered = _spaced(lower_keep_length(text)) + " "  # a sentinel: no bounds check after a name
         kinds = self._kinds
+        camel = self._camel
         urls = has_urls(text)
         found: list[_Found] = []
         for end, (key_length, index) in self._automaton.iter(lowered):
@@ -185,6 +187,8 @@ class VendorMatcher:
             if lowered[stop].isalnum() or (start and lowered[start - 1].isalnum()):
                 continue
             weak = False
+            if index in camel and text[start:stop].isupper():
+                continue  # "IOS" is Cisco's, "iOS" Apple's
             kind = kinds[index]
             if kind:
                 if text[start:stop].islower():

@@ -5,6 +5,7 @@ Roles (why a security team cares):
 - actor: it announced, acquired, launched, banned, took down something;
 - researcher: it did or published the research ("X researchers", "according to X", "X said in a
   report", a research brand such as Talos or Unit 42);
+- abused: its service is what attackers use ("using Telegram to control", "on Google Play", a store);
 - platform: malware for or on it, something runs on it ("Android malware", "targeting Windows");
 - commentator: one of its people is quoted;
 - incidental: lists, footers, "the next SolarWinds";
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ROLES = ("affected", "actor", "researcher", "platform", "commentator", "incidental", "named")
+ROLES = ("affected", "actor", "abused", "researcher", "platform", "commentator", "incidental", "named")
 
 _WINDOW = 90  # characters each side that a cue may look at (roughly a clause)
 
@@ -32,8 +33,7 @@ _BEFORE: dict[str, re.Pattern[str]] = {
         r"(?:discovered|spotted|found|uncovered|observed|detected|identified|reported|published|"
         r"analy[sz]ed|shared|tracked|attributed|documented|flagged|revealed|disclosed) by|"
         r"analysis (?:by|from)|findings (?:by|from)|research (?:by|from)|"
-        r"(?:cyber ?security|security|threat intelligence|antivirus|research) "
-        r"(?:firm|company|vendor|provider|outfit|researchers?|team)s?|"
+        r"(?:cyber ?security|security|threat intelligence|antivirus|research) (?:researchers?|team)s?|"
         r"(?:firm|vendor|company)s? (?:like|such as))\s+(?:the\s+)?$",
         re.IGNORECASE,
     ),
@@ -53,9 +53,15 @@ _BEFORE: dict[str, re.Pattern[str]] = {
     ),
     "platform": re.compile(
         r"(?:targeting|targets|targeted at|infect(?:s|ed|ing)?|running|runs on|"
-        r"abus(?:e|es|ed|ing)|leverag(?:e|es|ed|ing)|hosted on|distributed (?:via|through)|"
         r"posing as|impersonat(?:e|es|ed|ing)|disguised as|fake|rogue|compatible with)"
         r"\s+(?:the\s+|both\s+)?$",
+        re.IGNORECASE,
+    ),
+    "abused": re.compile(
+        r"(?:using|uses|used|abus(?:e|es|ed|ing)|leverag(?:e|es|ed|ing)|exploit(?:s|ed|ing)|"
+        r"hosted on|distributed (?:via|through|on)|spread(?:s|ing)? (?:via|through|on)|through|via|"
+        r"found (?:on|in)|slipped into|sneaked into|uploaded to|published (?:on|to)|listed on|"
+        r"removed from|pulled from|kicked out of)\s+(?:the\s+)?(?:official\s+)?$",
         re.IGNORECASE,
     ),
     # "for/on/via X" says platform only in a sentence about malware (else "a flaw on X" would be one)
@@ -128,6 +134,22 @@ _OWN_TROUBLE = re.compile(
     r"app|devices?|firmware|vulnerabilit\w+|flaws?|bugs?|breach|patch\w*|update)\b",
     re.IGNORECASE,
 )
+_COMPONENT = re.compile(
+    r"^(?:'s?|’s?)?\s*(?:[\w.-]+\s+)?(?:plugins?|plug-ins?|extensions?|themes?|add-ons?|addons?)\b",
+    re.IGNORECASE,
+)
+_DESCRIBED = re.compile(
+    r"(?:cyber ?security|security|threat intelligence|antivirus|research|endpoint security)\s+"
+    r"(?:firm|company|vendor|provider|outfit|specialist|giant|maker)s?\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_REPORTED = re.compile(
+    r"^(?:'s?|’s?)?\s*(?:[\w-]+\s+){0,3}?(?:said|says|noted|found|observed|discovered|detected|reported|warned|"
+    r"spotted|uncovered|wrote|explained|revealed|identified|attributed|published)\b",
+    re.IGNORECASE,
+)
+_TARGETED = re.compile(r"(?:targeting|targets|targeted at|infect(?:s|ed|ing))\s+(?:the\s+)?$", re.IGNORECASE)
+_STORE = re.compile(r"\b(?:Play|Store|App Store|Web Store|Marketplace)\b")
 _SENTENCE_STOP = re.compile(r"[.!?]\s|\n")
 
 
@@ -180,6 +202,25 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
     own = _OWN_TROUBLE.search(sentence, end - s_start)
     if own and not text[s_start:start].strip(" \t\"“‘'*-–—"):  # "X said attackers reached its systems"
         return RoleCue("affected", own.group(0), s_start + own.start(), s_start + own.end())
+    described = _DESCRIBED.search(before)
+    cue = _cue("researcher", described, before_from) if _REPORTED.match(after) else None
+    if cue:  # "cybersecurity firm X said": the firm as the source
+        return cue
+    component = _COMPONENT.match(after) or (_MALWARE.search(sentence) and _TARGETED.search(before))
+    if component:  # "a WordPress plugin", "targeting Tomcat servers": someone else's code or the target
+        at = (end if component.re is _COMPONENT else before_from) + component.start()
+        words = component.group(0).strip()
+        return RoleCue(
+            "platform",
+            words,
+            at + component.group(0).find(words),
+            at + component.group(0).find(words) + len(words),
+        )
+    if _STORE.search(text, start, end):  # "on Google Play": what is in a store is the store's problem
+        return RoleCue("abused", text[start:end], start, end)
+    cue = _cue_before("abused", before, before_from)
+    if cue:
+        return cue
     for role in ("affected", "actor"):
         cue = (_cue_before(role, before, before_from) if role in _BEFORE else None) or _cue_after(
             role, after, end
