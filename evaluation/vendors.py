@@ -153,6 +153,7 @@ def report(verbose: bool = False) -> list[str]:
 
     catalog = VendorCatalog.load()
     matcher = VendorMatcher.of(catalog)
+    ungrown = VendorMatcher.of(VendorCatalog.load(grown=False))  # what growing from public data changed
     lines: list[str] = [f"vendor subjects (micro P/R over articles; ± = spread over {FOLDS} folds)"]
     sets: list[tuple[str, list[Case] | str]] = [
         ("full text (The Hacker News, vendor-dev)", load_vendor_dev(catalog)),
@@ -171,6 +172,7 @@ def report(verbose: bool = False) -> list[str]:
             evaluate("hand rules", folds, matcher, predictor=shipped(matcher, HAND_RULES)),
             evaluate("learned, CV (other set too)", folds, matcher, trainer=trainer_for(matcher, other)),
             evaluate("learned, CV (this set only)", folds, matcher, trainer=trainer_for(matcher)),
+            evaluate("  same, catalog without KEV", folds, ungrown, trainer=trainer_for(ungrown, other)),
         ]
         for result in results:
             lines.append(result.line())

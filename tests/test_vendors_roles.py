@@ -120,3 +120,15 @@ def test_bystanders_are_not_subjects(matcher: VendorMatcher, name: str, subjects
     record = inspect_file(FIXTURES / name, matcher, max_bytes=1_000_000)
     assert record["subjects"] == subjects
     assert record["vendors"], "each fixture names a vendor"
+
+
+def test_kev_growth_adds_vendors_and_products_without_moving_curated_names() -> None:
+    grown, curated = VendorCatalog.load(), VendorCatalog.load(grown=False)
+    assert len(grown) > len(curated)
+    for vendor in curated.vendors:
+        for alias in (vendor.name, *vendor.aliases):
+            found = grown.lookup(alias, typos=False)
+            assert found is not None and found.name == vendor.name, alias
+    found = grown.lookup("Ghostscript", typos=False)
+    assert found is not None and found.name == "Artifex"
+    assert curated.lookup("Ghostscript", typos=False) is None

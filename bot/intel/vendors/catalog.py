@@ -65,11 +65,21 @@ class VendorRules:
 
 
 @functools.cache
-def _builtin_entries() -> tuple[VendorEntry, ...]:
-    text = resources.files("bot.intel").joinpath("data/vendors.yaml").read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def _builtin_entries(grown: bool = True) -> tuple[VendorEntry, ...]:
+    """vendors.yaml (curated), then, with `grown`, vendors_kev.yaml (generated from CISA's KEV list by
+    scripts/build_kev_vendors.py: product names for known vendors, and KEV vendors the curated file
+    lacks; it never re-assigns a curated alias)."""
+    data_dir = resources.files("bot.intel").joinpath("data")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(data_dir.joinpath("vendors.yaml").read_text(encoding="utf-8"), Loader=loader)
     entries = [patch.entry for patch in parse_document(data, _BUILTIN_ORIGIN)]
     check_unique(entries, _BUILTIN_ORIGIN)
+    kev = data_dir.joinpath("vendors_kev.yaml")
+    if grown and kev.is_file():
+        origin = "built-in KEV vendor list"
+        patches = parse_document(yaml.load(kev.read_text(encoding="utf-8"), Loader=loader), origin)
+        entries = merge(entries, patches, origin)
+        check_unique(entries, origin)
     return tuple(entries)
 
 
@@ -100,12 +110,15 @@ class VendorCatalog:
         self.matcher_cache: object | None = None  # VendorMatcher.of() keeps the built automaton here
 
     @classmethod
-    def load(cls, user_file: Path | None = None) -> VendorCatalog:
+    def load(cls, user_file: Path | None = None, *, grown: bool = True) -> VendorCatalog:
         """The built-in catalog, with `user_file` (YAML or TOML, same shape) merged over it.
+
+        `grown=False` leaves out the vendors and products generated from public data (for measuring
+        what that growth costs or gains).
 
         A bad user file raises ValueError with one line naming the file and the problem.
         """
-        entries: list[VendorEntry] = list(_builtin_entries())
+        entries: list[VendorEntry] = list(_builtin_entries(grown))
         if user_file is not None:
             origin = f"vendor file {user_file}"
             patches = parse_document(read_document(Path(user_file)), origin)
