@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer's own copy of click
 
 from bot.config import Settings
 
@@ -28,6 +29,31 @@ log = logging.getLogger("bot")
 
 class CliError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"vendor-alert-bot {version('vendor-alert-bot')}"
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "vendor-alert-bot (not installed)"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Vendor alert bot for security teams."""
 
 
 def _settings() -> Settings:
@@ -280,9 +306,19 @@ def bench(
 
 
 def main() -> None:
-    """Typer handles usage errors (exit 2) and --help; our own failures become one line, exit 1."""
+    """One error style for everything: `error: …` on stderr. Usage errors exit 2 (after the usage
+    line), our own failures exit 1; never a traceback for the user."""
     try:
-        app()
+        status = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(2)
+    except ClickException as exc:
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            typer.echo(context.get_usage(), err=True)
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except CliError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -292,3 +328,5 @@ def main() -> None:
         log.debug("unexpected failure", exc_info=True)
         typer.echo(f"error: {exc.__class__.__name__}: {exc}", err=True)
         sys.exit(1)
+    if isinstance(status, int) and status:
+        sys.exit(status)

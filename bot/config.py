@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
 
     log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL", "LOG_LEVEL"))
+    # text for people, json for log collectors (one object per line).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="BOT_LOG_FORMAT")
+    # Opt-in HTTP port for /healthz, /readyz and /metrics (shared with Slack HTTP mode on the same port).
+    http_port: int | None = Field(None, validation_alias="BOT_HTTP_PORT")
+    http_host: str = Field("0.0.0.0", validation_alias="BOT_HTTP_HOST")
+
+    # Slack or Discord unreachable at start (no network, DNS, 5xx): the same for both platforms.
+    # true: retry with exponential backoff up to BOT_STARTUP_MAX_BACKOFF_SECONDS, logging each wait;
+    # false: exit at once with one error line (let systemd or the container engine restart it).
+    startup_retry: bool = Field(True, validation_alias="BOT_STARTUP_RETRY")
+    startup_max_backoff_seconds: float = Field(60.0, validation_alias="BOT_STARTUP_MAX_BACKOFF_SECONDS")
 
     @property
     def slack_enabled(self) -> bool:

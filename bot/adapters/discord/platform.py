@@ -125,12 +125,26 @@ class DiscordPlatform:
                 async_context.reset(adapter)
 
     async def _login(self, client: discord.Client) -> None:
-        try:
-            await client.login(self._token.get_secret_value())
-        except discord.LoginFailure as error:
-            raise DiscordStartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized)") from error
-        except (discord.HTTPException, OSError) as error:
-            raise DiscordStartupError(f"could not log in to Discord: {error}") from error
+        """A rejected token stops start-up; an unreachable Discord (network, 5xx) is retried with
+        backoff (BOT_STARTUP_RETRY=true) or stops it (false), as on Slack."""
+        delay = 1.0
+        while True:
+            try:
+                await client.login(self._token.get_secret_value())
+                break
+            except discord.LoginFailure as error:
+                raise DiscordStartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized)") from error
+            except (discord.HTTPException, OSError) as error:
+                unreachable = isinstance(error, OSError | discord.DiscordServerError)
+                if not unreachable:
+                    raise DiscordStartupError(f"could not log in to Discord: {error}") from error
+                if not self._settings.startup_retry:
+                    raise DiscordStartupError(
+                        f"Discord is not reachable ({error}); BOT_STARTUP_RETRY=false"
+                    ) from error
+                log.warning("Discord not reachable yet (%s); retrying in %.0fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.startup_max_backoff_seconds)
         log.info("Discord: logged in as %s (application %s)", client.user, client.application_id)
 
     async def _connect(self, client: discord.Client) -> None:

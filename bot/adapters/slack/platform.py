@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Literal
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import alert_message, digest_message, followup_text
@@ -37,7 +39,6 @@ ALERT_EVENT_TYPE = "vendor_alert"
 DIGEST_EVENT_TYPE = "vendor_digest"
 HISTORY_LOOKBACK = 100  # messages searched by find_delivered: a crash is found within minutes
 SHUTDOWN_GRACE_SECONDS = 5.0
-MAX_STARTUP_BACKOFF = 60.0
 # Below the outbox's own send timeout, so a slow Slack surfaces as our TransientFailure first.
 WEB_API_TIMEOUT_SECONDS = 20
 
@@ -48,6 +49,18 @@ class SlackConfigError(ValueError):
 
 class SlackStartupError(RuntimeError):
     """Slack refused the credentials for good (bad token, missing scope)."""
+
+
+class _DropTokenUnusedWarning(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment even when given a client built with that very
+    token, then warns that the token "will be unused" on every start. It is the same token: drop it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOGGER = logging.getLogger("bot.adapters.slack.bolt")
+_BOLT_LOGGER.addFilter(_DropTokenUnusedWarning())
 
 
 def api_base_url(url: str) -> str:
@@ -109,7 +122,7 @@ class SlackPlatform:
             signing_secret=secret,
             # Socket Mode requests are authenticated by the app token's websocket, not signatures.
             request_verification_enabled=self.mode == "http",
-            logger=logging.getLogger("bot.adapters.slack.bolt"),
+            logger=_BOLT_LOGGER,
         )
         self._tracker = TaskTracker()
         self.command_names = CommandListeners(
@@ -132,34 +145,37 @@ class SlackPlatform:
             self.ready.clear()
             await self._tracker.drain(SHUTDOWN_GRACE_SECONDS)
 
-    async def _authenticate(self) -> None:
-        """auth.test before anything else: a wrong token fails at start-up with a clear message;
-        an unreachable Slack is retried with backoff."""
+    async def _start_call(self, call: Callable[[], Awaitable[Any]], method: str, variable: str) -> Any:
+        """A start-up call. Refused credentials stop start-up with a clear message; an unreachable
+        Slack is retried with backoff (BOT_STARTUP_RETRY=true) or stops it (false), as on Discord."""
         delay = 1.0
         while True:
             try:
-                identity = await slack_call(self.client.auth_test(), "auth.test")
+                return await slack_call(call(), method)
             except (TransientFailure, RateLimited) as err:
+                if not self._settings.startup_retry:
+                    raise SlackStartupError(f"Slack is not reachable ({err}); BOT_STARTUP_RETRY=false") from err
                 wait = err.retry_after if isinstance(err, RateLimited) else delay
                 log.warning("Slack not reachable yet (%s); retrying in %.0fs", err, wait)
                 await asyncio.sleep(wait)
-                delay = min(delay * 2, MAX_STARTUP_BACKOFF)
-                continue
+                delay = min(delay * 2, self._settings.startup_max_backoff_seconds)
             except PermanentFailure as err:
-                raise SlackStartupError(f"Slack refused SLACK_BOT_TOKEN ({err})") from err
-            self.bot_user_id = identity.get("user_id")
-            log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
-            return
+                raise SlackStartupError(f"Slack refused {variable} ({err})") from err
+
+    async def _authenticate(self) -> None:
+        """auth.test before anything else, so a wrong token fails at start-up."""
+        identity = await self._start_call(self.client.auth_test, "auth.test", "SLACK_BOT_TOKEN")
+        self.bot_user_id = identity.get("user_id")
+        log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
 
     async def _serve_socket_mode(self) -> None:
         assert self._settings.slack_app_token is not None
         app_token = self._settings.slack_app_token.get_secret_value()
-        try:
-            opened = await slack_call(
-                self.client.apps_connections_open(app_token=app_token), "apps.connections.open"
-            )
-        except PermanentFailure as err:
-            raise SlackStartupError(f"Slack refused SLACK_APP_TOKEN ({err})") from err
+        opened = await self._start_call(
+            partial(self.client.apps_connections_open, app_token=app_token),
+            "apps.connections.open",
+            "SLACK_APP_TOKEN",
+        )
         handler = AsyncSocketModeHandler(
             self.bolt,
             app_token,
