@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from bot.intel.engine import StoryEngine
 from bot.intel.facts.kev import load_catalog
 from bot.intel.vendors import VendorCatalog
 from bot.intel.vendors.registry import VendorRegistry
+from bot.observability import telemetry, using_telemetry
+from bot.observability.wiring import Operations
 from bot.pipeline import IngestResult, Pipeline
 from bot.store import Store
 from bot.store.story_store import StoryStore
@@ -120,6 +123,8 @@ class Application:
         self.core: Core | None = None
         self.platforms: dict[str, ChatPlatform] = {}
         self.delivery: DeliveryService | None = None
+        self.operations: Operations | None = None
+        self._watching = False
 
     def _build_platforms(self, core: Core) -> dict[str, ChatPlatform]:
         platforms: dict[str, ChatPlatform] = {}
@@ -154,15 +159,22 @@ class Application:
 
                 if isinstance(console, ConsolePlatform):
                     console.banner(await core.store.articles.count(), str(self.settings.stories_dir))
-            async with asyncio.TaskGroup() as tg:
-                tg.create_task(delivery.run(), name="delivery")
-                for name, platform in self.platforms.items():
-                    tg.create_task(platform.run(), name=f"platform-{name}")
-                tg.create_task(core.readers.start(), name="parse-workers")  # warm before the first file
-                tg.create_task(self._watch(core.pipeline), name="watcher")
-                await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
-                self.started.set()
-                log.info("started: %s", ", ".join(self.platforms) or "no platform")
+            operations = Operations(self.settings, core.store.db, self.platforms, lambda: self._watching)
+            self.operations = operations
+            if "slack" in self.platforms:
+                operations.share_with_slack(self.platforms["slack"])
+            # Every task below reports into this service's recorder (a context variable they inherit).
+            with using_telemetry(operations.telemetry):
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(operations.run(), name="operations-http")
+                    tg.create_task(delivery.run(), name="delivery")
+                    for name, platform in self.platforms.items():
+                        tg.create_task(platform.run(), name=f"platform-{name}")
+                    tg.create_task(core.readers.start(), name="parse-workers")  # warm before the first file
+                    tg.create_task(self._watch(core.pipeline), name="watcher")
+                    await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
+                    self.started.set()
+                    log.info("started: %s", ", ".join(self.platforms) or "no platform")
 
     async def _first_start(self, core: Core) -> None:
         """On an empty database, ingest the bundled sample store so /story has something to show."""
@@ -192,6 +204,7 @@ class Application:
         async def handle(path: Path) -> None:
             status = "failed"
             try:
+                telemetry().watcher_lag(await asyncio.to_thread(_seconds_since_write, path))
                 result = await pipeline.process_file(
                     path, settle_seconds=0, reject_grace=arrivals.reject_grace
                 )
@@ -204,6 +217,7 @@ class Application:
                 slots.release()
 
         feeder = asyncio.get_running_loop().create_task(feed(), name="watch-feed")
+        self._watching = True
         try:
             async for path in arrivals.ready():
                 if feeder.done():
@@ -213,6 +227,7 @@ class Application:
                 running.add(task)
                 task.add_done_callback(running.discard)
         finally:
+            self._watching = False
             feeder.cancel()
             for task in running:
                 task.cancel()
@@ -223,7 +238,17 @@ async def _plain(files: list[Path]) -> AsyncIterator[Path]:
         yield path
 
 
+def _seconds_since_write(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _log_result(result: IngestResult) -> None:
+    telemetry().file_processed(result.status, result.reason)
+    if result.change is not None:
+        telemetry().story_changed([str(kind) for kind in result.change.kinds])
     if result.status == "stored" and result.change is not None:
         story = result.change.story
         log.info(

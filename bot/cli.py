@@ -65,10 +65,9 @@ def _settings() -> Settings:
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("slack_bolt", "slack_sdk", "discord", "aiohttp.access", "watchfiles"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    from bot.observability.logs import setup_logging
+
+    setup_logging(settings, quiet=quiet)
 
 
 def _run(coro: Coroutine[Any, Any, None]) -> None:

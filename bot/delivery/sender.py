@@ -20,6 +20,7 @@ from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.limits import RateGate, RetryPolicy
 from bot.models import MessageRef, Story
+from bot.observability import telemetry
 from bot.store.outbox import OutboxKind, OutboxRow, OutboxState, OutboxStore, StoredRef
 
 log = logging.getLogger(__name__)
@@ -97,18 +98,24 @@ class RowSender:
         claimed = await self._outbox.claim(row.id, self._now())
         if claimed is None:
             return None  # cancelled or taken meanwhile
+        platform, kind = claimed.channel.platform, str(claimed.kind)
         try:
             await self._send(claimed, stored)
+            telemetry().delivery(platform, kind, "sent")
         except RateLimited as exc:
+            telemetry().rate_limited(platform, exc.retry_after)
+            telemetry().delivery(platform, kind, "rate_limited")
             self._gate.penalize(claimed.channel, exc.retry_after, exc.scope)
             return await self._retry_later(claimed, exc.retry_after, str(exc), failed=False)
         except ChannelUnavailable as exc:
+            telemetry().delivery(platform, kind, "channel_gone")
             reason = f"channel unavailable: {exc}"
             disabled = await self._outbox.channel_unavailable(claimed, reason, self._now())
             log.warning("%s: %s; %d subscription(s) there disabled", claimed.channel, reason, disabled)
         except PermanentFailure as exc:
             await self._dead_letter(claimed, f"refused: {exc}", claimed.attempts + 1)
         except (DeliveryError, TimeoutError, OSError) as exc:
+            telemetry().delivery(platform, kind, "retry")
             reason = str(exc) or type(exc).__name__
             return await self._retry_later(
                 claimed, self._retry.delay(claimed.attempts + 1), reason, failed=True
@@ -170,6 +177,7 @@ class RowSender:
             await self._gate.acquire(row.channel)
             ref = await self._call(self._platform.post_alert(row.channel, story, delivery_key=key))
             await self._outbox.complete(row, self._now(), ref=ref, shown_version=story.version)
+            telemetry().alert_latency(row.channel.platform, self._now() - row.created_at)
             return
         assert stored is not None
         if row.kind is OutboxKind.EDIT:
@@ -225,6 +233,7 @@ class RowSender:
         return not_before
 
     async def _dead_letter(self, row: OutboxRow, reason: str, attempts: int) -> None:
+        telemetry().delivery(row.channel.platform, str(row.kind), "dead")
         await self._outbox.dead_letter(row, reason, self._now(), attempts)
         log.error(
             "dead letter: %s of story %s to %s after %d attempt(s): %s",

@@ -130,6 +130,9 @@ class SlackPlatform:
         ).register(self.bolt)
         self.bot_user_id: str | None = None
         self.http_address: tuple[str, int] | None = None  # HTTP mode: where the server listens
+        # HTTP mode: more routes on the same server (the operations endpoints when BOT_HTTP_PORT is
+        # the Slack port); plain aiohttp routes, so the adapter needs to know nothing about them.
+        self.extra_routes: list[web.RouteDef] = []
 
     # -- running -------------------------------------------------------------------------------
 
@@ -207,6 +210,7 @@ class SlackPlatform:
         settings = self._settings
         web_app = self.bolt.web_app(path=settings.slack_http_path, port=settings.slack_http_port)
         web_app.middlewares.append(limit_body_size(settings.slack_max_body_bytes))
+        web_app.add_routes(self.extra_routes)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
         await runner.setup()
         try:

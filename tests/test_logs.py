@@ -1,0 +1,97 @@
+"""BOT_LOG_FORMAT=json: one JSON object per line, secrets never printed, file names escaped; and the
+same redaction in the default text format."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.observability.logs import REDACTED, setup_logging
+
+SLACK_TOKEN = "xoxb-1111-2222-secretvalue"
+DISCORD_TOKEN = "MTIz.discord-secret-token"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def settings(fmt: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        BOT_LOG_FORMAT=fmt,
+        SLACK_BOT_TOKEN=SLACK_TOKEN,
+        SLACK_APP_TOKEN="xapp-1-another-secret",
+        DISCORD_TOKEN=DISCORD_TOKEN,
+    )
+
+
+def emit_samples() -> None:
+    log = logging.getLogger("bot.test")
+    log.warning("rejected %s: %s", "evil\nname\x1b[31m.md", "empty file")
+    log.info("a library said: invalid token %s", SLACK_TOKEN)
+    try:
+        raise RuntimeError(f"login failed for {DISCORD_TOKEN}")
+    except RuntimeError:
+        log.exception("Discord start-up failed")
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_lines_are_objects_without_secrets() -> None:
+    out = io.StringIO()
+    setup_logging(settings("json"), stream=out)
+    emit_samples()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3  # a newline inside a file name or a traceback stays inside its object
+    events = [json.loads(line) for line in lines]
+    assert events[0]["message"] == "rejected evil\nname\x1b[31m.md: empty file"
+    assert "\x1b" not in lines[0] and "\\u001b" in lines[0]  # control characters escaped, not raw
+    assert {"time", "level", "logger", "message"} <= events[0].keys()
+    assert events[0]["level"] == "WARNING" and events[0]["logger"] == "bot.test"
+    assert events[1]["message"] == f"a library said: invalid token {REDACTED}"
+    assert "RuntimeError" in events[2]["exc_info"]
+    assert SLACK_TOKEN not in out.getvalue() and DISCORD_TOKEN not in out.getvalue()
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_text_format_redacts_too() -> None:
+    out = io.StringIO()
+    setup_logging(settings("text"), stream=out)
+    emit_samples()
+    text = out.getvalue()
+    assert "RuntimeError: login failed for [redacted]" in text
+    assert SLACK_TOKEN not in text and DISCORD_TOKEN not in text
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text.splitlines()[0])
+
+
+def test_the_command_logs_json(tmp_path: Path) -> None:
+    """Through `bot ingest`: a rejected file whose name holds a newline is one escaped JSON line."""
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "bad\nname.md").write_bytes(b"")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
+    env |= {"BOT_LOG_FORMAT": "json", "BOT_DB_PATH": str(tmp_path / "db.sqlite3"), "BOT_STORIES_DIR": str(stories)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", str(stories)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert [e["message"] for e in events if e["level"] == "WARNING"] == ["rejected bad\nname.md: empty file"]
