@@ -283,6 +283,18 @@ def kev_status() -> None:
 
 
 @app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="A new file for the copy (never overwritten).")],
+) -> None:
+    """A consistent copy of the database, safe while the bot runs (SQLite VACUUM INTO)."""
+    settings = _settings()
+    from bot.store.operations import backup_to
+
+    _run(backup_to(settings.db_path, target))
+    typer.echo(f"backed up {settings.db_path} to {target} ({target.stat().st_size} bytes)")
+
+
+@app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every figure.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Small inputs; finishes within a minute.")] = False,

@@ -1,0 +1,123 @@
+"""The container image, compose file and systemd units, checked as files (no container engine is
+needed): multi-stage build from paths that exist, a non-root user, a HEALTHCHECK on /healthz, the
+database and stories folder as volumes, a restart policy. With BOT_TEST_DOCKER=1 and a running
+Docker daemon the image is also built and its health check run."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    joined = text.replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, rest = line.partition(" ")
+        found.append((word.upper(), rest.strip()))
+    return found
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck() -> None:
+    steps = dockerfile_instructions()
+    stages = [args for word, args in steps if word == "FROM"]
+    assert len(stages) >= 2 and " AS " in stages[0].upper()
+    final = steps[max(i for i, (word, _) in enumerate(steps) if word == "FROM") :]
+    users = [args for word, args in final if word == "USER"]
+    assert users and users[-1] not in ("root", "0", "0:0")
+    copies = [args for word, args in final if word == "COPY"]
+    assert all(c.startswith("--from=") for c in copies), "the run stage takes only the build's venv"
+    [health] = [args for word, args in final if word == "HEALTHCHECK"]
+    assert "/healthz" in health and "BOT_HTTP_PORT" in health
+    env = " ".join(args for word, args in final if word == "ENV")
+    assert "BOT_HTTP_PORT=" in env and "BOT_DB_PATH=/data/" in env and "BOT_STORIES_DIR=/stories" in env
+    [volumes] = [json.loads(args) for word, args in final if word == "VOLUME"]
+    assert volumes == ["/data", "/stories"]
+    [cmd] = [json.loads(args) for word, args in final if word == "CMD"]
+    assert cmd == ["bot", "run"]
+
+
+def test_dockerfile_copies_paths_that_exist_and_installs_no_extras() -> None:
+    for word, args in dockerfile_instructions():
+        if word == "COPY" and not args.startswith("--from="):
+            *sources, _target = shlex.split(args)
+            for source in sources:
+                assert (REPO / source).exists(), f"COPY {source}: no such path"
+        if word == "RUN" and "pip install" in args:
+            assert "[dev" not in args and "bench" not in args
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and ".venv" in ignored and "data" in ignored
+
+
+def test_compose_runs_the_image_with_both_volumes_and_a_restart_policy() -> None:
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
+    bot = compose["services"]["bot"]
+    assert bot["build"] == "." and (REPO / "Dockerfile").is_file()
+    assert bot["restart"] in ("always", "unless-stopped", "on-failure")
+    targets = {volume.split(":")[1] for volume in bot["volumes"]}
+    assert targets == {"/data", "/stories"}
+    named = {v.split(":")[0] for v in bot["volumes"] if not v.startswith((".", "/"))}
+    assert named <= set(compose.get("volumes", {}))
+    assert bot["environment"]["BOT_HTTP_PORT"] == "8080"
+    assert any(port.endswith(":8080") for port in bot["ports"])
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string((REPO / "deploy" / name).read_text(encoding="utf-8"))
+    return parser
+
+
+def test_systemd_unit_restarts_and_runs_unprivileged() -> None:
+    service = unit("vendor-alert-bot.service")["Service"]
+    assert service["Restart"] in ("on-failure", "always")
+    assert service["ExecStart"].endswith("/bin/bot run")
+    assert service["User"] not in ("root", "0")
+    assert "BOT_HTTP_PORT=" in (REPO / "deploy" / "vendor-alert-bot.service").read_text(encoding="utf-8")
+    backup = unit("vendor-alert-bot-backup.service")["Service"]
+    assert "bot backup" in backup["ExecStart"] and backup["Type"] == "oneshot"
+    assert unit("vendor-alert-bot-backup.timer")["Timer"]["OnCalendar"]
+
+
+def _docker_ready() -> bool:
+    if os.environ.get("BOT_TEST_DOCKER") != "1" or shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _docker_ready(), reason="set BOT_TEST_DOCKER=1 with a running Docker daemon")
+def test_image_builds_and_turns_healthy() -> None:
+    tag = "vendor-alert-bot:test"
+    subprocess.run(["docker", "build", "-t", tag, str(REPO)], check=True, timeout=1200)
+    run = subprocess.run(["docker", "run", "-d", "--rm", tag], check=True, capture_output=True, text=True)
+    container = run.stdout.strip()
+    try:
+        deadline = time.monotonic() + 120
+        status = ""
+        while time.monotonic() < deadline and status != "healthy":
+            time.sleep(2)
+            status = subprocess.run(
+                ["docker", "inspect", "-f", "{{.State.Health.Status}}", container],
+                capture_output=True, text=True,
+            ).stdout.strip()
+        assert status == "healthy"
+    finally:
+        subprocess.run(["docker", "stop", container], capture_output=True)
