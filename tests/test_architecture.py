@@ -3,6 +3,8 @@
   bot.chat, bot.models, bot.config and their own package;
 - bot.intel never imports bot.store (the story engine goes through intel/ports.py);
 - only bot/store/ imports aiosqlite;
+- only bot/observability/ imports prometheus_client and pythonjsonlogger (the core reports through
+  bot.observability.telemetry(), and knows neither library);
 - nothing under bot/ imports benchmarks, evaluation or tests (they are not installed);
 - SQL that writes (INSERT, UPDATE, DELETE, CREATE…) appears only in bot/store/: benchmarks, evaluation
   and test support load data through the store's APIs (bot/store/bulk.py for generated corpora).
@@ -22,6 +24,7 @@ BOT = REPO / "bot"
 PLATFORM_PACKAGES = {"slack_bolt": "slack", "slack_sdk": "slack", "discord": "discord"}
 ADAPTER_MAY_IMPORT = ("bot.chat", "bot.models", "bot.config")
 NOT_INSTALLED = ("benchmarks", "evaluation", "tests")
+OBSERVABILITY_PACKAGES = ("prometheus_client", "pythonjsonlogger")
 
 
 def _modules(source: str, package: str) -> set[str]:
@@ -55,6 +58,8 @@ def breaches(rel: tuple[str, ...], source: str) -> list[str]:
             out.append(f"{where} imports the {platform} SDK ({module}) outside bot/adapters/{platform}/")
         if top == "aiosqlite" and rel[0] != "store":
             out.append(f"{where} imports aiosqlite outside bot/store/")
+        if top in OBSERVABILITY_PACKAGES and rel[0] != "observability":
+            out.append(f"{where} imports {top} outside bot/observability/")
         if top in NOT_INSTALLED:
             out.append(f"{where} imports {module}, which is not installed with the bot")
         if rel[0] == "intel" and _within(module, "bot.store"):
@@ -98,6 +103,8 @@ def test_clean_adapter_passes() -> None:
         (("adapters", "slack", "x.py"), "from bot.store.db import Database\n", "adapters import only"),
         (("adapters", "console", "x.py"), "from bot.delivery.sender import Sender\n", "adapters import only"),
         (("adapters", "slack", "x.py"), "from bot.adapters.discord import escape\n", "adapters import only"),
+        (("delivery", "sender.py"), "from prometheus_client import Counter\n", "outside bot/observability"),
+        (("cli.py",), "from pythonjsonlogger.json import JsonFormatter\n", "outside bot/observability"),
     ],
 )
 def test_checker_sees_each_breach(rel: tuple[str, ...], source: str, expected: str) -> None:

@@ -22,15 +22,16 @@ from bot.observability.wiring import Operations
 from bot.store import Store
 
 OKTA_STORY = """---
-title: Okta says a support tool was misused to read customer session files
+title: Okta discloses data breach after hackers stole customer support files
 source: Test Wire
-url: https://testwire.example/okta-support-tool
+url: https://testwire.example/okta-support-breach
 date: 2026-04-02
 ---
-Okta said on Thursday that an attacker used a stolen support credential to open session files that
-customers had uploaded to its support system. The company revoked the credential, rotated the affected
-session tokens and told the customers concerned. Okta said its core identity service was not affected
-and that it is working with an outside firm on the investigation.
+Okta disclosed a data breach on Thursday after hackers used a stolen support credential to access
+its customer support system and steal files that customers had uploaded. The company said the
+attackers downloaded session tokens belonging to a small number of customers. Okta revoked the
+credential, rotated the exposed tokens and notified the affected customers. The investigation is
+ongoing with an outside incident response firm.
 """
 
 
