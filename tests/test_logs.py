@@ -94,4 +94,5 @@ def test_the_command_logs_json(tmp_path: Path) -> None:
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    assert [e["message"] for e in events if e["level"] == "WARNING"] == ["rejected bad\nname.md: empty file"]
+    # The name is shown escaped (ingest's `shown`), and the event is one JSON line either way.
+    assert [e["message"] for e in events if e["level"] == "WARNING"] == ["rejected bad\\nname.md: empty file"]
