@@ -56,12 +56,12 @@ class FeatureCache:
         ]
 
 
-def fit(examples: Sequence[Example], l2: float = L2) -> SubjectModel:
+def fit(examples: Sequence[Example], l2: float | None = None) -> SubjectModel:
     """Logistic regression by Newton's method (a few dozen features: exact and fast), L2 on non-bias."""
     x = np.array([row for row, _ in examples], dtype=float)
     y = np.array([label for _, label in examples], dtype=float)
     w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
+    penalty = np.full(x.shape[1], L2 if l2 is None else l2)
     penalty[FEATURES.index("bias")] = 0.0
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))

@@ -39,6 +39,7 @@ _FUZZY_TITLE = 0.8  # a typo in the title ("Kasperksy") is still the title namin
 _EARLY_WORDS = 6
 _NEWLINE = re.compile("\n")
 _EVIDENCE_SHOWN = 5
+_ROLE_BUDGET = 400  # occurrences per article whose role is read
 HAND_RULES = "hand"  # pass as `model` to decide with the hand rules even when weights ship
 
 
@@ -88,6 +89,9 @@ def collect_evidence(
     ordered_counts = sorted(counts.values(), reverse=True)
     most = ordered_counts[0] if ordered_counts else 0
     runner_up = ordered_counts[1] if len(ordered_counts) > 1 else 0
+    # Roles are read for the first occurrences only (shares from a sample): a page naming vendors
+    # thousands of times must not cost a regex window per name.
+    per_vendor = max(3, _ROLE_BUDGET // len(by_vendor))
     first_in_title = min(title_hits, key=lambda h: h.start).vendor if title_hits else None
     out = []
     for vendor, hits in by_vendor.items():
@@ -99,7 +103,7 @@ def collect_evidence(
         )
         body_cues = tuple(
             occurrence_role(body, h.start, h.end, research_alias=(h.vendor, h.alias) in research)
-            for h in body_list
+            for h in body_list[:per_vendor]
         )
         in_lead = [i for i, h in enumerate(body_list) if any(s <= h.start < e for s, e in lead)]
         early = any(position(body_list[i].start) < _EARLY_WORDS for i in in_lead)
@@ -108,7 +112,7 @@ def collect_evidence(
             title_roles=tuple(c.role for c in title_cues),
             title_first=vendor == first_in_title,
             body_roles=tuple(c.role for c in body_cues),
-            lead_roles=tuple(body_cues[i].role for i in in_lead),
+            lead_roles=tuple(body_cues[i].role for i in in_lead if i < len(body_cues)),
             lead_early=early,
             first_position=body_list[0].start / max(len(body), 1) if body_list else 1.0,
             count=count,
