@@ -81,7 +81,9 @@ def measure(rows: list[dict[str, object]]) -> dict[str, float | int]:
             c["versions_captured"] += bool(kinds & {"affected", "fixed"})
         if _WILD.search(text):
             c["wild_stated"] += 1
-            c["wild_captured"] += any(f.kind == "exploitation" and f.data.get("status") == "in_the_wild" for f in facts)
+            c["wild_captured"] += any(
+                f.kind == "exploitation" and f.data.get("status") == "in_the_wild" for f in facts
+            )
         c["facts"] += len(facts)
         for fact in facts:
             c[f"kind:{fact.kind}"] += 1

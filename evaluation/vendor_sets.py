@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.intel.vendors import VendorCatalog
@@ -35,6 +35,7 @@ class Case:
     ambiguous: frozenset[str] = frozenset()
     mention_roles: dict[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # subject organisations the catalog does not know (recall it cannot get)
+    abused: frozenset[str] = frozenset()  # subjects labelled for their service being abused (a store)
 
 
 Predictor = Callable[[Case], set[str]]
@@ -103,9 +104,18 @@ def load_vendor_dev(
                 ambiguous=frozenset(ambiguous),
                 mention_roles=roles,
                 missing=tuple(unknown + missing),
+                abused=frozenset(v for v, role in label.get("subject_roles", {}).items() if role == "abused"),
             )
         )
     return cases
+
+
+def stores_ambiguous(case: Case, owner: str = "Google") -> Case:
+    """The case with `owner` counted neither way where it is labelled a subject for abuse of its
+    service (malicious apps in its store): the other labelling convention for those articles."""
+    if owner not in case.abused or owner not in case.subjects:
+        return case
+    return replace(case, subjects=case.subjects - {owner}, ambiguous=case.ambiguous | {owner})
 
 
 def load_multi_outlet(catalog: VendorCatalog, folder: Path = MULTI_OUTLET) -> list[Case] | str:

@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.salience import HAND_RULES
 from bot.models import Salience
-from evaluation.vendor_sets import Case, Predictor, Trainer, load_multi_outlet, load_vendor_dev
+from evaluation.vendor_sets import (
+    Case,
+    Predictor,
+    Trainer,
+    load_multi_outlet,
+    load_vendor_dev,
+    stores_ambiguous,
+)
 
 FOLDS = 5
 
@@ -176,6 +183,12 @@ def report(verbose: bool = False) -> list[str]:
         ]
         for result in results:
             lines.append(result.line())
+        if any(stores_ambiguous(case) is not case for case in cases):
+            alternative = [[stores_ambiguous(case) for case in fold] for fold in folds]
+            again = evaluate(
+                "  same, Google stores ambiguous", alternative, matcher, trainer=trainer_for(matcher, other)
+            )
+            lines.append(again.line())
         if verbose:
             lines.extend(f"    {error}" for error in results[2].total.errors)
     return lines
