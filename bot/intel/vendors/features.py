@@ -56,6 +56,7 @@ FEATURES = (
     "title_platform",
     "title_researcher",
     "title_first",
+    "title_malware_ground",
     "title_affected",
     "title_kind_platform",
     "title_kind_research",
@@ -97,6 +98,7 @@ class Evidence:
 
     title_roles: tuple[str, ...]  # role of each title occurrence
     title_first: bool
+    malware_title: bool  # the title is about malware ("New Android trojan ..."): names in it are its ground
     body_roles: tuple[str, ...]  # role of each prose occurrence in the body, in order
     lead_roles: tuple[str, ...]
     lead_early: bool
@@ -124,6 +126,9 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         "title_platform": float("platform" in evidence.title_roles),
         "title_researcher": float("researcher" in evidence.title_roles),
         "title_first": float(evidence.title_first),
+        "title_malware_ground": float(
+            title and evidence.malware_title and set(evidence.title_roles) <= {"named", "platform"}
+        ),
         "title_affected": float(any(r in ("affected", "actor", "abused") for r in evidence.title_roles)),
         "title_kind_platform": float(title and evidence.kind == "platform"),
         "title_kind_research": float(title and evidence.kind == "research"),

@@ -123,7 +123,7 @@ _FOOTER = re.compile(
     r"related (?:articles?|stories|posts)|read more|also read|sponsored|advertisement)",
     re.IGNORECASE,
 )
-_MALWARE = re.compile(
+MALWARE_WORDS = re.compile(
     r"\b(?:malware|trojan|ransomware|backdoor|botnet|spyware|stealer|adware|keylogger|worm|virus|"
     r"malicious (?:apps?|software|code)|miner|infect)",
     re.IGNORECASE,
@@ -206,7 +206,7 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
     cue = _cue("researcher", described, before_from) if _REPORTED.match(after) else None
     if cue:  # "cybersecurity firm X said": the firm as the source
         return cue
-    component = _COMPONENT.match(after) or (_MALWARE.search(sentence) and _TARGETED.search(before))
+    component = _COMPONENT.match(after) or (MALWARE_WORDS.search(sentence) and _TARGETED.search(before))
     if component:  # "a WordPress plugin", "targeting Tomcat servers": someone else's code or the target
         at = (end if component.re is _COMPONENT else before_from) + component.start()
         words = component.group(0).strip()
@@ -228,7 +228,7 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
         if cue:
             return cue
     cue = _cue_after("platform", after, end) or _cue_before("platform", before, before_from)
-    if cue is None and _MALWARE.search(sentence):
+    if cue is None and MALWARE_WORDS.search(sentence):
         cue = _cue_before("platform_malware", before, before_from)
         cue = RoleCue("platform", cue.words, cue.start, cue.end) if cue else None
     if cue:

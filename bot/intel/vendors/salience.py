@@ -26,7 +26,7 @@ from bot.intel.vendors.features import (
     shipped_model,
     vendor_kind,
 )
-from bot.intel.vendors.roles import RoleCue, occurrence_role
+from bot.intel.vendors.roles import MALWARE_WORDS, RoleCue, occurrence_role
 from bot.intel.vendors.text import SentencePositions, is_link_line, lead_spans, line_at
 from bot.models import RoleEvidence, Salience, VendorHit, VendorMatch
 
@@ -92,6 +92,7 @@ def collect_evidence(
     # Roles are read for the first occurrences only (shares from a sample): a page naming vendors
     # thousands of times must not cost a regex window per name.
     per_vendor = max(3, _ROLE_BUDGET // len(by_vendor))
+    malware_title = bool(MALWARE_WORDS.search(title))
     first_in_title = min(title_hits, key=lambda h: h.start).vendor if title_hits else None
     out = []
     for vendor, hits in by_vendor.items():
@@ -111,6 +112,7 @@ def collect_evidence(
         evidence = Evidence(
             title_roles=tuple(c.role for c in title_cues),
             title_first=vendor == first_in_title,
+            malware_title=malware_title,
             body_roles=tuple(c.role for c in body_cues),
             lead_roles=tuple(body_cues[i].role for i in in_lead if i < len(body_cues)),
             lead_early=early,
