@@ -1,0 +1,389 @@
+"""Same event? A small learned pairwise model between an incoming article and a candidate story.
+
+Pure and storage-free: the story engine computes an article's `Signals` once, keeps one `Profile`
+per story (serialised with the story), and asks `probability(features(signals, profile))`. The
+evaluation replays the same functions offline, so what is trained is what runs.
+
+Evidence, chosen to hold on real coverage (evaluation/clustering.py, the multi-outlet dev split):
+- wording of the title, of the lead (title + first sentences) and of the whole text, each as TF-IDF
+  cosine against the story's centroid of the same part: outlets reword the body but keep the
+  headline's nouns, and a feed item is all lead;
+- specific identifiers shared with the story (CVE ids, odd-cased names such as malware, actors and
+  products, names with a dotted version, capitalised multi-word names), each weighted by how rare it
+  is in the corpus (IDF) so that "Patch Tuesday" or "Google Play" weigh nothing once they are common;
+- the gap in days between the article's date and the story's dates;
+- compatibility of the rule-based event types (a breach and its patch are one incident, a sales ban
+  and an office closure are not);
+- whether the story already has this outlet within a day (an outlet rarely reports an event twice).
+The weights are a logistic regression trained on the dev labels by evaluation/train_cluster.py,
+shipped as bot/intel/data/same_event.json, threshold chosen by grouped cross-validation.
+
+A story's evidence is bounded: centroids keep their heaviest terms, members are weighted by how well
+they fitted when they joined (a loose join moves the profile little), and only the rarest keys are
+kept, so a big story does not attract more than a small one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise
+from bot.models import EventType
+
+FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet")
+CENTROID_TERMS = 60  # terms kept per centroid
+ARTICLE_KEYS = 16  # rarest identifiers kept per article
+STORY_KEYS = 32  # rarest identifiers kept per story
+STORY_OUTLETS = 40
+LEAD_WORDS = 60  # the lead: title plus about the first two sentences
+KEY_PREFIX = "key:"  # identifiers share the TF-IDF document counts under this prefix
+
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+# Odd-cased or digit-bearing names: BlackCat, MOVEit, Storm-0558, APT29, LockBit 3.0, Cl0p.
+_ODD = re.compile(
+    r"\b(?:[A-Z]?[a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|[A-Z][A-Za-z]*-?\d+[A-Za-z\d]*)\b"
+)
+_VERSIONED = re.compile(r"\b([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?) v?(\d+\.\d+(?:\.\d+)*)\b")
+# Two or three capitalised words in a row, not at a sentence start (a sentence's first word is
+# capitalised whatever it is).
+_NAMES = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z]+(?: (?:[A-Z][a-z]+|[A-Z]{2,})){1,2})\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def identifiers(title: str, lead: str) -> set[str]:
+    """Specific identifiers named in the title or lead, where outlets name what happened (further
+    down, articles recall earlier flaws and incidents: "after CVE-2021-21166 last month...")."""
+    text = f"{title}\n{lead}"
+    keys = {"cve-" + m.group(0).lower()[4:] for m in _CVE.finditer(text)}
+    keys |= {m.group(0).lower() for m in _ODD.finditer(text) if not m.group(0).upper().startswith("CVE")}
+    keys |= {f"{m.group(1).lower()} {m.group(2)}" for m in _VERSIONED.finditer(text)}
+    for line in text.splitlines():
+        keys |= {m.group(1).lower() for m in _NAMES.finditer(line)}
+    return keys
+
+
+def names_a_topic(key: str, topics: AbstractSet[str]) -> bool:
+    """Whether an identifier is, or contains, a vendor or product name ("oracle weblogic", "google play
+    store"): such names say who or what is concerned, not which event happened, and the candidates
+    all share the vendor already."""
+    words = key.split()
+    return any(
+        " ".join(words[i : i + n]) in topics
+        for n in range(1, min(3, len(words)) + 1)
+        for i in range(len(words) - n + 1)
+    )
+
+
+def lead_of(title: str, body: str) -> str:
+    """Title plus the body's first sentences, about LEAD_WORDS words."""
+    words: list[str] = []
+    for sentence in _SENTENCE_END.split(body.strip()):
+        words += sentence.split()
+        if len(words) >= LEAD_WORDS - len(title.split()):
+            break
+    return f"{title}\n{' '.join(words)}"
+
+
+def idf(documents: int, frequency: int) -> float:
+    """Plain log IDF: 0 for a key in every document, log(N) for one seen once."""
+    return math.log((1 + documents) / (1 + frequency))
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the model knows of one article."""
+
+    title: Vector
+    lead: Vector
+    body: Vector
+    keys: Mapping[str, float]  # identifier -> IDF
+    event_type: EventType
+    day: datetime
+    outlet: str
+    dated: bool = True  # False: `day` is when it was fetched or arrived, not published
+
+
+def signals(
+    title: str,
+    body: str,
+    similarity: Similarity,
+    key_frequencies: Mapping[str, int],
+    documents: int,
+    *,
+    event_type: EventType,
+    day: datetime,
+    outlet: str,
+    dated: bool = True,
+    topics: AbstractSet[str] = frozenset(),
+    body_vector: Vector | None = None,
+) -> Signals:
+    """An article's signals. `key_frequencies` are the corpus counts of its identifiers (with
+    KEY_PREFIX), after counting the article itself; `topics` the lower-cased vendor and product names
+    (identifiers naming one are left out, as is the outlet's own name: "SecurityWeek reported")."""
+    lead = lead_of(title, body)
+    weights = {
+        k: idf(documents, key_frequencies.get(KEY_PREFIX + k, 1))
+        for k in identifiers(title, lead)
+        if not names_a_topic(k, topics) and k.replace(" ", "") != outlet.lower().replace(" ", "")
+    }
+    kept = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:ARTICLE_KEYS]
+    return Signals(
+        title=similarity.vectorize(title),
+        lead=similarity.vectorize(lead),
+        body=body_vector if body_vector is not None else similarity.vectorize(f"{title}\n{title}\n{body}"),
+        keys=dict(kept),
+        event_type=event_type,
+        day=day,
+        outlet=outlet.lower(),
+        dated=dated,
+    )
+
+
+@dataclass(slots=True)
+class Profile:
+    """A story's evidence, bounded in size whatever the number of members."""
+
+    title: Vector = field(default_factory=dict)
+    lead: Vector = field(default_factory=dict)
+    body: Vector = field(default_factory=dict)
+    keys: dict[str, list[float]] = field(default_factory=dict)  # key -> [IDF, members naming it]
+    event_type: EventType = EventType.OTHER
+    first: datetime | None = None
+    last: datetime | None = None
+    outlets: dict[str, str] = field(default_factory=dict)  # outlet -> last day (ISO)
+    weight: float = 0.0  # sum of the members' fits
+    members: int = 0
+
+    @classmethod
+    def start(cls, article: Signals) -> Profile:
+        profile = cls()
+        profile.add(article, 1.0)
+        return profile
+
+    def add(self, article: Signals, fit: float) -> None:
+        """Fold a member in, weighted by how well it fitted (1.0 for the first)."""
+        old = self.weight
+
+        def blend(mine: Vector, theirs: Vector) -> Vector:
+            return normalise(add_vectors([(mine, old), (theirs, fit)]), keep=CENTROID_TERMS)
+
+        self.title = blend(self.title, article.title)
+        self.lead = blend(self.lead, article.lead)
+        self.body = blend(self.body, article.body)
+        for key, weight in article.keys.items():
+            entry = self.keys.setdefault(key, [weight, 0.0])
+            entry[0] = weight  # the newer IDF: the corpus only grows
+            entry[1] += 1
+        if len(self.keys) > STORY_KEYS:
+            ranked = sorted(self.keys.items(), key=lambda kv: (-kv[1][0] * kv[1][1], kv[0]))
+            self.keys = dict(ranked[:STORY_KEYS])
+        if self.event_type is EventType.OTHER:
+            self.event_type = article.event_type
+        self.first = min(self.first, article.day) if self.first else article.day
+        self.last = max(self.last, article.day) if self.last else article.day
+        self.outlets[article.outlet] = max(self.outlets.get(article.outlet, ""), article.day.isoformat())
+        if len(self.outlets) > STORY_OUTLETS:
+            self.outlets = dict(sorted(self.outlets.items(), key=lambda kv: kv[1])[-STORY_OUTLETS:])
+        self.weight += fit
+        self.members += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "lead": self.lead,
+            "body": self.body,
+            "keys": self.keys,
+            "event_type": str(self.event_type),
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "outlets": self.outlets,
+            "weight": self.weight,
+            "members": self.members,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Profile:
+        def when(value: object) -> datetime | None:
+            return datetime.fromisoformat(str(value)) if value else None
+
+        return cls(
+            title=dict(data.get("title", {})),
+            lead=dict(data.get("lead", {})),
+            body=dict(data.get("body", {})),
+            keys={str(k): [float(v[0]), float(v[1])] for k, v in data.get("keys", {}).items()},
+            event_type=EventType(data.get("event_type", "other")),
+            first=when(data.get("first")),
+            last=when(data.get("last")),
+            outlets=dict(data.get("outlets", {})),
+            weight=float(data.get("weight", 0.0)),
+            members=int(data.get("members", 0)),
+        )
+
+
+# Incidents unfold as attack -> breach -> patch; business news as layoffs / closure / sale.
+_FAMILIES = (
+    frozenset({EventType.BREACH, EventType.VULNERABILITY, EventType.ATTACK}),
+    frozenset({EventType.LAYOFFS, EventType.ACQUISITION}),
+)
+
+
+def compatibility(a: EventType, b: EventType) -> float:
+    """1 the same type, 0.5 one family, 0 unknown, -1 incompatible (a ban vs an office closure)."""
+    if EventType.OTHER in (a, b):
+        return 0.0
+    if a == b:
+        return 1.0
+    return 0.5 if any(a in f and b in f for f in _FAMILIES) else -1.0
+
+
+def days_apart(day: datetime, profile: Profile) -> float:
+    """Days between the article and the nearest end of the story's span (0 inside it)."""
+    if profile.first is None or profile.last is None:
+        return 0.0
+    if profile.first <= day <= profile.last:
+        return 0.0
+    edge = profile.first if day < profile.first else profile.last
+    return abs((day - edge).total_seconds()) / 86400
+
+
+def shared_keys(article: Signals, profile: Profile) -> list[str]:
+    return sorted(k for k in article.keys if k in profile.keys)
+
+
+def features(article: Signals, profile: Profile) -> list[float]:
+    """The model's inputs, in FEATURES order."""
+    rare = sum(min(article.keys[k], profile.keys[k][0]) for k in shared_keys(article, profile))
+    own = sum(article.keys.values())
+    # identifiers the article names that the story never did: a different CVE, malware or victim
+    unshared = 1.0 - sum(article.keys[k] for k in shared_keys(article, profile)) / own if own else 0.0
+    recent = profile.outlets.get(article.outlet)
+    same_outlet = recent is not None and abs((article.day - datetime.fromisoformat(recent)).days) < 1
+    return [
+        cosine(article.title, profile.title),
+        cosine(article.lead, profile.lead),
+        math.log1p(rare),
+        unshared,
+        math.log1p(days_apart(article.day, profile)),
+        compatibility(article.event_type, profile.event_type),
+        1.0 if same_outlet else 0.0,
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Logistic regression over standardised FEATURES; `threshold` on its probability."""
+
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    threshold: float
+
+    def probability(self, values: Sequence[float]) -> float:
+        z = self.bias + sum(
+            w * (v - m) / s for w, v, m, s in zip(self.weights, values, self.means, self.scales, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "means": list(self.means),
+            "scales": list(self.scales),
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Model:
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ValueError(f"model features {data.get('features')} do not match {FEATURES}")
+        return cls(
+            tuple(float(w) for w in data["weights"]),
+            float(data["bias"]),
+            tuple(float(m) for m in data["means"]),
+            tuple(float(s) or 1.0 for s in data["scales"]),
+            float(data["threshold"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The model trained by evaluation/train_cluster.py (bot/intel/data/same_event.json)."""
+    text = resources.files("bot.intel").joinpath("data/same_event.json").read_text(encoding="utf-8")
+    return Model.from_json(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How the article scored against one candidate story."""
+
+    story_id: int
+    probability: float
+    values: tuple[float, ...]
+    shared: tuple[str, ...]
+    distinctive: tuple[str, ...]  # shared identifiers no other candidate story has
+
+
+def judge(article: Signals, candidates: Sequence[tuple[int, Profile]], model: Model) -> list[Verdict]:
+    """Score every candidate. A shared identifier is distinctive when no other candidate has it."""
+    holders: dict[str, int] = {}
+    for _, profile in candidates:
+        for key in article.keys:
+            if key in profile.keys:
+                holders[key] = holders.get(key, 0) + 1
+    verdicts = []
+    for story_id, profile in candidates:
+        values = features(article, profile)
+        shared = shared_keys(article, profile)
+        verdicts.append(
+            Verdict(
+                story_id,
+                model.probability(values),
+                tuple(values),
+                tuple(shared),
+                tuple(k for k in shared if holders[k] == 1),
+            )
+        )
+    return verdicts
+
+
+def cves_conflict(article: Signals, profile: Profile) -> bool:
+    """Both name CVE ids up front and none is shared: two different flaws (a patch names the flaw it
+    fixes, so the follow-up of one flaw shares its id)."""
+    mine = {k for k in article.keys if k.startswith("cve-")}
+    theirs = {k for k in profile.keys if k.startswith("cve-")}
+    return bool(mine and theirs and not mine & theirs)
+
+
+def choose(
+    article: Signals, verdicts: Sequence[Verdict], candidates: Sequence[tuple[int, Profile]], model: Model
+) -> Verdict | None:
+    """The most probable candidate at or above the threshold (ties: the older story), or None.
+
+    Without a publication date, time cannot vouch that two reports are of one moment: a vendor's
+    stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome") is
+    common between different events. Then a join also needs a distinctive shared identifier.
+    Whatever the dates, two different CVE ids up front are two different flaws."""
+    candidates_by_id = dict(candidates)
+    best: Verdict | None = None
+    for verdict in sorted(verdicts, key=lambda v: v.story_id):
+        if verdict.probability < model.threshold:
+            continue
+        if not article.dated and not verdict.distinctive:
+            continue
+        if cves_conflict(article, candidates_by_id[verdict.story_id]):
+            continue
+        if best is None or verdict.probability > best.probability:
+            best = verdict
+    return best
