@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.intel.engine import StoryEngine
+from bot.intel.same_event import CENTROID_TERMS
 from bot.intel.similarity import TfidfSimilarity, normalise
 from bot.models import Article, Salience, Story
 from bot.store import bulk
@@ -72,7 +73,7 @@ class _SyntheticCorpus:
     async def write(self, db: Database, sim: TfidfSimilarity) -> int:
         rng, articles, members, stories, vendor_rows = self.rng, [], [], [], []
         frequencies: Counter[str] = Counter()
-        story_words: list[Counter[str]] = []
+        story_words: list[tuple[Counter[str], Counter[str]]] = []  # per story: title words, all words
         article_id = 0
         while article_id < self.n_articles:
             vendor = rng.choice(self.vendors)
@@ -81,11 +82,13 @@ class _SyntheticCorpus:
             self.topics.append((vendor, day, topic))
             story_id = len(self.topics)
             counts: Counter[str] = Counter()
+            title_counts: Counter[str] = Counter()
             size = min(rng.choice((1, 1, 2, 2, 3, 4)), self.n_articles - article_id)
             for position in range(size):
                 article_id += 1
                 title, body, tokens = self.text(vendor, topic)
                 counts.update(tokens)
+                title_counts.update(t.lower() for t in title.split())
                 frequencies.update(set(tokens))
                 published = to_db(day + timedelta(hours=6 * position))
                 analysis = {"sentences": [[body.split("\n\n")[0], 0, 0, True]], "subjects": [vendor]}
@@ -124,7 +127,7 @@ class _SyntheticCorpus:
                     )
                 )
             first, last = to_db(day), to_db(day + timedelta(hours=6 * (size - 1)))
-            story_words.append(counts)
+            story_words.append((title_counts, counts))
             stories.append(
                 [
                     story_id,
@@ -147,9 +150,28 @@ class _SyntheticCorpus:
             )
             vendor_rows.append((vendor, story_id, first, last, last, last, last))
         sim.use_corpus(self.n_articles, frequencies)
-        for row, counts in zip(stories, story_words, strict=True):
-            weights = {t: (1.0 + math.log(c)) * sim.idf(t) for t, c in counts.items()}
-            row[14] = json.dumps(normalise(weights, keep=80), separators=(",", ":"))
+
+        def centroid(words: Counter[str]) -> dict[str, float]:
+            weights = {t: (1.0 + math.log(c)) * sim.idf(t) for t, c in words.items()}
+            return normalise(weights, keep=CENTROID_TERMS)
+
+        for row, (title_counts, counts) in zip(stories, story_words, strict=True):
+            # the same-event profile the engine keeps (bot/intel/same_event.Profile): title and lead
+            # centroids (here the whole synthetic text stands for the lead), dates, outlets, members
+            first, last, size = str(row[10]), str(row[11]), int(str(row[13]))
+            profile = {
+                "title": centroid(title_counts),
+                "lead": centroid(counts),
+                "keys": {},
+                "event_type": "other",
+                "first": first,
+                "last": last,
+                "dated": True,
+                "outlets": {"outlet": last},
+                "weight": float(size),
+                "members": size,
+            }
+            row[14] = json.dumps(profile, separators=(",", ":"))
         async with db.write():
             await bulk.insert_articles(db, articles)
             await bulk.insert_story_rows(db, stories, members, vendor_rows, frequencies, self.n_articles)

@@ -276,8 +276,9 @@ class StoryRecord:
 
     story: Story
     event_cues: tuple[str, ...] = ()
-    profile: dict[str, float] = field(default_factory=dict)
-    entity_keys: frozenset[str] = frozenset()
+    profile: dict[str, Any] = field(default_factory=dict)  # bot/intel/same_event.Profile as JSON
+    entity_keys: frozenset[str] = frozenset()  # the profile's identifiers, for inspection
+    # the story's dates: its articles' publication dates, else when they were fetched or arrived
     first_published: datetime | None = None
     last_published: datetime | None = None
     last_seen: datetime | None = None

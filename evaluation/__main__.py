@@ -1,17 +1,23 @@
-"""`python -m evaluation [extraction|facts|vendors] [options]`: every quality figure, each beside its
-baseline. No argument runs them all: extraction (evaluation/extraction.py), key facts on real articles
-(evaluation/facts.py), vendor subjects (evaluation/vendors.py). Other arguments go to extraction
+"""`python -m evaluation [extraction|facts|vendors|clustering] [options]`: every quality figure, each
+beside its baseline. No argument runs them all: extraction (evaluation/extraction.py), key facts on
+real articles (evaluation/facts.py), vendor subjects (evaluation/vendors.py), one story per event on
+the multi-outlet dev split (evaluation/clustering.py). Other arguments go to extraction
 (`python -m evaluation pages.jsonl.gz --json`)."""
 
 from __future__ import annotations
 
 import sys
 
-from evaluation import extraction, facts, vendors
+from evaluation import clustering, extraction, facts, vendors
 
 
 def main(argv: list[str]) -> int:
-    parts = {"extraction": extraction.main, "facts": facts.main, "vendors": vendors.main}
+    parts = {
+        "extraction": extraction.main,
+        "facts": facts.main,
+        "vendors": vendors.main,
+        "clustering": clustering.main,
+    }
     if argv[:1] and argv[0] in parts:
         return parts[argv[0]](argv[1:])
     if argv:
@@ -20,7 +26,9 @@ def main(argv: list[str]) -> int:
     print("\nkey facts (evaluation/facts.py):")
     status = facts.main([]) or status
     print("\nvendor subjects (evaluation/vendors.py):")
-    return vendors.main([]) or status
+    status = vendors.main([]) or status
+    print("\none story per event (evaluation/clustering.py):")
+    return clustering.main([]) or status
 
 
 if __name__ == "__main__":

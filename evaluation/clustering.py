@@ -21,7 +21,7 @@ import asyncio
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.ingest import RejectedFile, content_hash, load_article
+from bot.ingest import RejectedFile, load_article
 from bot.intel.similarity import tokenize
 from bot.intel.vendors import VendorCatalog, VendorMatcher
-from bot.models import Article, Salience
+from bot.models import Salience
 
 DEV_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
 
@@ -146,42 +146,17 @@ def word_overlap_baseline(
     return groups
 
 
-def lede_article(path: Path) -> Article:
-    """A feed item the loader refuses today (a one-paragraph lede ending in "[...]"), as the article
-    it should have been: front-matter title, outlet, URL and date, the lede as body. Only for the
-    "ledes kept" figures, which separate clustering from that loader gap."""
-    text = path.read_text(encoding="utf-8")
-    _, front, body = text.split("---", 2)
-    data = yaml.safe_load(front) or {}
-    lede = body.replace("[...]", "").strip()
-    published = datetime.fromisoformat(str(data["date"]))
-    return Article(
-        path=str(path),
-        title=str(data.get("title", "")),
-        body=lede,
-        raw=text,
-        content_hash=content_hash(lede),
-        outlet=str(data.get("source") or "") or None,
-        url=str(data.get("url") or "") or None,
-        published=published,
-        fetched=published,
-    )
-
-
 async def cluster_folder(
     folder: Path,
     files: Iterable[str],
-    *,
-    engine_factory: Callable[[object], object] | None = None,
-    on_added: Callable[[object, str, int], object] | None = None,
-    keep_rejected: bool = False,
 ) -> tuple[dict[str, int | None], int, float]:
     """Cluster the files (in the given order) into a fresh temporary database through the real
     loader, vendor matcher, article store and story engine. Returns file -> story id (None: no story,
     e.g. no tracked vendor), how many files the loader refused, and the seconds spent per item."""
-    from bot.intel.stories import StoryEngine
+    from bot.intel.engine import StoryEngine
     from bot.store.articles import ArticleStore
     from bot.store.db import Database
+    from bot.store.story_store import StoryStore
 
     matcher = VendorMatcher.of(VendorCatalog.load())
     stories: dict[str, int | None] = {}
@@ -190,7 +165,7 @@ async def cluster_folder(
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "eval.sqlite3")
         try:
-            engine = engine_factory(db) if engine_factory else StoryEngine(db)
+            engine = StoryEngine(StoryStore(db))
             articles = ArticleStore(db)
             started = time.perf_counter()
             for name in names:
@@ -198,10 +173,8 @@ async def cluster_folder(
                     article = load_article(folder / name)
                 except RejectedFile:  # the real pipeline moves it aside: a story of its own
                     rejected += 1
-                    if not keep_rejected:
-                        stories[name] = None
-                        continue
-                    article = lede_article(folder / name)
+                    stories[name] = None
+                    continue
                 matches = matcher.match(article.title, article.body)
                 article = replace(
                     article,
@@ -209,11 +182,9 @@ async def cluster_folder(
                     mentions=tuple(m.vendor for m in matches if m.salience is Salience.MENTION),
                 )
                 stored, _ = await articles.add(article)
-                await engine.add_article(stored)  # type: ignore[attr-defined]
-                member = await engine.store.member(stored.id or -1)  # type: ignore[attr-defined]
+                await engine.add_article(stored)
+                member = await engine.store.member(stored.id or -1)
                 stories[name] = member.story_id if member else None
-                if on_added is not None:
-                    on_added(engine, name, stored.id or -1)
             spent = (time.perf_counter() - started) / max(1, len(names))
         finally:
             await db.close()
@@ -231,11 +202,9 @@ def report(items: Sequence[Item], assigned: Mapping[str, object]) -> dict[str, P
 
 
 async def evaluate(folder: Path = DEV_DIR) -> dict[str, object]:
-    """Engine and baseline scores on the dev split, in one run: through the real loader, and with the
-    ledes the loader refuses today fed in directly."""
+    """Engine and baseline scores on the dev split, in one run."""
     items = load_items(folder)
     stories, rejected, spent = await cluster_folder(folder / "stories", [i.file for i in items])
-    kept, _, _ = await cluster_folder(folder / "stories", [i.file for i in items], keep_rejected=True)
     baseline = word_overlap_baseline(
         [(i.file, headline(folder / "stories" / i.file), i.published) for i in items]
     )
@@ -245,7 +214,6 @@ async def evaluate(folder: Path = DEV_DIR) -> dict[str, object]:
         "ms_per_item": round(spent * 1000, 2),
         "rejected": rejected,
         "engine": report(items, stories),
-        "engine, ledes kept": report(items, kept),
         "baseline": report(items, baseline),
     }
 
@@ -256,7 +224,7 @@ def print_report(result: Mapping[str, object]) -> None:
         f" {result['ms_per_item']} ms per item through the engine;"
         f" {result['rejected']} refused by the loader (each counts as a story of its own)"
     )
-    columns = ("engine", "engine, ledes kept", "baseline")
+    columns = ("engine", "baseline")
     print(f"{'pairwise P / R / F1':18}" + "".join(f"  {c:>22}" for c in columns))
     tables = [result[c] for c in columns]
     assert all(isinstance(t, dict) for t in tables)

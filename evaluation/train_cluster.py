@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.intel.events import decide, score_text
+from bot.intel.identifiers import identifiers, lead_of
 from bot.intel.same_event import (
     FEATURES,
     KEY_PREFIX,
@@ -38,9 +39,7 @@ from bot.intel.same_event import (
     Signals,
     choose,
     features,
-    identifiers,
     judge,
-    lead_of,
     shared_keys,
     signals,
 )
@@ -52,7 +51,7 @@ from evaluation.clustering import DEV_DIR, Item, headline, load_items, pair_scor
 MODEL_PATH = Path(__file__).resolve().parents[1] / "bot" / "intel" / "data" / "same_event.json"
 WINDOW = timedelta(days=7)
 MAX_SPAN = timedelta(days=30)
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 TOLERANCE = 0.01  # the highest threshold within this of the best mean F1 is taken (fewer merges)
 
 
@@ -70,17 +69,9 @@ class Prepared:
     dated: bool = True  # False: `day` is an arrival time
 
 
-def _lede_only(path: Path) -> tuple[str, str]:
-    """Title and body of a feed item the loader refused (a one-paragraph lede ending in "[...]"):
-    read straight from the file, so that training and the "ledes kept" figures can use it."""
-    text = path.read_text(encoding="utf-8")
-    body = text.split("---", 2)[2] if text.startswith("---") else text
-    return headline(path), body.replace("[...]", "").strip()
-
-
-def prepare(items: Sequence[Item], folder: Path = DEV_DIR, *, keep_rejected: bool = False) -> list[Prepared]:
-    """Load and match the items as the pipeline does. The loader refuses some feed items today (see
-    evaluation/clustering.py); `keep_rejected` reads those straight from the file instead."""
+def prepare(items: Sequence[Item], folder: Path = DEV_DIR) -> list[Prepared]:
+    """Load and match the items as the pipeline does (a file the loader refuses is left out: in the
+    engine's run it is a story of its own)."""
     from bot.ingest import RejectedFile, load_article
     from bot.intel.vendors import VendorCatalog, VendorMatcher
 
@@ -90,12 +81,10 @@ def prepare(items: Sequence[Item], folder: Path = DEV_DIR, *, keep_rejected: boo
         path = folder / "stories" / item.file
         try:
             article = load_article(path)
-            title, body = article.title, article.body
-            outlet, day = article.outlet or "", article.published or article.fetched or item.published
         except RejectedFile:
-            if not keep_rejected:
-                continue
-            (title, body), outlet, day = _lede_only(path), item.outlet, item.published
+            continue
+        title, body = article.title, article.body
+        outlet, day = article.outlet or "", article.published or article.fetched or item.published
         matches = matcher.match(title, body)
         parts = paragraphs(body)
         event = decide([score_text(title, " ".join(parts[:1]), " ".join(parts[1:]))]).event_type
@@ -320,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     items = load_items()
     _THREADS.update({i.group: i.thread for i in items})
-    prepared = prepare(items, keep_rejected=args.keep_rejected)
+    prepared = prepare(items)
     print(f"{len(prepared)} items loaded, {sum(bool(p.subjects) for p in prepared)} with a matched vendor")
     baseline = word_overlap_baseline(
         [(i.file, headline(DEV_DIR / "stories" / i.file), i.published) for i in items]

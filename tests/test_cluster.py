@@ -87,7 +87,7 @@ async def test_same_vendor_different_events_stay_apart_even_without_the_time_win
     assert story[BAN_WIRE] == story[BAN_DAILY]
     assert len({story[UK_CLOSURE], story[BAN_WIRE], story[US_EXIT], story[FLAW]}) == 4
     assert engine.last_scores  # BAN_DAILY was compared with every other Kaspersky story
-    assert all(s.total < wide.threshold for s in engine.last_scores if s.story_id != story[BAN_WIRE])
+    assert all(s.total < engine.model.threshold for s in engine.last_scores if s.story_id != story[BAN_WIRE])
 
 
 async def test_the_time_window_keeps_june_and_october_apart(db: Database) -> None:
@@ -97,12 +97,63 @@ async def test_the_time_window_keeps_june_and_october_apart(db: Database) -> Non
     assert engine.last_scores == []  # the June story is not even a candidate for an October article
 
 
-async def test_undated_article_meets_recently_seen_stories(db: Database) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+async def test_an_undated_article_is_placed_at_its_fetch_date_and_never_compared_beyond_it(
+    db: Database,
+) -> None:
+    """Without a publication date the article's date is when it was fetched, else when it arrived;
+    it meets the stories in the window of that date and those that arrived around it, never every
+    story of its vendor."""
+    now = [datetime(2025, 11, 1, tzinfo=UTC)]
+    engine = StoryEngine(StoryStore(db), clock=lambda: now[0])
     first = await story_of(engine, db, [BAN_WIRE])
-    undated = replace(fixture_article(BAN_DAILY), published=None)
-    change = await engine.add_article(await store_article(db, undated))
-    assert change is not None and change.story.id == first[BAN_WIRE]
+    fetched_next_day = replace(
+        fixture_article(BAN_DAILY), published=None, fetched=datetime(2024, 6, 22, tzinfo=UTC)
+    )
+    change = await engine.add_article(await store_article(db, fetched_next_day))
+    assert change is not None and change.story.id == first[BAN_WIRE]  # by its fetch date
+
+    def arriving(tag: str) -> Article:
+        article = fixture_article(BAN_DAILY)
+        return replace(
+            article, published=None, fetched=None, url=None, content_hash=tag, body=article.body + tag
+        )
+
+    now[0] += timedelta(days=8)  # the story was last touched 8 days ago: outside the window
+    await engine.add_article(await store_article(db, arriving(" Later.")))
+    assert engine.last_scores == []
+
+
+async def test_a_story_closes_max_span_after_its_first_article(db: Database) -> None:
+    """Reports every few days keep a story's last date fresh, but it takes no article dated more than
+    max_span after its first one, whatever the dates in between."""
+    settings = ClusterSettings(window=timedelta(days=7), max_span=timedelta(days=10), threshold=0.0)
+    engine = StoryEngine(StoryStore(db), settings=settings, clock=fixed_clock())
+    ids = []
+    for name, day in ((BAN_WIRE, 20), (BAN_DAILY, 26), (US_EXIT, 29), (FLAW, 32)):  # June 20 ... July 2
+        article = replace(
+            fixture_article(name), published=datetime(2024, 5, 31, tzinfo=UTC) + timedelta(days=day)
+        )
+        change = await engine.add_article(await store_article(db, article))
+        assert change is not None
+        ids.append(change.story.id)
+    assert ids[0] == ids[1] == ids[2]  # within 10 days of June 20
+    assert ids[3] != ids[0]  # July 2 is 12 days after the first article: a new story
+
+
+async def test_a_join_that_fits_much_worse_than_the_members_is_logged(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the bar lowered to nothing, an unrelated Kaspersky article joins the ban story: the join is
+    logged with its probability against the members' mean fit."""
+    loose = ClusterSettings(window=timedelta(days=365), max_span=timedelta(days=365), threshold=0.0)
+    engine = StoryEngine(StoryStore(db), settings=loose, clock=fixed_clock())
+    caplog.set_level("INFO", logger="bot.intel.engine")
+    await story_of(engine, db, [BAN_WIRE, BAN_DAILY])
+    assert not [r for r in caplog.records if "well under" in r.getMessage()]
+    story = await story_of(engine, db, [FLAW])
+    assert story[FLAW] is not None
+    logged = [r.getMessage() for r in caplog.records if "well under" in r.getMessage()]
+    assert len(logged) == 1 and f"story {story[FLAW]}:" in logged[0]
 
 
 async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
@@ -110,11 +161,10 @@ async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
     await story_of(engine, db, [BAN_WIRE, UK_CLOSURE])
     article = fixture_article(BAN_DAILY)
     now = fixed_clock()()
+    week, month = timedelta(days=7), timedelta(days=30)
     queries = [
-        candidate_query(
-            ("Kaspersky", "Okta"), article.published, None, now, timedelta(days=7), timedelta(days=30)
-        ),
-        candidate_query(("Kaspersky",), None, article.published, now, timedelta(days=7), timedelta(days=30)),
+        candidate_query(("Kaspersky", "Okta"), article.published or now, now, week, month, dated=True),
+        candidate_query(("Kaspersky",), now, now, week, month, dated=False),
         (LATEST_SQL, ["Kaspersky"]),
         (SINCE_SQL, ["Kaspersky", "2024-01-01"]),
     ]
@@ -125,7 +175,7 @@ async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
     assert (
         len(
             await engine.store.candidates(
-                ("Kaspersky",), article.published, None, now, timedelta(days=7), timedelta(days=30)
+                ("Kaspersky",), article.published or now, now, week, month, dated=True
             )
         )
         == 1

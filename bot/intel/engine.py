@@ -3,7 +3,8 @@ title, summary, key facts and event type are rebuilt across all of its sources.
 
 Per article: a syndicated copy (same body hash or URL, or near-identical text) is remembered but adds
 no source; otherwise the corpus document frequencies are updated, candidate stories come from the
-(vendor, time) index, cluster.py scores them, and the article joins the best one or starts a story.
+(vendor, time) index around the article's own date, same_event.py judges them, and the article joins
+the most probable one or starts a story.
 Its sentences and facts are analysed once and cached with its membership, so rebuilding a story
 never re-parses older articles.
 
@@ -17,31 +18,35 @@ the grouping of the seed event: its two articles form one story in either order 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from bot.intel.cluster import ClusterSettings, Evidence, Score, choose, score
+from bot.intel.cluster import ClusterSettings, Score, article_day
 from bot.intel.events import EventVerdict, decide, score_text
-from bot.intel.facts import ArticleFact, entity_keys, extract_facts, merge_facts, people_names
+from bot.intel.facts import ArticleFact, extract_facts, merge_facts, people_names
 from bot.intel.facts.changes import mark_changes
-from bot.intel.facts.gazetteer import country_of, find_places
 from bot.intel.facts.kev import KevCatalog, load_catalog
+from bot.intel.identifiers import identifiers, lead_of
 from bot.intel.ports import CorpusAware, Similarity, StoryRepository
-from bot.intel.sentences import Sentence, article_sentences, paragraphs
-from bot.intel.similarity import (
-    TfidfSimilarity,
-    add_vectors,
-    containment,
-    hamming,
-    normalise,
-    shingles,
-    simhash,
+from bot.intel.same_event import (
+    KEY_PREFIX,
+    Model,
+    Profile,
+    Signals,
+    choose,
+    judge,
+    shipped_model,
+    signals,
 )
+from bot.intel.sentences import Sentence, article_sentences, paragraphs
+from bot.intel.similarity import TfidfSimilarity, containment, hamming, shingles, simhash
 from bot.intel.summary import summarize
 from bot.models import (
     Article,
@@ -54,6 +59,8 @@ from bot.models import (
     StoryChange,
     StoryRecord,
 )
+
+log = logging.getLogger(__name__)
 
 KEPT_SENTENCES = 24  # sentences cached per article for summaries (the news is near the top)
 SUMMARY_SOURCES = 12  # sources whose sentences compete for the summary
@@ -83,15 +90,6 @@ def event_scores(article: Article) -> dict[EventType, tuple[float, list[str]]]:
     """Event cue scores: title, then the first paragraph (the lead), then the rest of the body."""
     parts = paragraphs(article.body)
     return score_text(article.title, " ".join(parts[:1]), " ".join(parts[1:]))
-
-
-def lead_place(article: Article) -> str | None:
-    """The country the title, else the lead paragraph, places the event in (a city counts as its country)."""
-    for text in (article.title, next(iter(paragraphs(article.body)), "")):
-        places = [country_of(p) for _, p in find_places(text)]
-        if places:
-            return places[0]
-    return None
 
 
 def analyse(
@@ -135,12 +133,13 @@ def _title(members: Sequence[Member], vendors: Sequence[str]) -> str:
     return members[0].title if members else ""
 
 
-def _own_keys(member: Member, evidence: Evidence) -> set[str]:
-    """Story keys that only the story side uses: its outlets (for credits) and lead places."""
-    keys = {f"outlet:{member.outlet.lower()}"}
-    if evidence.lead_place:
-        keys.add(f"lead-place:{evidence.lead_place.lower()}")
-    return keys
+@lru_cache(maxsize=1)
+def catalog_topics() -> frozenset[str]:
+    """Lower-cased names and aliases of the built-in vendor catalog: an identifier that names one
+    says which vendor or product, not which event (bot/intel/same_event.py)."""
+    from bot.intel.vendors import VendorCatalog
+
+    return frozenset(a.lower() for v in VendorCatalog.load().vendors for a in (v.name, *v.aliases))
 
 
 # News articles are a few thousand characters; a hostile 1 MB "article" would cost seconds of CPU in
@@ -174,26 +173,37 @@ class StoryEngine(Generic[Repository]):
         settings: ClusterSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
         kev: KevCatalog | None = None,
+        model: Model | None = None,
+        topics: frozenset[str] | None = None,
     ) -> None:
         self.store = store
         self.kev = kev if kev is not None else load_catalog(None)  # the shipped CISA KEV snapshot
         self.similarity: Similarity = similarity or TfidfSimilarity()
         self.settings = settings or ClusterSettings()
         self._clock = clock
+        model = model or shipped_model()
+        if self.settings.threshold is not None:
+            model = replace(model, threshold=self.settings.threshold)
+        self.model = model
+        self._topics = catalog_topics() if topics is None else topics
         # how the last article scored against each candidate, and where its time went (evaluation)
         self.last_scores: list[Score] = []
         self.timings: dict[str, float] = {}
 
-    async def _learn(self, text: str, count: bool) -> None:
+    async def _learn(
+        self, text: str, count: bool, keys: frozenset[str] = frozenset()
+    ) -> tuple[int, dict[str, int]]:
         """Hand a corpus-aware similarity the document frequencies of the text's terms (after
-        counting the text itself as one more document when `count`)."""
-        if not isinstance(self.similarity, CorpusAware):
-            return
-        terms = self.similarity.document_terms(text)
+        counting the text itself as one more document when `count`, with its identifier `keys`
+        under KEY_PREFIX). Returns the corpus size and the frequencies (keys' included)."""
+        terms = self.similarity.document_terms(text) if isinstance(self.similarity, CorpusAware) else set()
+        terms |= {KEY_PREFIX + k for k in keys}
         if count:
             await self.store.add_document(terms)
         documents, frequencies = await self.store.document_frequencies(terms)
-        self.similarity.use_corpus(documents, frequencies)
+        if isinstance(self.similarity, CorpusAware):
+            self.similarity.use_corpus(documents, frequencies)
+        return documents, frequencies
 
     async def add_article(self, article: Article) -> StoryChange | None:
         """Cluster one stored article. None when nothing changed: no subject vendor, already
@@ -220,27 +230,36 @@ class StoryEngine(Generic[Repository]):
                 await self._add_copy(article, copy, fingerprint)
                 return None
             text = f"{article.title}\n{article.title}\n{article.body}"
-            await self._learn(text, count=True)
+            keys = frozenset(identifiers(article.title, lead_of(article.title, article.body)))
+            documents, frequencies = await self._learn(text, count=True, keys=keys)
             event = event_scores(article)
-            evidence = Evidence(
-                vector=self.similarity.vectorize(text),
-                keys=frozenset(entity_keys(f"{article.title}\n{article.body}")),
+            day = article_day(article.published, article.fetched, now)
+            evidence = signals(
+                article.title,
+                article.body,
+                self.similarity,
+                frequencies,
+                documents,
                 event_type=decide([event]).event_type,
-                vendors=article.subjects,
-                credits=article.credits,
-                published=article.published,
-                lead_place=lead_place(article),
+                day=day,
+                outlet=outlet_of(article),
+                dated=article.published is not None,
+                topics=self._topics,
             )
-            records = await self.store.candidates(
-                article.subjects,
-                article.published,
-                article.fetched,
-                now,
-                self.settings.window,
-                self.settings.max_span,
-            )
-            self.last_scores = [score(evidence, r, self.similarity, self.settings) for r in records]
-            best = choose(self.last_scores, self.settings)
+            records = {
+                r.story.id: r
+                for r in await self.store.candidates(
+                    article.subjects,
+                    day,
+                    now,
+                    self.settings.window,
+                    self.settings.max_span,
+                    dated=article.published is not None,
+                )
+            }
+            profiles = [(story_id, Profile.from_json(r.profile)) for story_id, r in records.items()]
+            self.last_scores = judge(evidence, profiles, self.model)
+            best = choose(evidence, self.last_scores, profiles, self.model)
             members = await self.store.members(best.story_id) if best else []
             original = await self._original_of(article, fingerprint, members)
             decided = time.perf_counter()
@@ -254,7 +273,10 @@ class StoryEngine(Generic[Repository]):
             else:
                 record = await self.store.get_record(best.story_id)
                 assert record is not None
-                change = await self._join(record, members, article, analysis, evidence, fingerprint, now)
+                profile = dict(profiles)[best.story_id]
+                self._check_fit(best, profile, article_id)
+                profile.add(evidence, best.probability)
+                change = await self._join(record, members, article, analysis, profile, fingerprint, now)
             self.timings["story_ms"] = (time.perf_counter() - decided) * 1000
             return change
 
@@ -283,7 +305,13 @@ class StoryEngine(Generic[Repository]):
         """Remember a re-post (so it is never clustered again) without making it a source."""
         await self.store.add_member(
             self._member(
-                article, original.story_id, -1, None, fingerprint, ArticleAnalysis(), duplicate_of=original.article_id
+                article,
+                original.story_id,
+                -1,
+                None,
+                fingerprint,
+                ArticleAnalysis(),
+                duplicate_of=original.article_id,
             )
         )
 
@@ -313,19 +341,34 @@ class StoryEngine(Generic[Repository]):
             duplicate_of,
         )
 
+    def _check_fit(self, verdict: Score, profile: Profile, article_id: int) -> None:
+        """Log a join that fits the story much worse than its members did: the first sign of a
+        story drifting into another event (its evidence moves little, see Profile.add)."""
+        others = profile.weight / profile.members if profile.members else 0.0
+        if verdict.probability < self.settings.loose_join * others:
+            log.info(
+                "story %d: article %d joined at %.2f, well under its members' mean fit %.2f (shared: %s)",
+                verdict.story_id,
+                article_id,
+                verdict.probability,
+                others,
+                ", ".join(verdict.shared) or "nothing",
+            )
+
     async def _create(
-        self, article: Article, analysis: ArticleAnalysis, evidence: Evidence, fingerprint: int, now: datetime
+        self, article: Article, analysis: ArticleAnalysis, evidence: Signals, fingerprint: int, now: datetime
     ) -> StoryChange:
         story_id = await self.store.next_story_id()
         member = self._member(article, story_id, 0, 0, fingerprint, analysis)
+        profile = Profile.start(evidence)
         record = StoryRecord(
             story=Story(
                 story_id, article.title, "", (), (), tuple(article.subjects), EventType.OTHER, now, now, 1
             ),
-            profile=normalise(evidence.vector, keep=self.settings.profile_terms),
-            entity_keys=evidence.keys | _own_keys(member, evidence),
-            first_published=article.published,
-            last_published=article.published,
+            profile=profile.to_json(),
+            entity_keys=frozenset(profile.keys),
+            first_published=profile.first if profile.dated else None,
+            last_published=profile.last if profile.dated else None,
             last_seen=now,
             articles=1,
         )
@@ -340,23 +383,20 @@ class StoryEngine(Generic[Repository]):
         members: list[Member],
         article: Article,
         analysis: ArticleAnalysis,
-        evidence: Evidence,
+        profile: Profile,
         fingerprint: int,
         now: datetime,
     ) -> StoryChange:
+        """Add the article to the story; `profile` already includes it."""
         sources = [m for m in members if m.source_index is not None]
         position = max((m.position for m in members), default=-1) + 1
         member = self._member(article, old.story.id, position, len(sources), fingerprint, analysis)
-        dates = [d for d in (old.first_published, old.last_published, article.published) if d is not None]
         record = replace(
             old,
-            profile=normalise(
-                add_vectors([(old.profile, float(old.articles)), (evidence.vector, 1.0)]),
-                keep=self.settings.profile_terms,
-            ),
-            entity_keys=old.entity_keys | evidence.keys | _own_keys(member, evidence),
-            first_published=min(dates) if dates else None,
-            last_published=max(dates) if dates else None,
+            profile=profile.to_json(),
+            entity_keys=frozenset(profile.keys),
+            first_published=profile.first if profile.dated else None,
+            last_published=profile.last if profile.dated else None,
             last_seen=now,
             articles=old.articles + 1,
         )

@@ -47,11 +47,12 @@ class StoryRepository(Protocol):
     async def candidates(
         self,
         vendors: Sequence[str],
-        published: datetime | None,
-        fetched: datetime | None,
-        seen: datetime,
+        day: datetime,
+        arrived: datetime,
         window: timedelta,
         max_span: timedelta,
+        *,
+        dated: bool,
     ) -> list[StoryRecord]: ...
 
     async def members(self, story_id: int) -> list[Member]: ...
@@ -62,7 +63,9 @@ class StoryRepository(Protocol):
 
     async def next_story_id(self) -> int: ...
 
-    async def save(self, record: StoryRecord, kinds: Sequence[ChangeKind], article_id: int | None) -> None: ...
+    async def save(
+        self, record: StoryRecord, kinds: Sequence[ChangeKind], article_id: int | None
+    ) -> None: ...
 
     async def add_member(self, member: Member) -> None: ...
 

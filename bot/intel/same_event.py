@@ -5,12 +5,15 @@ per story (serialised with the story), and asks `probability(features(signals, p
 evaluation replays the same functions offline, so what is trained is what runs.
 
 Evidence, chosen to hold on real coverage (evaluation/clustering.py, the multi-outlet dev split):
-- wording of the title, of the lead (title + first sentences) and of the whole text, each as TF-IDF
-  cosine against the story's centroid of the same part: outlets reword the body but keep the
-  headline's nouns, and a feed item is all lead;
-- specific identifiers shared with the story (CVE ids, odd-cased names such as malware, actors and
-  products, names with a dotted version, capitalised multi-word names), each weighted by how rare it
-  is in the corpus (IDF) so that "Patch Tuesday" or "Google Play" weigh nothing once they are common;
+- wording of the title and of the lead (title + first sentences), each as TF-IDF cosine against the
+  story's centroid of the same part: outlets reword the body but keep the headline's nouns, a feed
+  item is all lead, and whole bodies of one vendor's different events look alike (measured: adding
+  the body's cosine made full-text stories swallow other events);
+- specific identifiers in the title or lead shared with the story (CVE ids, odd-cased names such as
+  malware, actors and products, names with a dotted version, capitalised multi-word names), each
+  weighted by how rare it is in the corpus (IDF); vendor and product names of the catalog are left
+  out (the candidates share the vendor already), and so is the share of the article's identifiers
+  the story lacks (a different malware, CVE or victim);
 - the gap in days between the article's date and the story's dates;
 - compatibility of the rule-based event types (a breach and its patch are one incident, a sales ban
   and an office closure are not);
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from bot.intel.identifiers import identifiers, lead_of, names_a_topic
 from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise
 from bot.models import EventType
 
@@ -44,53 +47,13 @@ CENTROID_TERMS = 60  # terms kept per centroid
 ARTICLE_KEYS = 16  # rarest identifiers kept per article
 STORY_KEYS = 32  # rarest identifiers kept per story
 STORY_OUTLETS = 40
-LEAD_WORDS = 60  # the lead: title plus about the first two sentences
 KEY_PREFIX = "key:"  # identifiers share the TF-IDF document counts under this prefix
-
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-# Odd-cased or digit-bearing names: BlackCat, MOVEit, Storm-0558, APT29, LockBit 3.0, Cl0p.
-_ODD = re.compile(
-    r"\b(?:[A-Z]?[a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z][A-Za-z]*|[A-Z][A-Za-z]*-?\d+[A-Za-z\d]*)\b"
-)
-_VERSIONED = re.compile(r"\b([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?) v?(\d+\.\d+(?:\.\d+)*)\b")
-# Two or three capitalised words in a row, not at a sentence start (a sentence's first word is
-# capitalised whatever it is).
-_NAMES = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z]+(?: (?:[A-Z][a-z]+|[A-Z]{2,})){1,2})\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def identifiers(title: str, lead: str) -> set[str]:
-    """Specific identifiers named in the title or lead, where outlets name what happened (further
-    down, articles recall earlier flaws and incidents: "after CVE-2021-21166 last month...")."""
-    text = f"{title}\n{lead}"
-    keys = {"cve-" + m.group(0).lower()[4:] for m in _CVE.finditer(text)}
-    keys |= {m.group(0).lower() for m in _ODD.finditer(text) if not m.group(0).upper().startswith("CVE")}
-    keys |= {f"{m.group(1).lower()} {m.group(2)}" for m in _VERSIONED.finditer(text)}
-    for line in text.splitlines():
-        keys |= {m.group(1).lower() for m in _NAMES.finditer(line)}
-    return keys
-
-
-def names_a_topic(key: str, topics: AbstractSet[str]) -> bool:
-    """Whether an identifier is, or contains, a vendor or product name ("oracle weblogic", "google play
-    store"): such names say who or what is concerned, not which event happened, and the candidates
-    all share the vendor already."""
-    words = key.split()
-    return any(
-        " ".join(words[i : i + n]) in topics
-        for n in range(1, min(3, len(words)) + 1)
-        for i in range(len(words) - n + 1)
-    )
-
-
-def lead_of(title: str, body: str) -> str:
-    """Title plus the body's first sentences, about LEAD_WORDS words."""
-    words: list[str] = []
-    for sentence in _SENTENCE_END.split(body.strip()):
-        words += sentence.split()
-        if len(words) >= LEAD_WORDS - len(title.split()):
-            break
-    return f"{title}\n{' '.join(words)}"
+# Without publication dates on both sides, the prior that two reports of one vendor are one event is
+# far lower than inside a dated week (the dev split the model learnt from): a join needs a
+# distinctive shared identifier and at least UNTIMED_THRESHOLD, or wording alone at UNTIMED_WORDING
+# (a re-report of the same news). Set by reading full-text clusters (evaluation/full_text.py).
+UNTIMED_THRESHOLD = 0.95
+UNTIMED_WORDING = 0.999
 
 
 def idf(documents: int, frequency: int) -> float:
@@ -104,7 +67,6 @@ class Signals:
 
     title: Vector
     lead: Vector
-    body: Vector
     keys: Mapping[str, float]  # identifier -> IDF
     event_type: EventType
     day: datetime
@@ -124,7 +86,6 @@ def signals(
     outlet: str,
     dated: bool = True,
     topics: AbstractSet[str] = frozenset(),
-    body_vector: Vector | None = None,
 ) -> Signals:
     """An article's signals. `key_frequencies` are the corpus counts of its identifiers (with
     KEY_PREFIX), after counting the article itself; `topics` the lower-cased vendor and product names
@@ -139,7 +100,6 @@ def signals(
     return Signals(
         title=similarity.vectorize(title),
         lead=similarity.vectorize(lead),
-        body=body_vector if body_vector is not None else similarity.vectorize(f"{title}\n{title}\n{body}"),
         keys=dict(kept),
         event_type=event_type,
         day=day,
@@ -154,11 +114,11 @@ class Profile:
 
     title: Vector = field(default_factory=dict)
     lead: Vector = field(default_factory=dict)
-    body: Vector = field(default_factory=dict)
     keys: dict[str, list[float]] = field(default_factory=dict)  # key -> [IDF, members naming it]
     event_type: EventType = EventType.OTHER
     first: datetime | None = None
     last: datetime | None = None
+    dated: bool = False  # first/last are publication dates (else fetch or arrival times)
     outlets: dict[str, str] = field(default_factory=dict)  # outlet -> last day (ISO)
     weight: float = 0.0  # sum of the members' fits
     members: int = 0
@@ -178,7 +138,6 @@ class Profile:
 
         self.title = blend(self.title, article.title)
         self.lead = blend(self.lead, article.lead)
-        self.body = blend(self.body, article.body)
         for key, weight in article.keys.items():
             entry = self.keys.setdefault(key, [weight, 0.0])
             entry[0] = weight  # the newer IDF: the corpus only grows
@@ -188,23 +147,33 @@ class Profile:
             self.keys = dict(ranked[:STORY_KEYS])
         if self.event_type is EventType.OTHER:
             self.event_type = article.event_type
-        self.first = min(self.first, article.day) if self.first else article.day
-        self.last = max(self.last, article.day) if self.last else article.day
+        self._add_date(article)
         self.outlets[article.outlet] = max(self.outlets.get(article.outlet, ""), article.day.isoformat())
         if len(self.outlets) > STORY_OUTLETS:
             self.outlets = dict(sorted(self.outlets.items(), key=lambda kv: kv[1])[-STORY_OUTLETS:])
         self.weight += fit
         self.members += 1
 
+    def _add_date(self, article: Signals) -> None:
+        """Publication dates make the span; an undated member (fetch or arrival time) only spans a
+        story that has no publication date, so it never stretches a dated story across years."""
+        if article.dated and not self.dated:
+            self.first = self.last = None
+            self.dated = True
+        elif self.dated and not article.dated:
+            return
+        self.first = min(self.first, article.day) if self.first else article.day
+        self.last = max(self.last, article.day) if self.last else article.day
+
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "lead": self.lead,
-            "body": self.body,
             "keys": self.keys,
             "event_type": str(self.event_type),
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
+            "dated": self.dated,
             "outlets": self.outlets,
             "weight": self.weight,
             "members": self.members,
@@ -218,11 +187,11 @@ class Profile:
         return cls(
             title=dict(data.get("title", {})),
             lead=dict(data.get("lead", {})),
-            body=dict(data.get("body", {})),
             keys={str(k): [float(v[0]), float(v[1])] for k, v in data.get("keys", {}).items()},
             event_type=EventType(data.get("event_type", "other")),
             first=when(data.get("first")),
             last=when(data.get("last")),
+            dated=bool(data.get("dated", False)),
             outlets=dict(data.get("outlets", {})),
             weight=float(data.get("weight", 0.0)),
             members=int(data.get("members", 0)),
@@ -255,6 +224,11 @@ def days_apart(day: datetime, profile: Profile) -> float:
     return abs((day - edge).total_seconds()) / 86400
 
 
+def timed(article: Signals, profile: Profile) -> bool:
+    """Whether both sides have publication dates: only then does the gap between them mean much."""
+    return article.dated and profile.dated
+
+
 def shared_keys(article: Signals, profile: Profile) -> list[str]:
     return sorted(k for k in article.keys if k in profile.keys)
 
@@ -272,7 +246,7 @@ def features(article: Signals, profile: Profile) -> list[float]:
         cosine(article.lead, profile.lead),
         math.log1p(rare),
         unshared,
-        math.log1p(days_apart(article.day, profile)),
+        math.log1p(days_apart(article.day, profile)) if timed(article, profile) else 0.0,
         compatibility(article.event_type, profile.event_type),
         1.0 if same_outlet else 0.0,
     ]
@@ -334,6 +308,10 @@ class Verdict:
     shared: tuple[str, ...]
     distinctive: tuple[str, ...]  # shared identifiers no other candidate story has
 
+    @property
+    def total(self) -> float:
+        return self.probability
+
 
 def judge(article: Signals, candidates: Sequence[tuple[int, Profile]], model: Model) -> list[Verdict]:
     """Score every candidate. A shared identifier is distinctive when no other candidate has it."""
@@ -371,16 +349,23 @@ def choose(
 ) -> Verdict | None:
     """The most probable candidate at or above the threshold (ties: the older story), or None.
 
-    Without a publication date, time cannot vouch that two reports are of one moment: a vendor's
+    Without publication dates on both sides, time cannot vouch that two reports are of one moment: a vendor's
     stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome") is
-    common between different events. Then a join also needs a distinctive shared identifier.
+    common between different events. Then a join needs a distinctive shared identifier and a higher
+    probability (UNTIMED_THRESHOLD), or wording so close that only a re-report of the same news has
+    it (UNTIMED_WORDING).
     Whatever the dates, two different CVE ids up front are two different flaws."""
     candidates_by_id = dict(candidates)
     best: Verdict | None = None
     for verdict in sorted(verdicts, key=lambda v: v.story_id):
         if verdict.probability < model.threshold:
             continue
-        if not article.dated and not verdict.distinctive:
+        untimed = not timed(article, candidates_by_id[verdict.story_id])
+        if (
+            untimed
+            and verdict.probability < UNTIMED_WORDING
+            and not (verdict.distinctive and verdict.probability >= UNTIMED_THRESHOLD)
+        ):
             continue
         if cves_conflict(article, candidates_by_id[verdict.story_id]):
             continue

@@ -104,37 +104,43 @@ SINCE_SQL = (
 
 def candidate_query(
     vendors: Sequence[str],
-    published: datetime | None,
-    fetched: datetime | None,
-    seen: datetime,
+    day: datetime,
+    arrived: datetime,
     window: timedelta,
     max_span: timedelta,
+    *,
+    dated: bool,
 ) -> tuple[str, list[object]]:
-    """SQL and parameters for the candidate stories of an article.
+    """SQL and parameters for the candidate stories of an article placed at `day` (its publication
+    date, else when it was fetched, else when it arrived: see bot/intel/cluster.py).
 
-    A dated article fits stories published within `window` of it (a story spans at most `max_span`,
-    which bounds the index range) and undated stories seen (ingested) within `window` of `seen`. An
-    undated article fits any story seen within `window`, and stories published within `window` of
-    when it was fetched. Index range scans on story_vendors only; never a scan of all stories."""
+    A story with publication dates fits when they come within `window` of the day and its first
+    article is at most `max_span` before it: a story closes `max_span` after its first article, and
+    an article is never compared with stories outside the window of its own date. Time known only by
+    arrival is handled the same way: stories without publication dates (and, for an article without
+    one, every story) fit when they were touched within `window` of the article's arrival and first
+    seen at most `max_span` before it (a page pasted beside the article it re-reports). Index range
+    scans on story_vendors only; never a scan of all stories."""
     parts: list[str] = []
     params: list[object] = []
-    seen_from = to_db(seen - window)
-    reference = published or fetched
+    undated_only = " AND v.last_published IS NULL" if dated else ""
     for vendor in vendors:
-        undated_only = " AND last_published IS NULL" if published else ""
-        parts.append(f"SELECT story_id FROM story_vendors WHERE vendor = ?{undated_only} AND last_seen >= ?")
-        params += [vendor, seen_from]
-        if reference is not None:
-            parts.append(
-                "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_published BETWEEN ? AND ?"
-                " AND first_published <= ?"
-            )
-            params += [
-                vendor,
-                to_db(reference - window),
-                to_db(reference + window + max_span),
-                to_db(reference + window),
-            ]
+        parts.append(
+            "SELECT story_id FROM story_vendors WHERE vendor = ? AND last_published BETWEEN ? AND ?"
+            " AND first_published BETWEEN ? AND ?"
+        )
+        params += [
+            vendor,
+            to_db(day - window),
+            to_db(day + window + max_span),
+            to_db(day - max_span),
+            to_db(day + window),
+        ]
+        parts.append(
+            "SELECT v.story_id FROM story_vendors v JOIN stories s ON s.id = v.story_id"
+            f" WHERE v.vendor = ?{undated_only} AND v.last_seen >= ? AND s.first_seen >= ?"
+        )
+        params += [vendor, to_db(arrived - window), to_db(arrived - max_span)]
     return f"SELECT * FROM stories WHERE id IN ({' UNION '.join(parts) or 'SELECT NULL'}) ORDER BY id", params
 
 
@@ -242,15 +248,16 @@ class StoryStore:
     async def candidates(
         self,
         vendors: Sequence[str],
-        published: datetime | None,
-        fetched: datetime | None,
-        seen: datetime,
+        day: datetime,
+        arrived: datetime,
         window: timedelta,
         max_span: timedelta,
+        *,
+        dated: bool,
     ) -> list[StoryRecord]:
         """Stories sharing a vendor whose time fits, with their clustering profile, in one query
         (see `candidate_query`)."""
-        sql, params = candidate_query(vendors, published, fetched, seen, window, max_span)
+        sql, params = candidate_query(vendors, day, arrived, window, max_span, dated=dated)
         if not params:
             return []
         return [_record(row, ()) for row in await self._db.fetchall(sql, params)]
