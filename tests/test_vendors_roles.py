@@ -44,6 +44,8 @@ def _role(text: str, name: str) -> str:
         ("The flaw is in a WordPress plugin with 90,000 installs.", "WordPress", "platform"),
         ("Cybersecurity firm Sophos said the loader was new.", "Sophos", "researcher"),
         ("Cisco is buying cybersecurity company Splunk for $28 billion.", "Splunk", "named"),
+        ("Tenable CEO says the vendor was slow to fix the flaw", "Tenable", "commentator"),
+        ("State-Sponsored Hackers Suspected in JumpCloud Breach", "JumpCloud", "affected"),
     ],
 )
 def test_occurrence_role_from_the_words_around_it(text: str, name: str, role: str) -> None:

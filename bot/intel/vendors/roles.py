@@ -79,6 +79,7 @@ _AFTER: dict[str, re.Pattern[str]] = {
         r"(?:\w+\s+){0,2}(?:report|analysis|write-?up|blog post|findings|researchers)\b|"
         r"(?:,\s*which|,\s*who)?\s*(?:discovered|found|spotted|observed|uncovered|detected|dubbed|"
         r"identified|tracks|tracked|attributed|named|codenamed|noted|said it (?:observed|detected)|"
+        r"uncovers|discovers|finds|spots|details|exposes|observes|detects|identifies|"
         r"(?:study|survey|paper) reveals|revealed|reveals|warns? (?:\w+ ){0,2}(?:about|of) (?:a |an |the )?new))",
         re.IGNORECASE,
     ),
@@ -111,16 +112,25 @@ _AFTER: dict[str, re.Pattern[str]] = {
 }
 
 _QUOTE = re.compile(r"[\"“”]")
-_SAID = re.compile(r"\b(?:said|says|told|added|noted|explained|commented|according to)\b", re.IGNORECASE)
+_SAID = re.compile(
+    r"\b(?:said|says|told|tells|added|noted|explained|commented|according to|calls|called|slams|criticizes|"
+    r"criticises|blasts|accuses)\b",
+    re.IGNORECASE,
+)
 _PERSON_TITLE = re.compile(
     r"\b(?:CEO|CTO|CISO|CSO|chief|director|head|manager|vice president|VP|founder|"
     r"principal|lead|senior|spokesperson|spokesman|spokeswoman|evangelist|officer|analyst|"
     r"researcher|engineer|strategist|advisor|adviser|president)\b",
     re.IGNORECASE,
 )
+_SPOKESPERSON_OF = re.compile(
+    r"^(?:'s?|’s?)?\s*(?:co-?founder|founder|ceo|cto|ciso|cso|chief [\w ]{0,30}?officer|chief|president|"
+    r"spokesperson|spokesman|spokeswoman|head of [\w ]{0,20}|vice president)\b",
+    re.IGNORECASE,
+)
 _FOOTER = re.compile(
     r"(?:follow us on|found this article interesting|subscribe to|sign up for|newsletter|"
-    r"related (?:articles?|stories|posts)|read more|also read|sponsored|advertisement)",
+    r"related (?:articles?|stories|posts)|read more|also read)",
     re.IGNORECASE,
 )
 MALWARE_WORDS = re.compile(
@@ -194,6 +204,9 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
         found = _FOOTER.search(sentence)
         assert found is not None
         return RoleCue("incidental", found.group(0), s_start + found.start(), s_start + found.end())
+    spokesman = _SPOKESPERSON_OF.match(after)
+    if spokesman and _SAID.search(sentence):  # "Tenable CEO says ...", "X's chief scientist told"
+        return _cue("commentator", spokesman, end) or RoleCue("commentator", text[start:end], start, end)
     if _QUOTE.search(sentence) and _SAID.search(sentence) and _PERSON_TITLE.search(sentence):
         title = _PERSON_TITLE.search(sentence)
         assert title is not None
