@@ -36,6 +36,7 @@ from bot.store import Store
 from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
+EOF_DRAIN_SECONDS = 10.0  # --exit-at-eof: alerts still owed get this long to go out
 
 
 @dataclass
@@ -111,8 +112,10 @@ class Application:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         progress: Callable[[list[Path]], AsyncIterator[Path]] | None = None,
+        exit_at_eof: bool = False,
     ) -> None:
         self.settings = settings
+        self._exit_at_eof = exit_at_eof
         self.console = (
             console if console is not None else not (settings.slack_enabled or settings.discord_enabled)
         )
@@ -125,6 +128,7 @@ class Application:
         self.delivery: DeliveryService | None = None
         self.operations: Operations | None = None
         self._watching = False
+        self._service_task: asyncio.Task[None] | None = None
 
     def _build_platforms(self, core: Core) -> dict[str, ChatPlatform]:
         platforms: dict[str, ChatPlatform] = {}
@@ -139,10 +143,13 @@ class Application:
         if self.console:
             from bot.adapters.console import ConsolePlatform
 
-            platforms["console"] = ConsolePlatform(core.commands, stdin=self._stdin, stdout=self._stdout)
+            platforms["console"] = ConsolePlatform(
+                core.commands, stdin=self._stdin, stdout=self._stdout, exit_at_eof=self._exit_at_eof
+            )
         return platforms
 
     async def run(self) -> None:
+        self._service_task = asyncio.current_task()
         self.settings.stories_dir.mkdir(parents=True, exist_ok=True)
         async with open_core(self.settings) as core:
             self.core = core
@@ -169,12 +176,23 @@ class Application:
                     tg.create_task(operations.run(), name="operations-http")
                     tg.create_task(delivery.run(), name="delivery")
                     for name, platform in self.platforms.items():
-                        tg.create_task(platform.run(), name=f"platform-{name}")
+                        tg.create_task(self._serve(platform), name=f"platform-{name}")
                     tg.create_task(core.readers.start(), name="parse-workers")  # warm before the first file
                     tg.create_task(self._watch(core.pipeline), name="watcher")
                     await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
                     self.started.set()
                     log.info("started: %s", ", ".join(self.platforms) or "no platform")
+
+    async def _serve(self, platform: ChatPlatform) -> None:
+        """Run a platform. One that returns (the console at end of input with --exit-at-eof) ends the
+        service once what is owed has been delivered, as Ctrl-C would."""
+        await platform.run()
+        if self._exit_at_eof and platform.name == "console":
+            if self.delivery is not None:
+                await self.delivery.drain(EOF_DRAIN_SECONDS)
+            log.info("end of input: stopping")
+            if self._service_task is not None:
+                self._service_task.cancel()
 
     async def _first_start(self, core: Core) -> None:
         """On an empty database, ingest the bundled sample store so /story has something to show."""

@@ -103,7 +103,13 @@ async def _progress(files: list[Path]) -> AsyncIterator[Path]:
 
 
 @app.command()
-def run(console: Annotated[bool, typer.Option("--console", help="Also run the console adapter.")] = False) -> None:
+def run(
+    console: Annotated[bool, typer.Option("--console", help="Also run the console adapter.")] = False,
+    exit_at_eof: Annotated[
+        bool,
+        typer.Option("--exit-at-eof", help="Console: stop once standard input ends and owed alerts are out."),
+    ] = False,
+) -> None:
     """Run the service: watch BOT_STORIES_DIR and serve every configured platform."""
     settings = _settings()
     # Console only: the terminal is the chat window, so routine INFO lines stay out of it unless a
@@ -113,7 +119,9 @@ def run(console: Annotated[bool, typer.Option("--console", help="Also run the co
     _setup_logging(settings, quiet=console_only and not explicit)
     from bot.app import Application
 
-    application = Application(settings, console=True if console else None, progress=_progress)
+    application = Application(
+        settings, console=True if console else None, progress=_progress, exit_at_eof=exit_at_eof
+    )
 
     async def main() -> None:
         task = asyncio.current_task()

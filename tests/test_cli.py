@@ -44,3 +44,16 @@ def test_failures_are_one_error_line(tmp_path: Path) -> None:
     bad = bot("ingest", str(tmp_path / "missing"), cwd=tmp_path)
     assert bad.returncode == 1
     assert bad.stderr.splitlines() == [f"error: no such file or folder: {tmp_path / 'missing'}"]
+
+
+def test_piped_console_run_ends_at_end_of_input_with_exit_at_eof(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
+    env |= {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "BOT_STORIES_DIR": str(tmp_path / "stories")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
+        input="/subscribe okta\n/subscriptions\n",
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Subscribed" in done.stdout
+    assert done.stdout.index("Subscribed") < done.stdout.rindex("Okta")  # both lines were answered

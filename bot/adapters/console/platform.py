@@ -2,7 +2,9 @@
 
 Lines on standard input are commands in the channel `console`; replies and alerts are printed as
 readable text. Standard input is read by a daemon thread so that pipes, files and terminals all
-work the same and Ctrl-C never waits on a blocked read. End of input stops reading, not the bot.
+work the same and Ctrl-C never waits on a blocked read. End of input stops reading, not the bot
+(a service under systemd or in a container has no input at all), unless asked: `bot run
+--exit-at-eof` makes `run()` return once every line before the end of input was answered.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ async def _always_admin() -> bool:
 class ConsolePlatform:
     name = "console"
 
-    def __init__(self, commands: Commands, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        commands: Commands,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        exit_at_eof: bool = False,
+    ) -> None:
+        self.exit_at_eof = exit_at_eof
         self._commands = commands
         self._stdin = stdin or sys.stdin
         self._out = stdout or sys.stdout
@@ -73,6 +83,8 @@ class ConsolePlatform:
         while True:
             item = await queue.get()
             if item is _EOF:
+                if self.exit_at_eof:
+                    return
                 await asyncio.Event().wait()  # input closed: keep alerting until interrupted
             line = str(item).strip()
             if line:
