@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     slack_http_port: int = Field(3000, validation_alias="SLACK_HTTP_PORT")
     slack_http_path: str = Field("/slack/events", validation_alias="SLACK_HTTP_PATH")
     slack_max_body_bytes: int = Field(64_000, validation_alias="SLACK_MAX_BODY_BYTES")
+    # Slack slash commands are not namespaced per app: ours are /va-subscribe, /va-story … (as in the
+    # manifest) so they live beside other apps' and Slack's own. Empty: the bare names.
+    slack_command_prefix: str = Field("va-", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9_-]{0,10}$")
+    # Also answer the unprefixed names (/subscribe …), for an app created from an older manifest.
+    slack_legacy_commands: bool = Field(False, validation_alias="SLACK_LEGACY_COMMANDS")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")

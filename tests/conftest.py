@@ -15,6 +15,9 @@ SEEDS = SHARED_DATA / "seeds"
 for _name in list(os.environ):
     if _name.startswith(("SLACK_", "DISCORD_", "BOT_")):
         del os.environ[_name]
+# The Slack adapter tests send the bare command names (/subscribe …); the prefix (default "va-") has
+# tests of its own in tests/test_slack_prefix.py, which set it explicitly.
+os.environ["SLACK_COMMAND_PREFIX"] = ""
 
 
 def seed_files() -> list[Path]:

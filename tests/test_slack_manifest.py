@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from bot.chat.commands import COMMAND_SPECS
+from bot.config import Settings
 
 
 def manifest() -> dict[str, Any]:
@@ -18,7 +19,9 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_declares_exactly_the_bot_commands() -> None:
     declared = [c["command"] for c in manifest()["features"]["slash_commands"]]
-    assert sorted(declared) == sorted(f"/{spec.name}" for spec in COMMAND_SPECS)
+    prefix = Settings.model_fields["slack_command_prefix"].default
+    assert prefix == "va-"
+    assert sorted(declared) == sorted(f"/{prefix}{spec.name}" for spec in COMMAND_SPECS)
     assert len(declared) == len(set(declared))
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -138,19 +140,50 @@ async def send_reply(respond: AsyncRespond, message: SlackMessage, *, ephemeral:
         log.warning("Slack refused a command reply: HTTP %s", response.status_code)
 
 
+class CommandNames:
+    """Slack's names for the neutral commands: `/va-subscribe` for `subscribe` with the prefix `va-`
+    (SLACK_COMMAND_PREFIX), and the bare names too when SLACK_LEGACY_COMMANDS is on. Replies written
+    by the command layer name commands bare ("try /subscribe VENDOR"): `in_text` renames them."""
+
+    def __init__(self, names: list[str], prefix: str, legacy: bool) -> None:
+        self.prefix = prefix
+        self.registered = [f"/{prefix}{name}" for name in names]
+        if legacy and prefix:
+            self.registered += [f"/{name}" for name in names]
+        alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        self._mention = re.compile(rf"(?<![\w/-])/({alternatives})(?![\w-])")
+
+    def neutral(self, command: str) -> str:
+        name = command.lstrip("/")
+        return name.removeprefix(self.prefix) if self.prefix else name
+
+    def in_text(self, text: str) -> str:
+        if not self.prefix:
+            return text
+        return self._mention.sub(lambda m: f"/{self.prefix}{m.group(1)}", text)
+
+
 class CommandListeners:
     """Registers one bolt listener per command spec and the share button's action listener."""
 
     def __init__(
-        self, commands: Commands, client: AsyncWebClient, share_story: ShareStory, tracker: TaskTracker
+        self,
+        commands: Commands,
+        client: AsyncWebClient,
+        share_story: ShareStory,
+        tracker: TaskTracker,
+        *,
+        prefix: str = "",
+        legacy: bool = False,
     ) -> None:
         self._commands = commands
         self._client = client
         self._share_story = share_story
         self._tracker = tracker
+        self.names = CommandNames([spec.name for spec in commands.specs], prefix, legacy)
 
     def register(self, app: AsyncApp) -> list[str]:
-        names = [f"/{spec.name}" for spec in self._commands.specs]
+        names = self.names.registered
         for name in names:
             app.command(name)(self.on_command)
         app.action(SHARE_ACTION_ID)(self.on_share)
@@ -166,9 +199,12 @@ class CommandListeners:
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         async with self._tracker.track():
-            name = _str(body, "command").lstrip("/")
+            name = self.names.neutral(_str(body, "command"))
             text = _str(body, "text")
             reply = await self._run(command_context(self._client, body), name, text)
+            reply = replace(
+                reply, text=self.names.in_text(reply.text), lines=tuple(map(self.names.in_text, reply.lines))
+            )
             share = share_value(name, text) if reply.shareable else None
             await send_reply(
                 respond, reply_message(reply, share=share), ephemeral=reply.ephemeral or reply.error

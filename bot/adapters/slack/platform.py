@@ -126,7 +126,12 @@ class SlackPlatform:
         )
         self._tracker = TaskTracker()
         self.command_names = CommandListeners(
-            commands, self.client, self._post_shared, self._tracker
+            commands,
+            self.client,
+            self._post_shared,
+            self._tracker,
+            prefix=settings.slack_command_prefix,
+            legacy=settings.slack_legacy_commands,
         ).register(self.bolt)
         self.bot_user_id: str | None = None
         self.http_address: tuple[str, int] | None = None  # HTTP mode: where the server listens
