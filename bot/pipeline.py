@@ -26,6 +26,8 @@ from bot.models import Article, StoryChange
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+# Said in the log for a file skipped as seen: the usual surprise is a copied sample that was read before.
+SEEN_REASON = "already processed: a file with this exact content was read before (files are remembered by content)"
 
 
 class StoryClusterer(Protocol):
@@ -135,7 +137,7 @@ class Pipeline:
             )
         try:
             if await self._store.articles.file_seen(story.sha256):
-                return IngestResult(str(path), "seen", reason="already processed")
+                return IngestResult(str(path), "seen", reason=SEEN_REASON)
             article = await self._read(story)
         except RejectedFile as exc:
             return await self._reject_unless_fresh(path, exc.reason, reject_grace)
