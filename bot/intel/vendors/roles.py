@@ -90,8 +90,10 @@ _AFTER: dict[str, re.Pattern[str]] = {
         r"security update|advisor)|security (?:update|patch|advisor)|patch(?:es)?\b|"
         r"(?:was|were|has been|had been|got) (?:hacked|breached|compromised|attacked|targeted|hit|sued|fined)|"
         r"suffered|confirmed|acknowledged|disclosed (?:a|the|that)|warned (?:users|customers)|"
-        r"servers|systems|network|customers|users' (?:data|accounts)|accounts|database|employees|"
-        r"source code|data breach|breach|outage|shares)",
+        r"source code|data breach|breach|outage|shares)"
+        # its own things are hit only when they are its own: "Microsoft's servers", not "Windows servers"
+        r"|^(?:'s?|’s?)\s*(?:own\s+)?(?:[\w-]+\s+)?(?:servers|systems|network|customers|users|accounts|"
+        r"database|employees|infrastructure|data)\b",
         re.IGNORECASE,
     ),
     "actor": re.compile(
