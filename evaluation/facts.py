@@ -9,16 +9,19 @@ or the path given; says so and exits 0 when it is absent. Run: `python -m evalua
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
 import sys
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
+from bot.intel.events import decide, score_text
 from bot.intel.facts import extract_facts, merge_facts
 from bot.intel.facts.kev import load_catalog
-from bot.intel.sentences import article_sentences
+from bot.intel.sentences import article_sentences, paragraphs, split_sentences
+from bot.intel.similarity import TfidfSimilarity
+from bot.intel.summary import summarize
 from bot.models import KeyFact
 
 DEFAULT = Path("/work/devdata/vendor-dev.jsonl")
@@ -27,7 +30,8 @@ FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".
 _STATED = re.compile(
-    r"CVSS[^.\d]{0,40}?(10(?:\.0)?|\d\.\d)(?!\d)|(10(?:\.0)?|\d\.\d)\s+out\s+of\s+10\b[^.]{0,40}CVSS", re.I
+    r"CVSS(?:\s*v?[234](?:\.[01])?(?=\s+(?:base\s+)?score))?[^.\d]{0,40}?(10(?:\.0)?|\d\.\d)(?!\d)|(10(?:\.0)?|\d\.\d)\s+out\s+of\s+10\b[^.]{0,40}CVSS",
+    re.I,
 )
 _VERSIONED = re.compile(
     r"\b(?:versions?|prior\s+to|before|earlier|fixed\s+in|patched\s+in|upgrade\s+to|update\s+to)\b[^.\n]{0,40}"
@@ -39,8 +43,25 @@ _WILD = re.compile(r"exploited in the wild|actively exploited|active exploitatio
 
 def story_facts(article: str) -> tuple[KeyFact, ...]:
     sentences = article_sentences(article)
-    facts = extract_facts(article, sentences, published=date(2021, 1, 1), kev=load_catalog())
+    facts = extract_facts(article, sentences, published=None, kev=load_catalog())
     return merge_facts([facts], ["The Hacker News"])
+
+
+def story_reading(row: dict[str, object]) -> dict[str, object]:
+    """What a reader labels for one row: the story's event type, summary and facts (one-source story)."""
+    title, text = str(row.get("title") or ""), str(row.get("article") or "")
+    facts = story_facts(text)
+    parts = paragraphs(text)
+    verdict = decide([score_text(title, " ".join(parts[:1]), " ".join(parts[1:]))], [f.kind for f in facts])
+    summary = summarize([article_sentences(text)[:24]], TfidfSimilarity())
+    return {
+        "row": row.get("row"),
+        "title": title,
+        "event_type": str(verdict.event_type),
+        "summary": summary,
+        "summary_sentences": len(split_sentences(summary)) if summary else 0,
+        "facts": [(f.kind, f.text) for f in facts],
+    }
 
 
 def ids_in_facts(facts: tuple[KeyFact, ...]) -> set[str]:
@@ -76,14 +97,23 @@ def measure(rows: list[dict[str, object]]) -> dict[str, float | int]:
         c["scores_stated"] += len(stated)
         c["scores_captured"] += len(stated & scores_in_facts(facts))
         kinds = {f.kind for f in facts}
+        # baseline in the same run: what untyped facts (statement and date clauses, the kinds the
+        # previous extractor's CVE-bearing facts had) carry in their text
+        untyped = " ".join(f.text for f in facts if f.kind in ("statement", "date"))
+        c["base_cve_ids_found"] += len(ids & {m.group(0).upper() for m in _CVE.finditer(untyped)})
+        c["base_scores_captured"] += len(
+            {s for s in stated if re.search(rf"(?<![\d.]){s:g}(?![\d])", untyped)}
+        )
         if _VERSIONED.search(text):
             c["versions_stated"] += 1
             c["versions_captured"] += bool(kinds & {"affected", "fixed"})
+            c["base_versions_captured"] += bool(re.search(r"\d+\.\d+\.\d+|version", untyped, re.I))
         if _WILD.search(text):
             c["wild_stated"] += 1
             c["wild_captured"] += any(
                 f.kind == "exploitation" and f.data.get("status") == "in_the_wild" for f in facts
             )
+            c["base_wild_captured"] += bool(_WILD.search(untyped))
         c["facts"] += len(facts)
         for fact in facts:
             c[f"kind:{fact.kind}"] += 1
@@ -103,6 +133,10 @@ def report(rows: list[dict[str, object]]) -> dict[str, object]:
         ("cvss_capture", "scores_captured", "scores_stated"),
         ("versions_capture", "versions_captured", "versions_stated"),
         ("in_the_wild_capture", "wild_captured", "wild_stated"),
+        ("baseline_cve_id_recall", "base_cve_ids_found", "cve_ids"),
+        ("baseline_cvss_capture", "base_scores_captured", "scores_stated"),
+        ("baseline_versions_capture", "base_versions_captured", "versions_stated"),
+        ("baseline_in_the_wild_capture", "base_wild_captured", "wild_stated"),
     ):
         per_fold = [r for f in folds if (r := ratio(f, num, den)) is not None]
         out[name] = {
@@ -141,13 +175,37 @@ def labelled() -> dict[str, object]:
     }
 
 
+def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
+    """Share of multi-sentence articles whose summary has 2-3 sentences."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        text = str(row.get("article") or "")
+        if len([s for s in article_sentences(text) if s.complete]) < 2:
+            continue
+        n = story_reading(row)["summary_sentences"]
+        counts["articles"] += 1
+        counts["two_or_three"] += 2 <= int(str(n)) <= 3
+        counts["one"] += n == 1
+    return {**counts, "rate": round(counts["two_or_three"] / max(1, counts["articles"]), 3)}
+
+
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else DEFAULT
+    """`[PATH]` the figures; `--sample N [--seed S]` the sample to read and label (printed, not saved)."""
+    args = [a for a in argv if not a.startswith("--")]
+    path = Path(args[0]) if args and not args[0].isdigit() else DEFAULT
     if not path.exists():
         print(f"facts evaluation skipped: {path} not found (dev-time data)")
         return 0
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    print(json.dumps(report(rows), indent=2, default=str))
+    if "--sample" in argv:
+        size = int(argv[argv.index("--sample") + 1])
+        seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 16
+        for row in random.Random(seed).sample(rows, size):
+            print(json.dumps(story_reading(row), ensure_ascii=False))
+        return 0
+    out = report(rows)
+    out["summaries"] = summaries(rows)
+    print(json.dumps(out, indent=2, default=str))
     return 0
 
 

@@ -25,10 +25,13 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"exfiltrat\w+",
         r"unauthori[sz]ed access",
         r"leaked",
-        r"exposed (?:data|records|databases?)",
+        r"expos(?:ed|es|ing) (?:\w+ ){0,3}(?:data|records|databases?|information|details|credentials|passwords)",
+        r"data (?:dump|dumped)",
+        r"dumped",
     ),
     EventType.VULNERABILITY: (
         r"vulnerabilit(?:y|ies)",
+        r"vulnerable",
         r"CVE-\d{4}-\d{4,}",
         r"zero-day",
         r"flaws?",
@@ -44,6 +47,11 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"hack(?:ed|ers?)",
         r"DDoS",
         r"malware",
+        r"trojans?",
+        r"backdoors?",
+        r"botnets?",
+        r"spyware",
+        r"(?:info)?stealers?",
         r"phishing",
         r"extortion",
     ),
@@ -125,7 +133,7 @@ PROMO_TITLE = re.compile(
     r"\bwebinar\b|\bsponsored\b|^\s*how\s+to\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
-    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b",
+    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b",
     re.IGNORECASE,
 )
 PROMO_BODY = re.compile(

@@ -131,26 +131,43 @@ def extract_facts(
     complete = [s for s in sentences if s.complete]
     statements = find_statements(complete, published, tuple(vendors))
     facts += [
-        ArticleFact("statement", s.text, s.key, s.position, s.place, sentence=_sentence_at(complete, s.position))
+        ArticleFact(
+            "statement", s.text, s.key, s.position, s.place, sentence=_sentence_at(complete, s.position)
+        )
         for s in statements
     ]
     stated = {s.position for s in statements}
     layoffs_context = any(s.key.split(":")[1] == "workforce" for s in statements)
     for typed in typed_facts(sentences, published=published, kev=kev, layoffs_context=layoffs_context):
         facts.append(
-            ArticleFact(typed.kind, typed.text, typed.key, typed.position, sentence=typed.sentence,
-                        data=typed.data, value=typed.value)
+            ArticleFact(
+                typed.kind,
+                typed.text,
+                typed.key,
+                typed.position,
+                sentence=typed.sentence,
+                data=typed.data,
+                value=typed.value,
+            )
         )
     for sentence in complete:
         if sentence.index in stated:
             continue
+        if sentence.text.startswith(("“", '"', "‘", "'")):
+            continue  # a quote fragment is no dated event
         for mention in find_dates(sentence.text, published)[:1]:
             if mention.date.granularity == "year" or count_words(sentence.text) > 40:
                 continue
             text = with_resolved_dates(main_clause(sentence.text), published)
             facts.append(
-                ArticleFact("date", text, f"date:{mention.date.key}", sentence.index, sentence=sentence.text,
-                            data={"date": mention.date.key, "precision": mention.date.granularity})
+                ArticleFact(
+                    "date",
+                    text,
+                    f"date:{mention.date.key}",
+                    sentence.index,
+                    sentence=sentence.text,
+                    data={"date": mention.date.key, "precision": mention.date.granularity},
+                )
             )
     return facts
 

@@ -17,11 +17,10 @@ _NEGATED = re.compile(
 )
 _IN_THE_WILD = re.compile(
     r"\bexploited\s+in\s+the\s+wild|\bin-the-wild\s+exploit|\bactive(?:ly)?\s+(?:being\s+)?exploit"
-    r"|\bactive\s+exploitation\b|\bunder\s+(?:active\s+)?(?:attack|exploitation)\b"
-    r"|\bexploited\s+(?:in|as\s+part\s+of)\s+(?:\w+\s+){0,3}(?:attacks?|campaigns?|intrusions?)"
-    r"|\b(?:being|been|was|were|is|are)\s+(?:actively\s+|widely\s+|already\s+)?exploited\b"
-    r"|\bexploitation\s+in\s+the\s+wild|\bzero-days?\b[^.]{0,60}\bexploited\b|\bweaponi[sz]ed\b"
-    r"|\bKnown\s+Exploited\s+Vulnerabilities\b",
+    r"|\bactive\s+exploitation\b|\bunder\s+active\s+(?:attack|exploitation)\b|\bexploit\w*\s+(?:exists?\s+)?in\s+the\s+wild"
+    r"|\bexploited\s+(?:in|as\s+part\s+of)\s+(?:real-world\s+|limited\s+|targeted\s+|ongoing\s+)?(?:attacks?|campaigns?|intrusions?)"
+    r"|\b(?:is|are|was|were|being|been)\s+(?:actively\s+|widely\s+)?exploited\s+(?:by\s+(?:\w+\s+){0,3}(?:hackers|attackers|threat|actors?|groups?|criminals|ransomware))"
+    r"|\bexploitation\s+in\s+the\s+wild|\bKnown\s+Exploited\s+Vulnerabilities\b",
     re.IGNORECASE,
 )
 _POC = re.compile(
@@ -54,7 +53,7 @@ _VOLUME = re.compile(
 )
 DATA_KINDS: tuple[tuple[str, str], ...] = (
     ("names", r"\b(?:full\s+)?names\b"),
-    ("email addresses", r"\be-?mail\s+addresses\b|\bemails\b"),
+    ("email addresses", r"\be-?mail\s+addresses\b"),
     ("phone numbers", r"\bphone\s+numbers\b"),
     ("passwords", r"\bpasswords?\b|\bpassword\s+hashes\b"),
     ("usernames", r"\busernames\b|\buser\s+names\b"),
@@ -82,6 +81,7 @@ LAYOFF = re.compile(
     r"\b(?:jobs|roles|positions|staff|workforce)\b|\bclos(?:e|es|ed|ing)\b|\bwind[- ]?down\b|\bshut(?:ting)?\s+down\b",
     re.IGNORECASE,
 )
+_PRODUCT_NUMBER = re.compile(r"(?<![.!?]\s)\b[A-Z][\w.+-]*\s$")
 _VICTIM_FAMILIES = frozenset(
     {"organisations", "customers", "users", "people", "victims", "devices", "accounts"}
 )
@@ -128,6 +128,11 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
     ]
     kinds = list(dict.fromkeys(kinds))
     for q in find_quantities(sentence):
+        if (
+            _PRODUCT_NUMBER.search(sentence[: q.start + (len(q.phrase) - len(q.phrase.lstrip()))])
+            and q.comparator == "eq"
+        ):
+            continue  # "Office 365 users", "Windows 10 machines": a product name, not a count
         count = {"count": q.render(), "value": q.value, "comparator": q.comparator, "unit": q.unit}
         if q.family == "money":
             if _RANSOM.search(sentence):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.intel.facts.cve import CVE_ID, find_cves, weakness_in
+from bot.intel.facts.cve import CVE_ID, Cvss, find_cves, weakness_in
 from bot.intel.facts.dates import find_dates
 from bot.intel.facts.gazetteer import find_places
 from bot.intel.facts.incident import KEV, LAYOFF, STATUS_TEXT, exploitation_status, quantities, workaround
@@ -70,12 +70,25 @@ def typed_facts(
     cves: dict[str, TypedFact] = {}
     out: list[TypedFact] = []
     context: str | None = only
+    pending: tuple[Cvss, int] | None = None
     for sentence in sentences:
         whole = sentence.text[:MAX_LIST_CHARS]
         text = sentence.text[:MAX_SENTENCE_CHARS]
         ids_here = list(dict.fromkeys(m.group(0).upper() for m in CVE_ID.finditer(whole)))
         about_vuln = bool(_VULN_WORD.search(text))
-        for mention in find_cves(whole, context if about_vuln else None):
+        mentions = find_cves(whole, context if about_vuln else None)
+        if pending is not None and ids_here:
+            # "…one of which has a CVSS rating of 9.1. Identified as CVE-2020-6248, the most severe…"
+            first = next((m for m in mentions if m.id), None)
+            if first is not None and first.cvss is None:
+                first.cvss, pending = pending[0], None
+        if pending is not None and sentence.index - pending[1] > 1:
+            pending = None
+        for mention in mentions:
+            if mention.id is None and ids_in_article:
+                if mention.cvss is not None:
+                    pending = (mention.cvss, sentence.index)  # rates an id the text names next
+                continue
             key = f"cve:{mention.id or '-'}"
             fact = cves.get(key)
             if fact is None:
@@ -187,10 +200,8 @@ def typed_facts(
                     finding.value,
                 )
             )
-        if len(ids_here) == 1:
-            context = ids_here[0]
-        elif len(ids_here) > 1:
-            context = only
+        if ids_here:
+            context = ids_here[-1]  # "the flaw" in the next sentence is the last one named
     for fact in cves.values():
         cve_id = fact.data.get("id")
         entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None

@@ -103,6 +103,8 @@ def find_threats(sentence: str) -> list[ThreatMention]:
             continue
         if not spelling[0].isupper() and not spelling[0].isdigit():
             continue
+        if spelling != threat.name and _ordinary(spelling):
+            continue  # an alias that is an ordinary word ("Trojan", "Anchor") identifies nothing
         if threat.kind == "malware":
             after, before = sentence[end + 1 : end + 40], sentence[max(0, start - 40) : start]
             if not (_MALWARE_NEAR.match(after) or _MALWARE_BEFORE.search(before)):

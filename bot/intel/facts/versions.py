@@ -18,7 +18,7 @@ VERSION = re.compile(
 _FIX_CUE = re.compile(
     r"\b(?:fixed|patched|addressed|resolved|remediated)\s+(?:it\s+|them\s+|the\s+\w+\s+)?(?:in|with)\b"
     r"|\b(?:upgrade|update|updating|upgrading|move|migrate)\s+(?:\w+\s+){0,5}?to\b"
-    r"|\bfix(?:es)?\s+(?:is|are)\s+(?:available|included)\s+in\b|\brelease\s+of\b|\breleased\b"
+    r"|\bfix(?:es)?\s+(?:is|are)\s+(?:available|included)\s+in\b"
     r"|\bpatched\s+versions?\b|\bfixed\s+versions?\b|\bor\s+(?:later|above|newer|higher)\b|\band\s+(?:later|above|newer)\b",
     re.IGNORECASE,
 )
@@ -99,10 +99,21 @@ def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | Non
     return VersionFact(kind, product, versions, ranges)
 
 
+_RELEASED_FIX = re.compile(r"\brelease\s+of\b|\breleased\b", re.IGNORECASE)
+_FIXING = re.compile(r"\bfix|\bpatch|\baddress|\bresolv", re.IGNORECASE)
+_UNPATCHED = re.compile(
+    r"\bunpatched\b|\bremains?\s+vulnerable\b|\bno\s+(?:patch|fix)\b|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:fixed|patched)\b"
+    r"|\bincluding\s+the\s+latest\b",
+    re.IGNORECASE,
+)
+
+
 def find_versions(sentence: str) -> list[VersionFact]:
     if not VERSION.search(sentence) or not (_FIX_CUE.search(sentence) or _AFFECTED_CUE.search(sentence)):
         return []
-    fix = _FIX_CUE.search(sentence)
+    fix = None if _UNPATCHED.search(sentence) else _FIX_CUE.search(sentence)
+    if fix is None and not _UNPATCHED.search(sentence) and _FIXING.search(sentence):
+        fix = _RELEASED_FIX.search(sentence)  # "patched ... with the release of Struts 2.3.35"
     out: list[VersionFact] = []
     if fix is None:
         fact = _fact("affected", sentence, 0, sentence)
