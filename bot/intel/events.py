@@ -102,6 +102,10 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"court",
         r"settlement",
         r"indict(?:ed|ment)",
+        r"charg(?:e|es|ed|ing) (?:\w+ ){0,4}(?:officials?|suspects?|individuals|hackers|men|members|nationals)",
+        r"prosecut(?:ors?|ion|ed)",
+        r"arrest(?:ed|s)?",
+        r"extradit\w+",
         r"sanction(?:s|ed)?",
         r"antitrust",
         r"GDPR",
@@ -133,7 +137,8 @@ PROMO_TITLE = re.compile(
     r"\bwebinar\b|\bsponsored\b|^\s*how\s+to\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
-    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b",
+    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"
+    r"|\bawards?\b|\bbest\s+of\s+(?:the\s+)?year\b|\byear\s+in\s+review\b|\b(?:weekly|monthly)\s+(?:recap|roundup)\b",
     re.IGNORECASE,
 )
 PROMO_BODY = re.compile(

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from bot.intel.facts.quantities import Quantity, find_quantities
 
 _NEGATED = re.compile(
-    r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\bexploit|\bnot\s+aware\b[^.]{0,80}\bexploit"
+    r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\b(?:exploit|attacks?\b)|\bnot\s+aware\b[^.]{0,80}\b(?:exploit|attacks?\b)"
     r"|\bno\s+known\s+(?:exploit|attacks?|in-the-wild)|\b(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?:actively\s+)?exploited"
-    r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
+    r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\b(?:none|neither)\s+of\b[^.]{0,60}\b(?:have|has|had|were|was|are|is)\s+been\s+exploited|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
     re.IGNORECASE,
 )
 _IN_THE_WILD = re.compile(
@@ -48,6 +48,12 @@ _DATA_CUE = re.compile(
     r"|\bscraped\b|\bpublished\b|\bfor\s+sale\b|\bsold\b",
     re.IGNORECASE,
 )
+# a list of data kinds with no count is a fact only when the sentence says they were actually taken
+_ACTUAL_DATA_CUE = re.compile(
+    r"\b(?:was|were|had\s+been|have\s+been|has\s+been)\s+(?:\w+\s+)?(?:stolen|leaked|exposed|exfiltrated|dumped|accessed)\b"
+    r"|\b(?:stole|leaked|exposed|exfiltrated|dumped|accessed)\b",
+    re.IGNORECASE,
+)
 _VOLUME = re.compile(
     r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(PB|TB|GB|MB|petabytes?|terabytes?|gigabytes?)\b", re.IGNORECASE
 )
@@ -70,8 +76,9 @@ DATA_KINDS: tuple[tuple[str, str], ...] = (
 _DATA_KIND = re.compile("|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(DATA_KINDS)), re.IGNORECASE)
 _RANSOM = re.compile(r"\bransom\w*|\bextort\w*|\bdecrypt(?:or|ion)\s+key", re.IGNORECASE)
 _MONEY_CUE = re.compile(
-    r"\bfined?\b|\bpenalt\w+|\bpaid\b|\bpay\w*\b|\bcost\w*\b|\blost\b|\blosses\b|\bstole\b|\bstolen\b|\btheft\b"
-    r"|\bsettle\w*|\bbount\w+|\breward\b|\bdamages\b|\blaunder\w*|\bdemand\w*|\bworth\b",
+    # money a security team acts on: fines, losses, theft, settlements; not bounties, prizes or prices
+    r"\bfined?\b|\bpenalt\w+|\blost\b|\blosses\b|\bstole\b|\bstolen\b|\btheft\b|\bheist\b"
+    r"|\bsettle\w*|\bdamages\b|\blaunder\w*|\bsiphon\w*|\bdrained\b|\bfraudulent\w*",
     re.IGNORECASE,
 )
 _CRYPTO = re.compile(r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(bitcoins?|BTC|Monero|XMR|ether|ETH)\b")
@@ -79,6 +86,14 @@ _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 LAYOFF = re.compile(
     r"\blay(?:ing|s)?\s+off\b|\blaid\s+off\b|\blayoffs?\b|\bjob\s+cuts\b|\bredundan\w+|\bcut(?:s|ting)?\b[^.]{0,30}"
     r"\b(?:jobs|roles|positions|staff|workforce)\b|\bclos(?:e|es|ed|ing)\b|\bwind[- ]?down\b|\bshut(?:ting)?\s+down\b",
+    re.IGNORECASE,
+)
+# "selling stolen passwords for $250": a price on a forum, not money lost
+_PRICE = re.compile(r"\bsell\w*|\bsold\b|\bfor\s+sale\b|\bpric\w+|\bcosts?\b|\bbount\w+|\breward\w*", re.I)
+# a vague count ("thousands of users") is a fact when harm happened, not when it merely could
+_PAST_HARM = re.compile(
+    r"\b(?:were|was|have\s+been|has\s+been|had\s+been)\s+(?:\w+\s+)?(?:affected|impacted|compromised|infected|hacked|breached|hit|exposed)"
+    r"|\b(?:infected|compromised|breached|hacked|stole|encrypted)\b",
     re.IGNORECASE,
 )
 _PRODUCT_NUMBER = re.compile(r"(?<![.!?]\s)\b[A-Z][\w.+-]*\s$")
@@ -139,7 +154,7 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
                 out.append(
                     Finding("ransom", f"ransom:{q.value}", f"Ransom: {q.render()}", _money(q), q.value)
                 )
-            elif _MONEY_CUE.search(sentence):
+            elif _MONEY_CUE.search(sentence) and not _PRICE.search(sentence):
                 out.append(
                     Finding("money", f"money:{q.key}", q.render()[:1].upper() + q.render()[1:], _money(q))
                 )
@@ -154,7 +169,9 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
                     {**count, "kinds": kinds},
                 )
             )
-        elif q.family in _VICTIM_FAMILIES and harm:
+        elif (
+            q.family in _VICTIM_FAMILIES and harm and (q.comparator != "vague" or _PAST_HARM.search(sentence))
+        ):
             out.append(
                 Finding("victims", f"victims:{q.key}", f"{q.render()} {harm.group(0).lower()}", {**count})
             )
@@ -183,12 +200,13 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
                     m.group(1),
                 )
             )
-    if kinds and data_cue and not any(f.kind == "data" for f in out):
+    actual = _ACTUAL_DATA_CUE.search(sentence)
+    if len(kinds) >= 2 and actual and not any(f.kind == "data" for f in out):
         out.append(
             Finding(
                 "data",
                 "data:kinds:" + ",".join(kinds),
-                f"Data {_verb(data_cue.group(0))}: {', '.join(kinds)}",
+                f"Data {_verb(actual.group(0).split()[-1])}: {', '.join(kinds)}",
                 {"kinds": kinds},
             )
         )

@@ -56,6 +56,33 @@ def cve_text(data: dict[str, object]) -> str:
     return _cve_text(data)
 
 
+def _in_passing(fact: TypedFact, sentences: Sequence[Sentence]) -> bool:
+    """An actor or malware named once, below the lead ("…behind the infamous Dridex trojan"), is
+    background, not who or what this story is about."""
+    if fact.kind not in ("actor", "malware"):
+        return False
+    spellings = [str(fact.data.get("name") or ""), *map(str, fact.data.get("aliases") or [])]  # type: ignore[call-overload]
+    body = " ".join(s.text for s in sentences)
+    times = sum(len(re.findall(rf"(?<!\w){re.escape(w)}(?!\w)", body)) for w in spellings if w)
+    first = next((n for n, s in enumerate(sentences) if s.index == fact.position), 0)
+    return times < 2 and first >= 3
+
+
+def _covered(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:
+    """A version fact another one of the article already says, more fully ("iOS 12.1" beside "iPhone X
+    running iOS 12.1")."""
+    if fact.kind not in ("affected", "fixed"):
+        return False
+    mine = set(map(str, fact.data.get("versions") or []))  # type: ignore[call-overload]
+    for other in facts:
+        if other is fact or other.kind != fact.kind:
+            continue
+        theirs = set(map(str, other.data.get("versions") or []))  # type: ignore[call-overload]
+        if mine < theirs or (mine == theirs and len(other.text) > len(fact.text)):
+            return True
+    return False
+
+
 def typed_facts(
     sentences: Sequence[Sentence],
     *,
@@ -202,6 +229,7 @@ def typed_facts(
             )
         if ids_here:
             context = ids_here[-1]  # "the flaw" in the next sentence is the last one named
+    out = [f for f in out if not _covered(f, out) and not _in_passing(f, sentences)]
     for fact in cves.values():
         cve_id = fact.data.get("id")
         entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None

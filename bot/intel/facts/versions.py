@@ -82,6 +82,7 @@ def _product_before(text: str, at: int) -> str | None:
     return name or None
 
 
+_ADDRESS = re.compile(r"\bIP\b|\baddress(?:es)?\b|\bsubnet\b|\brange\b", re.IGNORECASE)
 _SCORE_BEFORE = re.compile(r"(?:CVSS|score|rated|rating|severity)[^.;]{0,20}$", re.IGNORECASE)
 
 
@@ -90,11 +91,12 @@ def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | Non
         (m.start(), m.group(1))
         for m in VERSION.finditer(part)
         if not _SCORE_BEFORE.search(sentence[max(0, offset + m.start() - 30) : offset + m.start()])
+        and not _ADDRESS.search(sentence[max(0, offset + m.start() - 40) : offset + m.start()])
     ]
     if not found:
         return None
     versions = tuple(dict.fromkeys(v for _, v in found))
-    ranges = tuple(" ".join(m.group(0).split()) for m in _RANGE.finditer(part))
+    ranges = tuple(dict.fromkeys(" ".join(m.group(0).split()) for m in _RANGE.finditer(part)))
     product = _product_before(sentence, offset + found[0][0])
     return VersionFact(kind, product, versions, ranges)
 
