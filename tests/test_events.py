@@ -98,3 +98,11 @@ def test_facts_decide_over_cue_words() -> None:
     hack_words = score_text("Hackers hack hacked systems", "Hackers attacked the portal.")
     assert decide([hack_words]).event_type is EventType.ATTACK
     assert decide([hack_words], ["cve", "fixed", "exploitation"]).event_type is EventType.VULNERABILITY
+
+
+def test_a_hack_that_could_happen_is_a_vulnerability() -> None:
+    verdict = classify(
+        "How one image could have hacked your messaging account",
+        "A flaw, now patched, could have let attackers take over accounts with a crafted picture.",
+    )
+    assert verdict.event_type is EventType.VULNERABILITY

@@ -177,3 +177,13 @@ def test_the_kev_feed_is_checked_before_it_is_used() -> None:
 def test_the_shipped_kev_snapshot_is_dated_and_complete() -> None:
     catalog = load_catalog()
     assert len(catalog) > 1000 and catalog.version
+
+
+def test_amounts_are_no_versions_and_exact_counts_stay_as_written() -> None:
+    body = (
+        "Contoso Cloud confirmed a breach that exposed 68,680,741 accounts, about 4.9 million of them active.\n\n"
+        "The attackers stole 15 GB of data, which affects version 2.1 of the sync client."
+    )
+    facts = merge_facts([facts_of(body)])
+    assert not any(v in ("4.9", "15") for f in facts if f.kind == "affected" for v in f.data["versions"])
+    assert any(f.kind == "data" and f.text.startswith("68,680,741 accounts") for f in facts)

@@ -160,10 +160,19 @@ class EventVerdict:
     scores: dict[str, float] = field(default_factory=dict)
 
 
+# "could have hacked your phone", "can be used to steal card data": a harm that could happen is a
+# vulnerability, not an attack or a breach that did
+_MODAL = re.compile(r"\b(?:could|can|may|might|would)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*\s+(?:\w+\s+){0,2}$", re.I)
+
+
 def _hits(text: str) -> dict[EventType, list[str]]:
-    out: dict[EventType, list[str]] = {}
+    out: dict[EventType, list[str]] = {event: [] for event in _PATTERNS}
     for event, pattern in _PATTERNS.items():
-        out[event] = [m.group(0).lower() for m in pattern.finditer(text)]
+        for m in pattern.finditer(text):
+            hypothetical = event in (EventType.ATTACK, EventType.BREACH) and _MODAL.search(
+                text[max(0, m.start() - 40) : m.start()]
+            )
+            out[EventType.VULNERABILITY if hypothetical else event].append(m.group(0).lower())
     return out
 
 

@@ -161,8 +161,8 @@ class Quantity:
 def _display_number(value: str) -> str:
     number = float(value)
     for scale, word in ((1e9, "billion"), (1e6, "million")):
-        if number >= scale:
-            return f"{number / scale:g} {word}"
+        if number >= scale and round(number / scale, 2) == number / scale:
+            return f"{number / scale:g} {word}"  # "4.9 million", but 68,680,741 stays as written
     return f"{number:,.0f}" if number == int(number) else f"{number:g}"
 
 

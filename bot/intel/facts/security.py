@@ -200,8 +200,10 @@ def typed_facts(
             named: dict[str, object] = {"name": t.name, "aliases": list(t.aliases), "written": threat.written}
             label = t.name if threat.written == t.name else f"{threat.written} ({t.name})"
             if kind == "malware":
-                named["ransomware"] = t.ransomware
-                label += " ransomware" if t.ransomware and "ransomware" not in label.lower() else ""
+                # the galaxy's ransomware list is broad ("GameOver"): say ransomware when the text does
+                ransomware = t.ransomware and "ransomware" in text.lower()
+                named["ransomware"] = ransomware
+                label += " ransomware" if ransomware and "ransomware" not in label.lower() else ""
             elif t.aliases:
                 label += f" (aka {', '.join(a for a in t.aliases[:3] if a != threat.written)})"
             out.append(
@@ -235,7 +237,7 @@ def typed_facts(
         entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None
         if entry is not None and kev is not None:
             fact.data["kev"] = entry.to_data(kev.version)
-            if not fact.data.get("product"):
+            if not fact.data.get("product") and "multiple" not in entry.product.lower():
                 fact.data["product"] = entry.product
         fact.text = _cve_text(fact.data)
     return out
