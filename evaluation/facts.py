@@ -16,10 +16,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.intel.events import decide, score_text
+from bot.intel.events import decide, score_text, split_lead
 from bot.intel.facts import extract_facts, merge_facts
 from bot.intel.facts.kev import load_catalog
-from bot.intel.sentences import article_sentences, paragraphs, split_sentences
+from bot.intel.sentences import article_sentences, split_sentences
 from bot.intel.similarity import TfidfSimilarity
 from bot.intel.summary import summarize
 from bot.models import KeyFact
@@ -51,8 +51,7 @@ def story_reading(row: dict[str, object]) -> dict[str, object]:
     """What a reader labels for one row: the story's event type, summary and facts (one-source story)."""
     title, text = str(row.get("title") or ""), str(row.get("article") or "")
     facts = story_facts(text)
-    parts = paragraphs(text)
-    verdict = decide([score_text(title, " ".join(parts[:1]), " ".join(parts[1:]))], [f.kind for f in facts])
+    verdict = decide([score_text(title, *split_lead(text))], [f.kind for f in facts])
     summary = summarize([article_sentences(text)[:24]], TfidfSimilarity())
     return {
         "row": row.get("row"),

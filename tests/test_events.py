@@ -106,3 +106,24 @@ def test_a_hack_that_could_happen_is_a_vulnerability() -> None:
         "A flaw, now patched, could have let attackers take over accounts with a crafted picture.",
     )
     assert verdict.event_type is EventType.VULNERABILITY
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        (
+            "Creator of notorious RAT malware jailed for five years",
+            "The man behind a remote access trojan that infected half a million machines was sentenced on Tuesday.",
+            EventType.LEGAL,
+        ),
+        (
+            "Contoso launches a new free online malware scanning service",
+            "Contoso has launched a new free online service that checks links for malware.",
+            EventType.PRODUCT,
+        ),
+    ],
+)
+def test_a_legal_outcome_or_a_launch_decides_over_hack_words(
+    title: str, lead: str, expected: EventType
+) -> None:
+    assert classify(title, lead).event_type is expected

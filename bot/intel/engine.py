@@ -29,7 +29,7 @@ from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from bot.intel.cluster import ClusterSettings, Score, article_day
-from bot.intel.events import EventVerdict, decide, score_text
+from bot.intel.events import EventVerdict, decide, score_text, split_lead
 from bot.intel.facts import ArticleFact, extract_facts, merge_facts, people_names
 from bot.intel.facts.changes import mark_changes
 from bot.intel.facts.kev import KevCatalog, load_catalog
@@ -87,9 +87,8 @@ def _as_date(value: datetime | None) -> date | None:
 
 
 def event_scores(article: Article) -> dict[EventType, tuple[float, list[str]]]:
-    """Event cue scores: title, then the first paragraph (the lead), then the rest of the body."""
-    parts = paragraphs(article.body)
-    return score_text(article.title, " ".join(parts[:1]), " ".join(parts[1:]))
+    """Event cue scores: title, then the lead (events.split_lead), then the rest of the body."""
+    return score_text(article.title, *split_lead(article.body))
 
 
 def analyse(
@@ -425,7 +424,8 @@ class StoryEngine(Generic[Repository]):
         analyses = [m.analysis for m in sources]
         vendors = tuple(dict.fromkeys(v for a in analyses for v in a.get("subjects", [])))
         facts = merge_facts(
-            [[ArticleFact.from_json(f) for f in a.get("facts", [])] for a in analyses], [m.outlet for m in sources]
+            [[ArticleFact.from_json(f) for f in a.get("facts", [])] for a in analyses],
+            [m.outlet for m in sources],
         )
         # the first sources carry the news (later ones mostly repeat it); this bounds the pairwise
         # sentence comparisons of a story that hundreds of outlets covered

@@ -27,11 +27,20 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"leaked",
         r"expos(?:ed|es|ing) (?:\w+ ){0,3}(?:data|records|databases?|information|details|credentials|passwords)",
         r"data (?:dump|dumped)",
+        r"data (?:\w+ ){0,6}(?:have|has|had) been (?:compromised|accessed|stolen|exposed|leaked)",
+        r"steal(?:s|ing)? (?:\w+ ){0,3}(?:data|information|records|credentials|passwords|card)",
+        r"accounts? (?:were |was |have been |had been )?(?:hacked|accessed|compromised|breached|stolen|hijacked)",
+        r"(?:selling|sells|sold|for sale)(?: \w+){0,4} (?:passwords|credentials|records|accounts|data)",
+        r"(?:passwords|credentials|records) (?:\w+ )?(?:for sale|leaked|stolen|dumped)",
+        r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
+        r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
     ),
     EventType.VULNERABILITY: (
         r"vulnerabilit(?:y|ies)",
         r"vulnerable",
+        r"hard[- ]?coded (?:\w+ )?(?:credentials|passwords?|accounts?|keys?)",
+        r"(?:secret|hidden|undocumented) (?:admin(?:istrator)? )?(?:accounts?|passwords?|backdoor)",
         r"CVE-\d{4}-\d{4,}",
         r"zero-day",
         r"flaws?",
@@ -44,7 +53,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"ransomware",
         r"cyber-?attacks?",
         r"attack(?:ed|s)?",
-        r"hack(?:ed|ers?)",
+        r"hack(?:s|ed|ing|ers?)?",
         r"DDoS",
         r"malware",
         r"trojans?",
@@ -53,6 +62,8 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"spyware",
         r"(?:info)?stealers?",
         r"phishing",
+        r"scams?",
+        r"(?:fake|rogue) (?:antivirus|anti-virus|AV|security|apps?|updates?)",
         r"extortion",
     ),
     EventType.OUTAGE: (
@@ -65,7 +76,6 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"(?:service|services|website|site|platform|network) (?:was |were |is |went )?(?:down|offline|unavailable)",
         r"went (?:down|offline)",
         r"service disruptions?",
-        r"disrupt(?:ed|ion|ions)",
     ),
     EventType.LAYOFFS: (
         r"lay(?:ing|s)? off",
@@ -162,18 +172,70 @@ class EventVerdict:
 
 # "could have hacked your phone", "can be used to steal card data": a harm that could happen is a
 # vulnerability, not an attack or a breach that did
-_MODAL = re.compile(r"\b(?:could|can|may|might|would)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*\s+(?:\w+\s+){0,2}$", re.I)
+_MODAL = re.compile(
+    r"\b(?:could|can|may|might|would)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
+
+
+_MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
 
 
 def _hits(text: str) -> dict[EventType, list[str]]:
     out: dict[EventType, list[str]] = {event: [] for event in _PATTERNS}
     for event, pattern in _PATTERNS.items():
         for m in pattern.finditer(text):
-            hypothetical = event in (EventType.ATTACK, EventType.BREACH) and _MODAL.search(
-                text[max(0, m.start() - 40) : m.start()]
+            hypothetical = event in (EventType.ATTACK, EventType.BREACH) and bool(
+                _MODAL.search(text[max(0, m.start() - 40) : m.start()])
+                or _MODAL_AFTER.match(text[m.end() : m.end() + 30])
             )
             out[EventType.VULNERABILITY if hypothetical else event].append(m.group(0).lower())
     return out
+
+
+LEAD_WORDS = 60  # a one-line teaser paragraph ("It's been a bad week for Facebook users.") is no lead
+
+
+def split_lead(body: str) -> tuple[str, str]:
+    """The lead (first paragraphs up to about LEAD_WORDS words, cut at a sentence end when the
+    article has no paragraph breaks) and the rest of the body."""
+    parts = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+    lead: list[str] = []
+    while parts and sum(len(p.split()) for p in lead) < LEAD_WORDS:
+        lead.append(parts.pop(0))
+    text = " ".join(lead)
+    words = text.split()
+    if len(words) > 3 * LEAD_WORDS:  # one long paragraph: cut after the sentence that passes LEAD_WORDS
+        cut = text.find(". ", len(" ".join(words[:LEAD_WORDS])))
+        if cut > 0:
+            return text[: cut + 1], " ".join([text[cut + 2 :], *parts])
+    return text, " ".join(parts)
+
+
+# What the story's subject had done to it or did: an arrest or a sentence is a legal story even when
+# the title says "hackers"; a launch is a product story even when the product scans malware.
+DECISIVE: dict[EventType, re.Pattern[str]] = {
+    # data taken is a breach however it was taken ("hacked", "ransomware"): the team's question is what leaked
+    EventType.BREACH: re.compile(
+        r"\b(?:suffer(?:s|ed)?|disclos(?:es|ed)|confirm(?:s|ed)|report(?:s|ed)|hit\s+by)\s+(?:a\s+|another\s+)?(?:\w+\s+){0,2}data\s+breach"
+        r"|\b(?:data|records|information|details|credentials|passwords)\b[^.]{0,60}\b(?:have|has|had)\s+been\s+"
+        r"(?:compromised|stolen|leaked|exposed|accessed)",
+        re.IGNORECASE,
+    ),
+    EventType.LEGAL: re.compile(
+        r"\barrest(?:s|ed)\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
+        r"|\bcharged\s+(?:with|over|for)\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
+        r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b",
+        re.IGNORECASE,
+    ),
+    EventType.PRODUCT: re.compile(
+        r"\blaunch(?:es|ed)?\s+(?:a\s+|its\s+)?(?:new\s+)?(?:free\s+)?(?:online\s+)?(?:service|tool|product|platform|app|feature)"
+        r"|\b(?:unveil(?:s|ed)?|introduc(?:es|ed)|adds?|roll(?:s|ed)\s+out)\s+(?:a\s+)?new\s+(?:[\w-]+\s+){0,3}"
+        r"(?:service|tool|product|platform|app|feature|scanner|version|protection)s?\b|\blatest\s+version\s+download\b",
+        re.IGNORECASE,
+    ),
+}
+DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 + lead 2 + body 1.5)
 
 
 def is_promo(title: str, body: str) -> bool:
@@ -206,6 +268,11 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
             scores[event] = (total + gained, cues + words)
     if _NOT_ATTACK.search(f"{title}\n{lead}\n{rest}"):
         scores[EventType.ATTACK] = (0.0, [])
+    for event, pattern in DECISIVE.items():
+        found = pattern.search(title) or pattern.search(lead)
+        if found:
+            total, cues = scores[event]
+            scores[event] = (total + DECISIVE_WEIGHT, [*cues, found.group(0).lower()])
     return scores
 
 
@@ -250,6 +317,11 @@ def decide(
     if totals[best] < MIN_SCORE:
         return EventVerdict(EventType.OTHER, (), report)
     return EventVerdict(best, tuple(dict.fromkeys(cues[best])), report)
+
+
+def classify_article(title: str, body: str) -> EventVerdict:
+    """One article's event type from its title and body."""
+    return classify(title, *split_lead(body))
 
 
 def classify(title: str, lead: str, rest: str = "") -> EventVerdict:

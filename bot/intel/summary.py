@@ -41,7 +41,9 @@ _QUOTE_OPEN = ("“", '"', "‘", "'")
 _DEFINITE_HEAD = re.compile(r"^The ([a-z][a-z-]{2,})\b")
 _SELF_EXPLAINING = frozenset({"company", "firm", "vendor", "government", "business", "move", "news"})
 # In an article about a flaw, "The flaw, tracked as CVE-…" needs no antecedent: the story is the flaw.
-_FLAW_NOUNS = frozenset({"flaw", "flaws", "vulnerability", "vulnerabilities", "bug", "bugs", "issue", "issues", "zero-day"})
+_FLAW_NOUNS = frozenset(
+    {"flaw", "flaws", "vulnerability", "vulnerabilities", "bug", "bugs", "issue", "issues", "zero-day"}
+)
 # The sentence that carries the CVE, its score or its exploitation status is what a security team needs.
 _SECURITY_CORE = re.compile(
     r"\bCVE-\d{4}-\d{4,}|\bCVSS\b|\bout\s+of\s+10\b|exploited\s+in\s+the\s+wild|actively\s+exploited"
@@ -100,7 +102,11 @@ def readable(sentence: Sentence, surnames: dict[str, str]) -> bool:
         return False
     if text.endswith((",”", ',"')) or not _balanced_quotes(text):
         return False
-    if not MIN_WORDS <= count_words(text) <= LONGEST_WORDS or _BOILERPLATE.search(text) or _SALES.search(text):
+    if (
+        not MIN_WORDS <= count_words(text) <= LONGEST_WORDS
+        or _BOILERPLATE.search(text)
+        or _SALES.search(text)
+    ):
         return False
     if _DEPENDENT_START.match(text) or not (text[0].isupper() or text[0].isdigit()):
         return False
@@ -127,7 +133,9 @@ def summarize(
     maps, per source, a sentence index to the statement-fact keys found in that sentence. A sentence
     that carries a statement fact or names a story vendor is about the event; others are background."""
     surnames = _surnames(people)
-    about_flaw = any(_SECURITY_CORE.search(s.text) for sentences in articles for s in sentences[:PER_ARTICLE * 2])
+    about_flaw = any(
+        _SECURITY_CORE.search(s.text) for sentences in articles for s in sentences[: PER_ARTICLE * 2]
+    )
     candidates: list[Candidate] = []
     fallback: list[Candidate] = []
     seen_texts: set[str] = set()
@@ -147,7 +155,11 @@ def summarize(
             seen_texts.add(normalised)
             if readable(sentence, surnames):
                 candidates.append(candidate)
-            elif sentence.complete and count_words(sentence.text) <= LONGEST_WORDS and not _SALES.search(sentence.text):
+            elif (
+                sentence.complete
+                and count_words(sentence.text) <= LONGEST_WORDS
+                and not _SALES.search(sentence.text)
+            ):
                 fallback.append(candidate)
     pool = candidates or fallback
     if not pool:

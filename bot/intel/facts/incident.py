@@ -149,6 +149,8 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
         ):
             continue  # "Office 365 users", "Windows 10 machines": a product name, not a count
         count = {"count": q.render(), "value": q.value, "comparator": q.comparator, "unit": q.unit}
+        if q.family == "money" and sentence[max(0, q.start - 2) : q.start].strip() == "(":
+            continue  # "£400,000 ($510,000)": the same amount converted
         if q.family == "money":
             if _RANSOM.search(sentence):
                 out.append(

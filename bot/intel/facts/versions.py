@@ -15,7 +15,7 @@ from dataclasses import dataclass
 VERSION = re.compile(
     r"(?<![\w.])v?(\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+|-[A-Za-z]+\.?\d*)?(?:\s+HF\s*\d+)?)(?![\w.]*\d)"
     # "4.9 million users", "0.1 percent", "2.5 GB": an amount, not a version
-    r"(?!\s*(?:million|billion|thousand|trillion|percent|per\s+cent|%|[KMGTP]B|[KMGT]bps|x\b|times|hours|seconds|minutes))"
+    r"(?!\s*(?i:million|billion|thousand|trillion|percent|per\s+cent|%|[KMGTP]B|[KMGT]bps|x\b|times|hours|seconds|minutes))"
 )
 _FIX_CUE = re.compile(
     r"\b(?:fixed|patched|addressed|resolved|remediated)\s+(?:it\s+|them\s+|the\s+\w+\s+)?(?:in|with)\b"
