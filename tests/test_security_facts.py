@@ -187,3 +187,11 @@ def test_amounts_are_no_versions_and_exact_counts_stay_as_written() -> None:
     facts = merge_facts([facts_of(body)])
     assert not any(v in ("4.9", "15") for f in facts if f.kind == "affected" for v in f.data["versions"])
     assert any(f.kind == "data" and f.text.startswith("68,680,741 accounts") for f in facts)
+
+
+def test_ordinary_word_names_need_their_role_next_to_them() -> None:
+    assert find_threats("Researchers found 84 such apps on Google Play, uploaded by hackers.") == []
+    named = [(m.threat.kind, m.threat.name) for m in find_threats("The Play ransomware gang claimed it.")]
+    assert named == [("actor", "Play")]
+    attributed = find_threats("Researchers attributed the intrusion to FIN7.")
+    assert [m.threat.name for m in attributed] == ["FIN7"]

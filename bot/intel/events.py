@@ -181,12 +181,25 @@ _MODAL = re.compile(
 _MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
 
 
-def _hits(text: str) -> dict[EventType, list[str]]:
+_IN_THE_WILD_WORDS = re.compile(
+    r"\bin\s+the\s+wild\b|\bactively\s+exploit|\bcampaigns?\b|\bthreat\s+actors?\b|\bransomware\b|\bmalware\b|\bstole\b|\bstolen\b",
+    re.IGNORECASE,
+)
+# Who did it decides what it is: researchers who find a flaw and show a "hack" report a vulnerability
+RESEARCH_FLAW = re.compile(
+    r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert)s?|experts?|professors?|students?)\b[^.]{0,150}?"
+    r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?)\b",
+    re.IGNORECASE,
+)
+
+
+def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
     out: dict[EventType, list[str]] = {event: [] for event in _PATTERNS}
     for event, pattern in _PATTERNS.items():
         for m in pattern.finditer(text):
             hypothetical = event in (EventType.ATTACK, EventType.BREACH) and bool(
-                _MODAL.search(text[max(0, m.start() - 40) : m.start()])
+                research
+                or _MODAL.search(text[max(0, m.start() - 40) : m.start()])
                 or _MODAL_AFTER.match(text[m.end() : m.end() + 30])
             )
             out[EventType.VULNERABILITY if hypothetical else event].append(m.group(0).lower())
@@ -253,12 +266,13 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
     if is_promo(title, f"{lead}\n{rest}"):
         scores[EventType.OTHER] = (0.0, [PROMO])
         return scores
+    research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _IN_THE_WILD_WORDS.search(f"{title}. {lead}")
     for text, weight, cap in (
         (title, TITLE_WEIGHT, None),
         (lead, LEAD_WEIGHT, None),
         (rest, BODY_WEIGHT, BODY_CAP),
     ):
-        for event, words in _hits(text).items():
+        for event, words in _hits(text, research).items():
             if not words:
                 continue
             gained = weight  # presence, not a count: five "hack" words are not five events

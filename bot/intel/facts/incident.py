@@ -166,7 +166,7 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
             out.append(
                 Finding(
                     "data",
-                    f"data:{q.key}",
+                    f"data:{q.value}:{q.family}",  # "more than 14 million" and "14 million" are one count
                     f"{q.render()} {_verb(data_cue.group(0))}",
                     {**count, "kinds": kinds},
                 )
@@ -174,9 +174,9 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
         elif (
             q.family in _VICTIM_FAMILIES and harm and (q.comparator != "vague" or _PAST_HARM.search(sentence))
         ):
-            out.append(
-                Finding("victims", f"victims:{q.key}", f"{q.render()} {harm.group(0).lower()}", {**count})
-            )
+            said = harm.group(0).lower()
+            label = q.render() if said.rstrip("s") == q.unit.rstrip("s") else f"{q.render()} {said}"
+            out.append(Finding("victims", f"victims:{q.value}:{q.family}", label, {**count}))
     for m in _VOLUME.finditer(sentence):
         if data_cue:
             volume = f"{m.group(1)} {m.group(2)}"
@@ -221,5 +221,15 @@ def _verb(cue: str) -> str:
     return cue if cue.endswith(("ed", "en")) or cue in ("for sale", "sold") else "exposed"
 
 
+_ATTACKER_ASKS = re.compile(
+    r"\b(?:malware|attackers?|hackers?|app|trojan|scammers?)\s+(?:\w+\s+)?(?:urg|ask|prompt|trick|instruct|lur)\w*",
+    re.I,
+)
+
+
 def workaround(sentence: str) -> bool:
-    return bool(_WORKAROUND.search(sentence) and _ADVICE.search(sentence))
+    """Advice to defenders ("disable SSL VPN until you can patch"), not a lure ("the malware urged
+    victims to disable Play Protect")."""
+    return bool(
+        _WORKAROUND.search(sentence) and _ADVICE.search(sentence) and not _ATTACKER_ASKS.search(sentence)
+    )

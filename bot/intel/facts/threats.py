@@ -36,6 +36,18 @@ _ACTOR_WORD = re.compile(
     r"|espionage|threat|attributed|cybercriminals?|cyber-?criminals?|hacking)\b",
     re.IGNORECASE,
 )
+_ACTOR_NEAR = re.compile(
+    r"^(?:[\s,'’-]|\(\w+\))*(?:\w+\s+)?(?:group|gang|crew|hackers?|actors?|APT|operators?|team|collective)\b",
+    re.I,
+)
+_ACTOR_BEFORE = re.compile(
+    r"(?:\b(?:group|gang|crew|hackers?|actors?|APT|operators?|collective)(?:\s+(?:called|named|dubbed|known\s+as))?"
+    r"|\battributed\s+(?:it\s+)?to(?:\s+the)?)[\s,:“\"']*$",
+    re.I,
+)
+_DETERMINERS = frozenset(
+    {"The", "A", "An", "This", "That", "These", "Those", "Its", "Their", "New", "Notorious"}
+)
 _ENGLISH_RANK = 60_000  # a name among the 60,000 most frequent English words is an ordinary word
 
 
@@ -109,8 +121,14 @@ def find_threats(sentence: str) -> list[ThreatMention]:
             after, before = sentence[end + 1 : end + 40], sentence[max(0, start - 40) : start]
             if not (_MALWARE_NEAR.match(after) or _MALWARE_BEFORE.search(before)):
                 continue
-        elif _ordinary(spelling) and not _ACTOR_WORD.search(sentence):
-            continue
+        elif _ordinary(spelling) and not (
+            _ACTOR_NEAR.match(sentence[end + 1 : end + 40])
+            or _ACTOR_BEFORE.search(sentence[max(0, start - 40) : start])
+        ):
+            continue  # "Play" in "Google Play": an ordinary-word name needs "group"/"gang"/"hackers" next to it
+        before_word = re.search(r"([A-Z][\w-]*)\s$", sentence[max(0, start - 30) : start])
+        if before_word and before_word.group(1) not in _DETERMINERS and _ordinary(spelling):
+            continue  # part of a longer capitalised name ("Google Play")
         found.append(ThreatMention(threat, spelling, start))
     found.sort(key=lambda m: (m.start, -len(m.written)))
     kept: list[ThreatMention] = []
