@@ -93,10 +93,9 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 def _ordinary(word: str) -> bool:
-    lowered = word.lower()
-    return len(word) <= 4 or (
-        " " not in word and lowered in _english() and not any(c.isdigit() for c in word)
-    )
+    if any(c.isdigit() for c in word):
+        return False  # APT28, FIN7, TA505
+    return len(word) <= 4 or (" " not in word and word.lower() in _english())
 
 
 def find_threats(sentence: str) -> list[ThreatMention]:
