@@ -166,7 +166,7 @@ def labelled() -> dict[str, object]:
             events[0] += bool(label["event_ok"])
             events[1] += 1
     return {
-        "precision": {k: round(useful[k] / seen[k], 3) for k in seen},
+        "precision": {k: f"{useful[k]}/{seen[k]} = {useful[k] / seen[k]:.2f}" for k in sorted(seen)},
         "overall": round(sum(useful.values()) / max(1, sum(seen.values())), 3),
         "facts": sum(seen.values()),
         "event_type_accuracy": round(events[0] / events[1], 3) if events[1] else None,
