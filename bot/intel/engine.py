@@ -45,7 +45,7 @@ from bot.intel.same_event import (
     shipped_model,
     signals,
 )
-from bot.intel.sentences import Sentence, article_sentences, paragraphs
+from bot.intel.sentences import Sentence, article_sentences
 from bot.intel.similarity import TfidfSimilarity, containment, hamming, shingles, simhash
 from bot.intel.summary import summarize
 from bot.models import (
