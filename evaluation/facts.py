@@ -21,7 +21,7 @@ from bot.intel.facts import extract_facts, merge_facts
 from bot.intel.facts.kev import load_catalog
 from bot.intel.sentences import article_sentences, split_sentences
 from bot.intel.similarity import TfidfSimilarity
-from bot.intel.summary import summarize
+from bot.intel.summary import SALES_INTRO, SECURITY_CORE, summarize
 from bot.models import KeyFact
 
 DEFAULT = Path("/work/devdata/vendor-dev.jsonl")
@@ -181,11 +181,20 @@ def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
         text = str(row.get("article") or "")
         if len([s for s in article_sentences(text) if s.complete]) < 2:
             continue
-        n = story_reading(row)["summary_sentences"]
+        reading = story_reading(row)
+        n, summary = reading["summary_sentences"], str(reading["summary"])
         counts["articles"] += 1
         counts["two_or_three"] += 2 <= int(str(n)) <= 3
         counts["one"] += n == 1
-    return {**counts, "rate": round(counts["two_or_three"] / max(1, counts["articles"]), 3)}
+        counts["opens_with_sales"] += bool(SALES_INTRO.search(split_sentences(summary)[0])) if summary else 0
+        if SECURITY_CORE.search(" ".join(s.text for s in article_sentences(text)[:12])):
+            counts["core_in_lead"] += 1  # the CVE / score / exploitation sentence is among the first twelve
+            counts["core_in_summary"] += bool(SECURITY_CORE.search(summary))
+    return {
+        **counts,
+        "rate": round(counts["two_or_three"] / max(1, counts["articles"]), 3),
+        "core_rate": round(counts["core_in_summary"] / max(1, counts["core_in_lead"]), 3),
+    }
 
 
 def main(argv: list[str]) -> int:

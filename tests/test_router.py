@@ -61,6 +61,13 @@ def test_event_type_filter_empty_means_all() -> None:
     assert not subscription_matches(sub(event_types=(EventType.LAYOFFS,)), story(), NOW)
 
 
+def test_other_stories_sponsored_webinars_how_tos_only_when_asked_for() -> None:
+    advertorial = story(event_type=EventType.OTHER)
+    assert not subscription_matches(sub(event_types=()), advertorial, NOW)
+    assert subscription_matches(sub(event_types=(EventType.OTHER,)), advertorial, NOW)
+    assert subscription_matches(sub(event_types=()), story(event_type=EventType.OUTAGE), NOW)
+
+
 def test_include_words_any_must_appear_in_title_summary_or_facts() -> None:
     assert subscription_matches(sub(include=("ransomware", "records")), story(), NOW)  # "records" in a fact
     assert subscription_matches(sub(include=("PORTAL",)), story(), NOW)  # case-insensitive, title

@@ -45,13 +45,13 @@ _FLAW_NOUNS = frozenset(
     {"flaw", "flaws", "vulnerability", "vulnerabilities", "bug", "bugs", "issue", "issues", "zero-day"}
 )
 # The sentence that carries the CVE, its score or its exploitation status is what a security team needs.
-_SECURITY_CORE = re.compile(
+SECURITY_CORE = re.compile(
     r"\bCVE-\d{4}-\d{4,}|\bCVSS\b|\bout\s+of\s+10\b|exploited\s+in\s+the\s+wild|actively\s+exploited"
     r"|\bunder\s+active\s+(?:attack|exploitation)",
     re.IGNORECASE,
 )
 # Sales intros of advertorials ("In today's threat landscape…", "Register now…") never lead a summary.
-_SALES = re.compile(
+SALES_INTRO = re.compile(
     r"^(?:in\s+today'?s|in\s+an\s+era|as\s+(?:organizations|businesses|companies)\s+(?:increasingly|continue))"
     r"|\b(?:register|sign\s+up)\s+(?:now|here|today)\b|\bsave\s+your\s+seat\b|\brequest\s+a\s+demo\b"
     r"|\bfree\s+trial\b|\bthis\s+(?:article|post)\s+is\s+sponsored\b|\bwebinar\b",
@@ -105,7 +105,7 @@ def readable(sentence: Sentence, surnames: dict[str, str]) -> bool:
     if (
         not MIN_WORDS <= count_words(text) <= LONGEST_WORDS
         or _BOILERPLATE.search(text)
-        or _SALES.search(text)
+        or SALES_INTRO.search(text)
     ):
         return False
     if _DEPENDENT_START.match(text) or not (text[0].isupper() or text[0].isdigit()):
@@ -134,7 +134,7 @@ def summarize(
     that carries a statement fact or names a story vendor is about the event; others are background."""
     surnames = _surnames(people)
     about_flaw = any(
-        _SECURITY_CORE.search(s.text) for sentences in articles for s in sentences[: PER_ARTICLE * 2]
+        SECURITY_CORE.search(s.text) for sentences in articles for s in sentences[: PER_ARTICLE * 2]
     )
     candidates: list[Candidate] = []
     fallback: list[Candidate] = []
@@ -158,7 +158,7 @@ def summarize(
             elif (
                 sentence.complete
                 and count_words(sentence.text) <= LONGEST_WORDS
-                and not _SALES.search(sentence.text)
+                and not SALES_INTRO.search(sentence.text)
             ):
                 fallback.append(candidate)
     pool = candidates or fallback
@@ -181,10 +181,42 @@ def summarize(
         corroboration = min(len(others), 3) / 3
         position = 1.0 / (1.0 + candidate.position)
         names_vendor = any(v.lower() in candidate.text.lower() for v in vendors)
-        core = bool(_SECURITY_CORE.search(candidate.text))
+        core = bool(SECURITY_CORE.search(candidate.text))
         about = 1.0 if candidate.claims or core else 0.5 if names_vendor else 0.0
         scores.append(0.4 * position + 0.25 * centrality + 0.15 * corroboration + 0.2 * about)
-    return " ".join(pool[i].text for i in _select(pool, alike, scores, max_sentences, max_words))
+    chosen = _select(pool, alike, scores, max_sentences, max_words)
+    return " ".join(pool[i].text for i in _with_core(chosen, pool, alike, scores, max_sentences, max_words))
+
+
+def _with_core(
+    chosen: list[int],
+    pool: list[Candidate],
+    alike: list[list[float]],
+    scores: list[float],
+    max_sentences: int,
+    max_words: int,
+) -> list[int]:
+    """The sentence with the CVE, its score or its exploitation status belongs in the summary: when
+    none was chosen, the best such sentence that reads on its own takes the last place (in reading
+    order, so a "The flaw …" sentence still follows what introduces it)."""
+    if not chosen or any(SECURITY_CORE.search(pool[i].text) for i in chosen):
+        return chosen
+    for keep in (chosen[: max_sentences - 1], chosen[:1]):  # the lead stays; a later pick may give way
+        words = sum(pool[i].words for i in keep)
+        introduced = " ".join(pool[j].text for j in keep).lower()
+        core = [
+            i
+            for i in range(len(pool))
+            if i not in keep
+            and SECURITY_CORE.search(pool[i].text)
+            and words + pool[i].words <= max_words
+            and max((alike[i][j] for j in keep), default=0.0) < REPEAT_THRESHOLD
+            and ((head := pool[i].refers_back_to) is None or head in introduced)
+        ]
+        if core:
+            best = max(core, key=lambda i: scores[i])
+            return sorted([*keep, best], key=lambda i: (pool[i].source, pool[i].position))
+    return chosen
 
 
 def _select(
