@@ -276,7 +276,7 @@ def _log_result(result: IngestResult) -> None:
             story.version,
             ",".join(result.change.kinds),
         )
-    elif result.status in ("rejected", "duplicate", "seen", "stored"):
+    elif result.status in ("duplicate", "seen", "stored"):  # a rejection was logged where it happened
         log.info("%s %s: %s", result.status, shown(Path(result.path).name), result.reason or "no story change")
     elif result.status == "retry":
         log.warning("cannot read %s for now (%s): will retry", shown(Path(result.path).name), result.reason)

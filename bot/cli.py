@@ -8,7 +8,8 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -156,22 +157,60 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
 
         failed = 0
         async with open_core(settings) as core:
-            async for path in _progress(files):
-                try:
-                    result = await core.pipeline.process_file(path, settle_seconds=0)
-                except Exception as exc:  # a bug on one file: report it, go on with the others
-                    log.debug("failed on %s", path, exc_info=True)
-                    typer.echo(f"error     {path} ({exc.__class__.__name__}: {exc})", err=True)
-                    failed += 1
-                    continue
-                story = result.change.story if result.change else None
-                where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
-                extra = f" ({result.reason})" if result.reason else ""
-                typer.echo(f"{result.status:9} {path}{where}{extra}")
+            with _ingest_report(len(files)) as (say, advance):
+                for path in files:
+                    try:
+                        result = await core.pipeline.process_file(path, settle_seconds=0)
+                    except Exception as exc:  # a bug on one file: report it, go on with the others
+                        log.debug("failed on %s", path, exc_info=True)
+                        say(f"error     {path} ({exc.__class__.__name__}: {exc})")
+                        failed += 1
+                        advance()
+                        continue
+                    story = result.change.story if result.change else None
+                    where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
+                    extra = f" ({result.reason})" if result.reason else ""
+                    say(f"{result.status:9} {path}{where}{extra}")
+                    advance()
         if failed:
             raise CliError(f"{failed} of {len(files)} files failed; see the lines above")
 
     _run(main())
+
+
+class _ReportedPerFile(logging.Filter):
+    """`bot ingest` prints one line per file, rejections included: the pipeline's own warning about a
+    rejected file would say it a second time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "bot.pipeline" and str(record.msg).startswith("rejected "))
+
+
+@contextmanager
+def _ingest_report(total: int) -> Iterator[tuple[Callable[[str], None], Callable[[], None]]]:
+    """(print one per-file line, advance the progress bar). On a terminal the bar and the lines go
+    through one rich console, so lines scroll above the bar instead of running into it and the bar
+    is gone at the end; piped, the lines are plain and there is no bar."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_ReportedPerFile())
+    if not sys.stderr.isatty():
+        yield typer.echo, lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    same_terminal = sys.stdout.isatty()
+    bar_console = Console(stderr=not same_terminal, highlight=False)
+    with Progress(console=bar_console, transient=True) as progress:
+        task = progress.add_task("Ingesting stories", total=total)
+
+        def say(text: str) -> None:
+            if same_terminal:
+                bar_console.print(text, markup=False, highlight=False, soft_wrap=True)
+            else:
+                typer.echo(text)
+
+        yield say, lambda: progress.advance(task)
 
 
 @app.command()

@@ -82,17 +82,21 @@ def test_text_format_redacts_too() -> None:
         json.loads(text.splitlines()[0])
 
 
-def test_the_command_logs_json(tmp_path: Path) -> None:
-    """Through `bot ingest`: a rejected file whose name holds a newline is one escaped JSON line."""
-    stories = tmp_path / "stories"
-    stories.mkdir()
-    (stories / "bad\nname.md").write_bytes(b"")
+def test_the_service_logs_json(tmp_path: Path) -> None:
+    """`bot run` with BOT_LOG_FORMAT=json: every line on stderr is one JSON object."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env |= {"BOT_LOG_FORMAT": "json", "BOT_DB_PATH": str(tmp_path / "db.sqlite3"), "BOT_STORIES_DIR": str(stories)}
+    env |= {
+        "BOT_LOG_FORMAT": "json",
+        "BOT_LOG_LEVEL": "INFO",
+        "BOT_DB_PATH": str(tmp_path / "db.sqlite3"),
+        "BOT_STORIES_DIR": str(tmp_path / "stories"),
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "ingest", str(stories)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
+        input="", env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
-    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    # The name is shown escaped (ingest's `shown`), and the event is one JSON line either way.
-    assert [e["message"] for e in events if e["level"] == "WARNING"] == ["rejected bad\\nname.md: empty file"]
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines()]  # fails on any non-JSON line
+    messages = [e["message"] for e in events]
+    assert "started: console" in messages and "end of input: stopping" in messages
+    assert all({"time", "level", "logger", "message"} <= e.keys() for e in events)
