@@ -41,3 +41,26 @@ def stories_dir(tmp_path: Path) -> Iterator[Path]:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# -- a word in the test output about the shared real data ---------------------------------------------
+
+SHARED_SKIP_WORDS = ("shared/data", "../shared", "/work/devdata", "devdata")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if SHARED_DATA.is_dir():
+        return f"shared real data: {SHARED_DATA}"
+    return f"shared real data: {SHARED_DATA} is absent; the tests that read it will be skipped"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests were skipped for want of the shared data, and how to get them run, rather
+    than leaving a bare skip count."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = [r for r in skipped if any(word in str(r.longrepr) for word in SHARED_SKIP_WORDS)]
+    if missing:
+        terminalreporter.write_line(
+            f"note: {len(missing)} test(s) skipped because shared real data is absent "
+            f"({SHARED_DATA} or /work/devdata); see each reason with -rs"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -217,25 +217,43 @@ class CommandService:
     # -- handlers ---------------------------------------------------------------------------------
 
     async def _subscribe(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
+        """Subscribe, or change the options given and keep the others: a plain `/subscribe okta` on a
+        digest subscription stays a digest (`mode:instant` switches it back)."""
         vendor = self._resolve(ctx, args["vendor"])
-        mode = DeliveryMode(args.get("mode", "instant").lower())
-        digest_time = args.get("at", "09:00")
+        existing = await self._subs.find(ctx.channel, vendor.name)
+        kept = (
+            SubscriptionFilters(
+                existing.event_types, existing.include, existing.exclude, existing.mode,
+                existing.digest_time, existing.timezone,
+            )
+            if existing is not None
+            else SubscriptionFilters()
+        )
+        mode = DeliveryMode(args["mode"].lower()) if "mode" in args else kept.mode
+        digest_time = args.get("at", kept.digest_time)
         if not _TIME.match(digest_time):
             raise UsageError("at: must be a time HH:MM, e.g. at:09:00")
         hour, minute = digest_time.split(":")
-        timezone = args.get("tz", "UTC")
+        timezone = args.get("tz", kept.timezone)
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise UsageError(f"unknown time zone '{timezone[:64]}'; use e.g. UTC or Europe/London") from None
         filters = SubscriptionFilters(
-            event_types=tuple(EventType(t) for t in split_words(args.get("types", ""))),
-            include=split_words(args.get("include", "")),
-            exclude=split_words(args.get("exclude", "")),
+            event_types=(
+                tuple(EventType(t) for t in split_words(args["types"])) if "types" in args else kept.event_types
+            ),
+            include=split_words(args["include"]) if "include" in args else kept.include,
+            exclude=split_words(args["exclude"]) if "exclude" in args else kept.exclude,
             mode=mode,
             digest_time=f"{int(hour):02d}:{minute}",
             timezone=timezone,
         )
+        if existing is not None and filters == kept and existing.disabled_reason is None:
+            return Reply(
+                f"This channel already gets {vendor.name}; nothing changed. {describe_subscription(existing)}",
+                ephemeral=True,
+            )
         sub, created = await self._subs.upsert(ctx.channel, vendor.name, filters, user=ctx.user)
         verb = "Subscribed" if created else "Updated the subscription of"
         when = (
@@ -277,7 +295,7 @@ class CommandService:
     async def _vendor_list(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
         catalog = self._vendors.catalog_for(ctx.platform, ctx.workspace)
         prefix = args.get("prefix", "")
-        names = catalog.search(prefix, limit=10_000) if prefix else sorted(v.name for v in catalog.vendors)
+        names = _starting_with(catalog.vendors, prefix)
         if not names:
             return Reply(f"No vendor starts with '{prefix[:60]}'.")
         pages = (len(names) + VENDORS_PAGE - 1) // VENDORS_PAGE
@@ -322,11 +340,28 @@ class CommandService:
 
     async def _unmute(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
         vendor = self._resolve(ctx, args["vendor"])
-        if not await self._subs.mute(ctx.channel, vendor.name, None):
+        existing = await self._subs.find(ctx.channel, vendor.name)
+        if existing is None:
             return Reply(f"This channel is not subscribed to {vendor.name}.", error=True)
+        if existing.muted_until is None or existing.muted_until <= utcnow():
+            return Reply(f"{vendor.name} is not muted here; nothing changed.")
+        await self._subs.mute(ctx.channel, vendor.name, None)
         return Reply(f"Unmuted {vendor.name} here.", ephemeral=False)
 
     async def _help(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
         lines = tuple(f"{spec.usage} — {spec.description}" for spec in COMMAND_SPECS)
         types = ", ".join(f"{t} ({label})" for t, label in EVENT_LABELS.items())
         return Reply("Commands:\n" + "\n".join(lines) + f"\nEvent types: {types}", lines=lines)
+
+
+def _starting_with(vendors: Iterable[Vendor], prefix: str) -> list[str]:
+    """/vendors PREFIX: vendors whose name starts with the prefix, then those with an alias that does
+    (any case), each list alphabetical. Unlike autocomplete, no match in the middle of a word."""
+    needle = prefix.strip().casefold()
+    ordered = sorted(vendors, key=lambda v: v.name.casefold())
+    by_name = [v.name for v in ordered if v.name.casefold().startswith(needle)]
+    taken = set(by_name)
+    by_alias = [
+        v.name for v in ordered if v.name not in taken and any(a.casefold().startswith(needle) for a in v.aliases)
+    ]
+    return by_name + by_alias
