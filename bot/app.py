@@ -224,7 +224,10 @@ class Application:
             try:
                 telemetry().watcher_lag(await asyncio.to_thread(_seconds_since_write, path))
                 result = await pipeline.process_file(
-                    path, settle_seconds=0, reject_grace=arrivals.reject_grace
+                    path,
+                    settle_seconds=0,
+                    reject_grace=arrivals.reject_grace,
+                    wait_for_writers=arrivals.wait_for_writers(path),
                 )
                 status = result.status
                 _log_result(result)

@@ -33,6 +33,8 @@ SEEN_REASON = "already processed: a file with this exact content was read before
 class StoryClusterer(Protocol):
     async def add_article(self, article: Article) -> StoryChange | None: ...
 
+    async def revise_article(self, article: Article) -> StoryChange | None: ...
+
 
 class ChangeRouter(Protocol):
     async def route(self, change: StoryChange) -> int: ...
@@ -46,6 +48,25 @@ class IngestResult:
     change: StoryChange | None = None
     reason: str | None = None
     routed: int = 0
+
+
+EDIT_OVERLAP = 0.5  # share of the earlier text's word 5-grams that an edit of it keeps
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    return {tuple(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+
+
+def is_edit_of(previous: Article, article: Article) -> bool:
+    """Whether a file's new text is a version of the article first stored from it (same URL, same
+    title, or most of the earlier text kept) rather than another story saved under the same name."""
+    if previous.url and previous.url == article.url:
+        return True
+    if previous.title and previous.title == article.title:
+        return True
+    before = _shingles(previous.body)
+    return len(before & _shingles(article.body)) >= EDIT_OVERLAP * len(before)
 
 
 class StoryReader(Protocol):
@@ -102,13 +123,19 @@ class Pipeline:
         return "link" if path.is_symlink() else "folder"
 
     async def process_file(
-        self, path: Path, *, settle_seconds: float | None = None, reject_grace: float = 0.0
+        self,
+        path: Path,
+        *,
+        settle_seconds: float | None = None,
+        reject_grace: float = 0.0,
+        wait_for_writers: bool = False,
     ) -> IngestResult:
         """Process one file once (by content hash, across restarts). Never raises for bad input.
 
         The file is opened and read once (`read_story_file`); parsing, cleaning and vendor matching run
         in the reader's worker under a budget. A file modified less than `reject_grace` seconds ago is not
-        rejected yet but reported "pending" (a half-written page fails to parse until it is whole); a
+        rejected yet but reported "pending" (a half-written page fails to parse until it is whole), and
+        so is one still open for writing with `wait_for_writers` (a writer pausing mid-file); a
         system failure (out of file descriptors, disk full, database locked) is reported "retry", and
         the file is left in place."""
         settle = self._settings.settle_seconds if settle_seconds is None else settle_seconds
@@ -122,7 +149,11 @@ class Pipeline:
         root = self._settings.stories_dir if self._inside_stories_dir(path) else None
         try:
             story = await asyncio.to_thread(
-                read_story_file, path, max_bytes=self._settings.max_file_bytes, root=root
+                read_story_file,
+                path,
+                max_bytes=self._settings.max_file_bytes,
+                root=root,
+                wait_for_writers=wait_for_writers,
             )
         except NotReady as exc:
             return IngestResult(str(path), "pending", reason=exc.reason)
@@ -177,15 +208,31 @@ class Pipeline:
         return await self._reject(path, reason)
 
     async def process_article(self, article: Article, *, file_hash: str | None = None) -> IngestResult:
-        """Store an article (vendors already matched), cluster it and queue its alerts atomically."""
+        """Store an article (vendors already matched), cluster it and queue its alerts atomically.
+
+        A file read before whose text has changed (`file_hash` given: it came from a file) is an edit:
+        the article stored from that path is revised and its story gets a new version."""
         change: StoryChange | None = None
         routed = 0
+        reason: str | None = None
         async with self._store.db.write():
-            stored, is_new = await self._store.articles.add(article)
-            if is_new:
-                change = await self._stories.add_article(stored)
-                if change is not None:
-                    routed = await self._router.route(change)
+            previous = await self._store.articles.stored_from(article.path) if file_hash else None
+            if previous is not None and not is_edit_of(previous, article):
+                previous = None  # the file name was reused for another story
+            copy = await self._store.articles.find_copy(article) if previous is not None else None
+            if previous is not None and previous.id is not None and (copy is None or copy.id == previous.id):
+                if previous.content_hash == article.content_hash:  # the same text saved again
+                    stored, is_new = previous, False
+                else:
+                    stored, is_new = await self._store.articles.revise(previous.id, article), True
+                    change = await self._stories.revise_article(stored)
+                    reason = f"new version of article {previous.id} (its file changed)"
+            else:
+                stored, is_new = await self._store.articles.add(article)
+                if is_new:
+                    change = await self._stories.add_article(stored)
+            if change is not None:
+                routed = await self._router.route(change)
             if file_hash:
                 await self._store.articles.record_file(
                     file_hash, article.path, "stored" if is_new else "duplicate", stored.id
@@ -193,7 +240,8 @@ class Pipeline:
         if routed:
             self._on_routed()
         status = "stored" if is_new else "duplicate"
-        reason = None if is_new else f"copy of article {stored.id} ({stored.outlet or 'unknown outlet'})"
+        if not is_new:
+            reason = f"copy of article {stored.id} ({stored.outlet or 'unknown outlet'})"
         return IngestResult(article.path, status, stored, change, reason, routed)
 
     async def _reject(self, path: Path, reason: str) -> IngestResult:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 REJECT_GRACE_SECONDS = 3.0  # a file that fails to parse is rejected only once it has been still this long
 MAX_PENDING_TRIES = 200  # a file that never settles is dropped from the queue (it is read when it changes)
 MAX_BACKOFF_SECONDS = 30.0
+WRITER_PATIENCE_SECONDS = 30.0  # a file held open but unchanged this long is read anyway
 TICK_SECONDS = 0.05
 
 
@@ -64,7 +65,7 @@ class Arrivals:
         self._clock = clock
         self._wall = wall_clock
         self._waiting: dict[Path, _Waiting] = {}
-        self._busy: dict[Path, int] = {}  # handed out, not yet `done`: its try count
+        self._busy: dict[Path, tuple[int, float]] = {}  # handed out, not yet `done`: tries, still since
         self._again: set[Path] = set()  # changed while being read: read again when done
         self._wake = asyncio.Event()
 
@@ -91,7 +92,7 @@ class Arrivals:
 
     def done(self, path: Path, status: str) -> None:
         """How reading `path` went: "pending" and "retry" come back later, anything else is finished."""
-        tries = self._busy.pop(path, 0)
+        tries = self._busy.pop(path, (0, 0.0))[0]
         if path in self._again:
             self._again.discard(path)
             self._waiting[path] = self._fresh(path)
@@ -101,12 +102,18 @@ class Arrivals:
                     "giving up on %s for now: it never settled (read again when it changes)", shown(path)
                 )
             else:
-                delay = min(max(self.settle, 0.05) * 1.5**tries, 2.0)
+                delay = min(max(self.settle, 0.05) * 1.5**tries, 1.0)
                 self._waiting[path] = self._fresh(path, delay, tries + 1)
         elif status == "retry":
             delay = min(0.25 * 2**tries, MAX_BACKOFF_SECONDS)
             self._waiting[path] = self._fresh(path, delay, tries + 1)
         self._wake.set()
+
+    def wait_for_writers(self, path: Path) -> bool:
+        """Whether to leave a file alone while another program has it open for writing: yes, unless it
+        has been still for WRITER_PATIENCE_SECONDS (a writer that never closes its file)."""
+        busy = self._busy.get(path)
+        return busy is None or self._clock() - busy[1] < WRITER_PATIENCE_SECONDS
 
     @property
     def waiting(self) -> int:
@@ -128,7 +135,8 @@ class Arrivals:
                 if now - entry.stable_since >= self.settle and now >= entry.not_before:
                     due.append(path)
             for path in sorted(due):
-                self._busy[path] = self._waiting.pop(path).tries
+                entry = self._waiting.pop(path)
+                self._busy[path] = (entry.tries, entry.stable_since)
                 yield path
             self._wake.clear()
             pause = self._pause(now)

@@ -11,6 +11,7 @@ file descriptors, disk full, I/O error: retried, never a rejection).
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import stat
@@ -85,8 +86,12 @@ def _check_link(path: Path, root: Path | None) -> None:
         raise RejectedFile("broken symlink")
 
 
-def read_story_file(path: Path, *, max_bytes: int, root: Path | None = None) -> StoryBytes:
+def read_story_file(
+    path: Path, *, max_bytes: int, root: Path | None = None, wait_for_writers: bool = False
+) -> StoryBytes:
     """Open, check and read `path` once. With `root`, a symlink leading out of that folder is refused.
+    With `wait_for_writers`, a file another program still has open for writing is NotReady (where the
+    platform can tell: Linux leases), however long ago it last wrote: a writer pausing mid-file.
 
     Raises RejectedFile (the file is bad), NotReady (it vanished or changed while read) or Transient."""
     path = Path(path)
@@ -101,11 +106,27 @@ def read_story_file(path: Path, *, max_bytes: int, root: Path | None = None) -> 
     except OSError as exc:
         raise _classify(exc, "cannot open file") from None
     try:
+        if wait_for_writers and open_for_writing(fd):
+            raise NotReady("still open for writing by another program")
         return _read_open(path, fd, max_bytes)
     except OSError as exc:
         raise _classify(exc, "cannot read file") from None
     finally:
         os.close(fd)
+
+
+def open_for_writing(fd: int) -> bool:
+    """Whether any process has the file open for writing: a read lease is refused (EAGAIN) exactly
+    then. The lease is dropped at once, so a writer opening the file meanwhile is not held up. False
+    where leases are not available (other systems, network file systems, files of another user)."""
+    if not hasattr(fcntl, "F_SETLEASE"):
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return exc.errno in (errno.EAGAIN, errno.EBUSY)
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    return False
 
 
 def _read_open(path: Path, fd: int, max_bytes: int) -> StoryBytes:

@@ -279,6 +279,58 @@ class StoryEngine(Generic[Repository]):
             self.timings["story_ms"] = (time.perf_counter() - decided) * 1000
             return change
 
+    async def revise_article(self, article: Article) -> StoryChange | None:
+        """A clustered article whose file was rewritten (an update such as "now exploited", or the rest
+        of a file first read half written): its story is rebuilt from the new text and, when what a
+        reader sees changed (summary, facts, title), becomes a new version, so alerts are edited. An
+        article that was never clustered (no subject vendor before) is clustered now."""
+        if article.id is None:
+            raise ValueError("store the article before clustering it (it has no id)")
+        member = await self.store.member(article.id)
+        if member is None:
+            return await self.add_article(article)
+        if member.source_index is None or not article.subjects:
+            return None  # a re-post of another source, or the new text names no vendor: story unchanged
+        article = replace(
+            article,
+            body=_analysed_part(article.body),
+            published=_utc(article.published),
+            fetched=_utc(article.fetched),
+        )
+        async with self.store.write():
+            old = await self.store.get_record(member.story_id)
+            if old is None:
+                return None
+            revised = replace(
+                member,
+                url=article.url,
+                title=article.title,
+                published=article.published,
+                content_hash=article.content_hash,
+                simhash=simhash(article.body),
+                analysis=analyse(article, event_scores(article)),
+            )
+            members = await self.store.members(member.story_id)
+            sources = [
+                revised if m.article_id == member.article_id else m
+                for m in members
+                if m.source_index is not None
+            ]
+            record = await self._rebuild(old, sources)
+            await self.store.update_member(revised)
+            kinds = []
+            if {f.key for f in record.story.key_facts} - {f.key for f in old.story.key_facts}:
+                kinds.append(ChangeKind.NEW_FACTS)
+            if (record.story.summary, record.story.title) != (old.story.summary, old.story.title):
+                kinds.append(ChangeKind.NEW_SUMMARY)
+            if not kinds:
+                return None
+            now = self._clock()
+            story = replace(record.story, version=old.story.version + 1, updated_at=now)
+            record = replace(record, story=story, last_seen=now)
+            await self.store.save(record, kinds, article.id)
+            return StoryChange(story, tuple(kinds), ())
+
     async def _original_of(
         self, article: Article, fingerprint: int, members: Sequence[Member]
     ) -> Member | None:

@@ -79,6 +79,47 @@ class ArticleStore:
                 )
         return replace(article, id=article_id), True
 
+    async def stored_from(self, path: str) -> Article | None:
+        """The article last stored from this file path: a later, different text of the same file is an
+        edit of it (an update, or the rest of a file first read half written), not a new article."""
+        row = await self._db.fetchone(
+            "SELECT * FROM articles WHERE path = ? ORDER BY id DESC LIMIT 1", (path,)
+        )
+        return _row_to_article(row) if row else None
+
+    async def revise(self, article_id: int, article: Article) -> Article:
+        """Replace a stored article's text and metadata with a new version of it (same id)."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE articles SET title = ?, body = ?, raw = ?, content_hash = ?, outlet = ?, url = ?,"
+                " published = ?, fetched = ?, credits = ?, subjects = ?, mentions = ?, ingested_at = ?"
+                " WHERE id = ?",
+                (
+                    article.title,
+                    article.body,
+                    article.raw,
+                    article.content_hash,
+                    article.outlet,
+                    article.url,
+                    to_db(article.published),
+                    to_db(article.fetched),
+                    json.dumps(list(article.credits)),
+                    json.dumps(list(article.subjects)),
+                    json.dumps(list(article.mentions)),
+                    to_db(utcnow()),
+                    article_id,
+                ),
+            )
+            await conn.execute("DELETE FROM article_vendors WHERE article_id = ?", (article_id,))
+            vendors = [(article_id, v, "subject") for v in article.subjects]
+            vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
+            if vendors:
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
+                    vendors,
+                )
+        return replace(article, id=article_id)
+
     async def get(self, article_id: int) -> Article | None:
         row = await self._db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
         return _row_to_article(row) if row else None

@@ -354,6 +354,22 @@ class StoryStore:
             ),
         )
 
+    async def update_member(self, member: Member) -> None:
+        """A member's text-derived columns after its article was revised (its file was rewritten)."""
+        await self._db.execute(
+            "UPDATE story_articles SET url = ?, title = ?, published = ?, content_hash = ?, simhash = ?,"
+            " analysis = ? WHERE article_id = ?",
+            (
+                member.url,
+                member.title,
+                to_db(member.published),
+                member.content_hash,
+                member.simhash,
+                json.dumps(member.analysis, separators=(",", ":")),
+                member.article_id,
+            ),
+        )
+
     # ----- corpus statistics (TF-IDF) --------------------------------------------------------------
 
     async def add_document(self, terms: Iterable[str]) -> None:
