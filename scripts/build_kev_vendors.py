@@ -63,8 +63,8 @@ SKIPPED = frozenset(
         "Looking Glass",
     }
 )
-# KEV spellings of vendors the catalog has under another name.
-RENAMED = {"Progress": "Progress Software"}
+# KEV spellings of vendors the catalog has under another name (or products of a known vendor).
+RENAMED = {"Progress": "Progress Software", "ChakraCore": "Microsoft"}
 _GENERIC_LAST = re.compile(
     r"\b(?:products?|server|servers|firmware|routers?|devices?|device|software|kernel|library|"
     r"components?|plugin|applications?|cameras?|switches|appliances?|driver|function|service|prompt|"
@@ -103,6 +103,10 @@ def build(kev_path: Path) -> dict[str, dict[str, list[str]]]:
             grown[name]["new"] = ["kev"]
         else:
             name = known.name
+            alias = lookup_key(kev_vendor)
+            if kev_vendor in RENAMED and alias not in taken and distinctive(kev_vendor):
+                taken.add(alias)  # a KEV "vendor" that is a product of a known one ("ChakraCore")
+                grown[name]["products"].append(kev_vendor)
         key = lookup_key(product)
         if distinctive(product) and key not in taken and key != lookup_key(name):
             taken.add(key)

@@ -2,7 +2,7 @@
 
 The feed-item set (../shared/data/multi-outlet-dev) runs in CI; the full-text set needs the article
 text fetched at dev time (/work/devdata or $VENDOR_DEV_TEXT) and skips without it. Floors sit a little
-under the cross-validated figures (feed items: P 0.980 ±0.020, R 0.960 ±0.042 with 5 folds), so
+under the cross-validated figures (feed items: P 0.985 ±0.013, R 0.950 ±0.041 with 5 folds), so
 they catch a regression, not noise.
 """
 
@@ -39,5 +39,5 @@ def test_full_text_subjects_keep_their_figure(matcher: VendorMatcher) -> None:
     if isinstance(cases, str):
         pytest.skip(cases)
     result = evaluate("shipped", folds_of(cases), matcher, predictor=shipped(matcher))
-    assert result.total.precision >= 0.85, result.line()
-    assert result.total.recall >= 0.72, result.line()
+    assert result.total.precision >= 0.88, result.line()
+    assert result.total.recall >= 0.82, result.line()
