@@ -44,7 +44,7 @@ def test_slack_shows_cve_cvss_exploited_fixed_as_fields() -> None:
     blocks = alert_blocks(story_of(FORTIOS))
     (grid,) = [b for b in blocks if "fields" in b]
     texts = [f["text"] for f in grid["fields"]]
-    assert texts[0] == "*CVE*\nCVE-2024-21762"
+    assert texts[0] == "*CVE*\nCVE-2024-21762 (out-of-bounds write)"
     assert texts[1].startswith("*CVSS*\n9.6")
     assert texts[2].startswith("*Exploited*\nYes, in the wild")
     assert texts[3] == "*Fixed in*\nFortiOS 7.4.3, 7.2.7, 7.0.14"

@@ -195,3 +195,15 @@ def test_ordinary_word_names_need_their_role_next_to_them() -> None:
     assert named == [("actor", "Play")]
     attributed = find_threats("Researchers attributed the intrusion to FIN7.")
     assert [m.threat.name for m in attributed] == ["FIN7"]
+
+
+def test_a_fix_shipped_and_attackers_using_the_flaw() -> None:
+    body = (
+        "CISA told agencies to fix CVE-2024-21762 after confirming attackers are using the flaw.\n\n"
+        "Fortinet shipped FortiOS 7.4.3 and 7.2.7 with the fix and told customers who cannot update to "
+        "turn off SSL VPN as a workaround."
+    )
+    kinds = by_kind(list(merge_facts([facts_of(body)])))
+    assert kinds["fixed"][0].data["versions"] == ["7.4.3", "7.2.7"]
+    assert kinds["exploitation"][0].data["status"] == "in_the_wild"
+    assert kinds["workaround"][0].data["cves"] == ["CVE-2024-21762"]

@@ -71,7 +71,10 @@ def fact_fields(facts: Sequence[KeyFact], sources: Sequence[Source]) -> tuple[tu
     cves = [f for f in facts if f.kind == "cve"]
     ids = [str(f.data["id"]) for f in cves if f.data.get("id")]
     fields: list[tuple[str, str]] = []
-    if ids:
+    named = [f for f in cves if f.data.get("id")]
+    if len(named) == 1 and named[0].data.get("weakness"):
+        fields.append(("CVE", f"{ids[0]} ({named[0].data['weakness']})"))
+    elif ids:
         shown = ", ".join(ids[:CVES_SHOWN])
         fields.append(("CVE", shown + (f" +{len(ids) - CVES_SHOWN} more" if len(ids) > CVES_SHOWN else "")))
     for label, value in (

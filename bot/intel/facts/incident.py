@@ -20,7 +20,8 @@ _IN_THE_WILD = re.compile(
     r"|\bactive\s+exploitation\b|\bunder\s+active\s+(?:attack|exploitation)\b|\bexploit\w*\s+(?:exists?\s+)?in\s+the\s+wild"
     r"|\bexploited\s+(?:in|as\s+part\s+of)\s+(?:real-world\s+|limited\s+|targeted\s+|ongoing\s+)?(?:attacks?|campaigns?|intrusions?)"
     r"|\b(?:is|are|was|were|being|been)\s+(?:actively\s+|widely\s+)?exploited\s+(?:by\s+(?:\w+\s+){0,3}(?:hackers|attackers|threat|actors?|groups?|criminals|ransomware))"
-    r"|\bexploitation\s+in\s+the\s+wild|\bKnown\s+Exploited\s+Vulnerabilities\b",
+    r"|\bexploitation\s+in\s+the\s+wild|\bKnown\s+Exploited\s+Vulnerabilities\b"
+    r"|\b(?:attackers|hackers|threat\s+actors)\s+(?:are\s+|were\s+|have\s+been\s+)?(?:already\s+)?(?:use|using|used|exploit|exploiting|exploited|abuse|abusing|abused)\s+(?:it|them|the\s+(?:flaw|bug|vulnerability|weakness|hole))\b",
     re.IGNORECASE,
 )
 _POC = re.compile(

@@ -103,7 +103,10 @@ def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | Non
     return VersionFact(kind, product, versions, ranges)
 
 
-_RELEASED_FIX = re.compile(r"\brelease\s+of\b|\breleased\b", re.IGNORECASE)
+_RELEASED_FIX = re.compile(
+    r"\brelease\s+of\b|\breleased\b|\bship(?:s|ped)\b|\broll(?:s|ed)\s+out\b|\bpushed\b|\bissued\b",
+    re.IGNORECASE,
+)
 _FIXING = re.compile(r"\bfix|\bpatch|\baddress|\bresolv", re.IGNORECASE)
 _UNPATCHED = re.compile(
     r"\bunpatched\b|\bremains?\s+vulnerable\b|\bno\s+(?:patch|fix)\b|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:fixed|patched)\b"
@@ -112,12 +115,23 @@ _UNPATCHED = re.compile(
 )
 
 
+def _fix_cue(sentence: str) -> re.Match[str] | None:
+    """The first fix cue with a version after it ("shipped FortiOS 7.4.3 … told customers to update to"
+    is shipped); "released"/"shipped" count as fix cues only in a sentence about a fix."""
+    cues = list(_FIX_CUE.finditer(sentence))
+    if _FIXING.search(sentence):  # "patched ... with the release of Struts 2.3.35", "shipped 7.4.3 with the fix"
+        cues += list(_RELEASED_FIX.finditer(sentence))
+    cues.sort(key=lambda m: m.start())
+    for cue in cues:
+        if cue.group(0).lower().startswith(("or ", "and ")) or VERSION.search(sentence, cue.end()):
+            return cue
+    return cues[0] if cues else None
+
+
 def find_versions(sentence: str) -> list[VersionFact]:
     if not VERSION.search(sentence) or not (_FIX_CUE.search(sentence) or _AFFECTED_CUE.search(sentence)):
         return []
-    fix = None if _UNPATCHED.search(sentence) else _FIX_CUE.search(sentence)
-    if fix is None and not _UNPATCHED.search(sentence) and _FIXING.search(sentence):
-        fix = _RELEASED_FIX.search(sentence)  # "patched ... with the release of Struts 2.3.35"
+    fix = None if _UNPATCHED.search(sentence) else _fix_cue(sentence)
     out: list[VersionFact] = []
     if fix is None:
         fact = _fact("affected", sentence, 0, sentence)
