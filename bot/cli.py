@@ -268,10 +268,13 @@ def inspect(
 def _inspect_text(record: dict[str, Any]) -> str:
     if record["error"]:
         return f"{record['path']}: rejected: {record['error']}"
+    published = record["published"]
+    if published and record.get("published_precision") not in (None, "day"):
+        published = f"{published} ({record['published_precision']})"
     head = [
         f"== {record['path']}",
         f"title:     {record['title']}",
-        f"outlet:    {record['outlet']}   url: {record['url']}   published: {record['published']}",
+        f"outlet:    {record['outlet']}   url: {record['url']}   published: {published}",
         f"subjects:  {', '.join(record['subjects']) or '-'}   mentions: {', '.join(record['mentions']) or '-'}",
         *(f"  {v['name']}: {v['salience']}, {v['role']} ({v['score']})" for v in record.get("vendors", [])),
         "",

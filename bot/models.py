@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
+
+# How much of `published` is known: the day (metadata, byline, dateline, /2024/10/08/ URL), only the
+# month (a /2021/07/slug URL: dated the 1st), or nothing: then `published` is when the page was fetched
+# (its `fetch_date`, else the time the file arrived), so that no article is timeless.
+PublishedPrecision = Literal["day", "month", "fetched"]
 
 
 class EventType(StrEnum):
@@ -88,6 +93,7 @@ class ParsedPage:
     outlet: str | None = None
     published: datetime | None = None
     fetched: datetime | None = None
+    published_precision: PublishedPrecision | None = None  # of `published` as the file's metadata says
     aggregator: str | None = None  # front matter `source` when it names an aggregator
     already_clean: bool = False  # HTML via trafilatura: body is already the article
 
@@ -105,6 +111,7 @@ class Article:
     url: str | None = None
     published: datetime | None = None
     fetched: datetime | None = None
+    published_precision: PublishedPrecision | None = None  # None only when nothing dates the article
     credits: tuple[str, ...] = ()  # outlets the article says it is based on ("via TechCrunch")
     subjects: tuple[str, ...] = ()  # canonical vendor names
     mentions: tuple[str, ...] = ()

@@ -49,7 +49,9 @@ def test_plain_text_sample_names_its_outlet_and_credits_the_source() -> None:
     assert article.title == "Okta support system breached for the second time"  # first line
     assert article.outlet == "The Patch Report"  # "Sign up to The Patch Report newsletter", "More from ..."
     assert article.credits == ("Breach Wire",)  # "Via Breach Wire"
-    assert article.url is None and article.published is None
+    assert article.url is None
+    # Nothing on the page dates it: the time the file arrived stands in, recorded as such.
+    assert article.published == article.fetched and article.published_precision == "fetched"
     body = article.body
     assert "was not affected" in body and "environments in 2023" in body  # glued words repaired
     assert body.count("Déjà vu for Okta customers") == 1

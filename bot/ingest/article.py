@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
 from bot.ingest.classify import is_dateline
 from bot.ingest.clean import select_blocks, title_anchor
-from bot.ingest.dates import date_in_text, date_in_url
+from bot.ingest.dates import Dated, date_in_text, dated_url, dateline_date
 from bot.ingest.decode import decode_bytes
 from bot.ingest.errors import NotReady, RejectedFile
 from bot.ingest.formats import parse_page
@@ -42,13 +43,14 @@ def content_hash(body: str) -> str:
 
 
 def _byline_date(blocks: list[Block], first_kept: int, anchor: int | None) -> datetime | None:
-    """The first date stamp printed between the headline and the first paragraph (the byline). A date
-    inside a sentence ("updates stop on September 29, 2024.") is news, not the publication date."""
+    """The first date stamp printed between the headline and the first paragraph (the byline), else a
+    dateline opening the first paragraph ("LONDON, July 12, 2021 - ..."). A date inside a sentence
+    ("updates stop on September 29, 2024.") is news, not the publication date."""
     start = anchor + 1 if anchor is not None and anchor < first_kept else max(0, first_kept - BYLINE_WINDOW)
     for block in blocks[start : first_kept + 1]:
         if is_dateline(block) and (found := date_in_text(block.text)) is not None:
             return found
-    return None
+    return dateline_date(blocks[first_kept].text) if first_kept < len(blocks) else None
 
 
 def _readable_blocks(blocks: list[Block]) -> list[Block]:
@@ -62,23 +64,31 @@ def _readable_blocks(blocks: list[Block]) -> list[Block]:
     ][:50]
 
 
-def _publication_date(page: ParsedPage, byline: datetime | None) -> datetime | None:
-    """The byline, the URL or the front matter, in the order their trust deserves.
+def _publication_date(page: ParsedPage, byline: datetime | None, fetched: datetime | None) -> Dated | None:
+    """The byline, the URL or the front matter, in the order their trust deserves; else when the page
+    was fetched (its `fetch_date`, else the file's arrival), recorded as such.
 
     An aggregator's front-matter date is when *it* stored the copy (often a day late): the publisher's
     byline, then the URL date, come first. A front matter written by the publisher (its `source` is no
     aggregator) is the publisher's own metadata and comes first, with the byline's time of day when both
-    name the same day."""
-    from_url = date_in_url(page.url)
-    stored = page.published
-    if stored is not None and page.aggregator is None:
-        for finer in (byline, from_url):
-            if finer is not None and finer.date() == stored.date() and stored.time() == clock_time(0):
-                return finer
+    name the same day. A month-only date (URL or metadata) gives way to any day inside that month."""
+    url = dated_url(page.url)
+    stored = Dated(page.published, page.published_precision or "day") if page.published else None
+    from_byline = Dated(byline, "day") if byline else None
+    if stored is not None and stored.precision == "day" and page.aggregator is None:
+        for finer in (from_byline, url):
+            if finer and finer.precision == "day" and finer.value.date() == stored.value.date():
+                return finer if stored.value.time() == clock_time(0) else stored
         return stored
-    if from_url and stored and stored.date() == from_url.date():
-        from_url = stored  # same day, and the stored value has the time of day
-    return byline or from_url or stored
+    if url and stored and url.precision == stored.precision == "day" and stored.value.date() == url.value.date():
+        url = stored  # same day, and the stored value has the time of day
+    ordered = [d for d in (from_byline, url, stored) if d is not None]
+    if day := next((d for d in ordered if d.precision == "day"), None):
+        return day
+    if month := next((d for d in ordered if d.precision == "month"), None):
+        return month
+    when = page.fetched or fetched
+    return Dated(when, "fetched") if when is not None else None
 
 
 def _headline(page: ParsedPage, blocks: list[Block], anchor: int | None) -> str:
@@ -122,9 +132,9 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
         raise RejectedFile("no article text found on the page")
     lines = [b.text for b in blocks]
     if page.already_clean:  # HTML: the date is the publisher's own metadata
-        published = page.published or date_in_url(page.url)
+        dated = _publication_date(replace(page, aggregator=None), None, fetched)
     else:
-        published = _publication_date(page, _byline_date(blocks, kept[0].index, anchor))
+        dated = _publication_date(page, _byline_date(blocks, kept[0].index, anchor), fetched)
     # `page.outlet` is declared by the file's metadata unless it is only the URL host's name.
     declared = page.outlet if page.outlet != outlet_from_url(page.url) else None
     outlet = outlet_for(page.url, outlet_names_in_text(lines), declared=declared)
@@ -148,7 +158,8 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
         content_hash=content_hash(body),
         outlet=outlet,
         url=page.url,
-        published=published,
+        published=dated.value if dated else None,
+        published_precision=dated.precision if dated else None,
         fetched=page.fetched or fetched,
         credits=credits,
     )

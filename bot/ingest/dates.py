@@ -1,6 +1,11 @@
-"""Publication dates from the three places a stored page may carry them: the byline ("8:59 AM PDT ·
-October 8, 2024"), the URL path (/2024/10/08/) and the front matter (which, for an aggregator's copy,
-holds the aggregator's date, often a day late). All results are timezone-aware UTC.
+"""Publication dates from the places a stored page may carry them: the byline ("8:59 AM PDT ·
+October 8, 2024"), a dateline opening the lede ("LONDON, July 12, 2021 -"), the URL path (/2024/10/08/,
+or only the month: /2021/07/slug), HTML meta / JSON-LD, and the front matter (which, for an aggregator's
+copy, holds the aggregator's date, often a day late). All results are timezone-aware UTC.
+
+Each date comes with its precision ("day", or "month" when only the month is known, dated the first of
+that month), so that a month-only URL is not mistaken for a day and an undated page can fall back to
+when it was fetched, recorded as "fetched" (see `article._publication_date`).
 
 Dates are found with explicit patterns (month name + day + year, ISO, numeric in a URL) rather than a
 fuzzy parser, which would turn "5 Min Read" into the 5th of this month.
@@ -11,6 +16,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
+
+from bot.models import PublishedPrecision
 
 _MONTHS = {
     name: number
@@ -47,6 +55,12 @@ _TIME = re.compile(
     re.I,
 )
 _URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d\d)[/-](?P<month>[01]?\d)[/-](?P<day>[0-3]?\d)(?=[/_.-]|$)")
+_URL_MONTH = re.compile(r"/(?P<year>(?:19|20)\d\d)/(?P<month>0[1-9]|1[0-2])/(?!\d{1,2}(?:[/_.-]|$))")
+_MONTH_YEAR = re.compile(r"^\s*" + _MONTH + r",?\s{1,3}(?P<year>(?:19|20)\d\d)\s*$", re.I)
+_ISO_MONTH = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])\s*$")
+# "LONDON, July 12, 2021 -", "July 12, 2021 (Reuters) —", "Tuesday, 12 July 2021:": a date in the first
+# few words of the lede, closed by a dash, colon or parenthesis (a sentence that mentions a date is news).
+_DATELINE_HEAD = re.compile(r"^[^!?\n]{0,60}?(?:\d{4}|\d{1,2}:\d\d\s?[ap]\.?m\.?(?:\s[A-Z]{2,4})?)\)?\s{0,3}(?:\([^()]{1,30}\)\s{0,3})?[-–—:|]")
 _URL_COMPACT_DATE = re.compile(r"[/_-](?P<year>20\d\d)(?P<month>[01]\d)(?P<day>[0-3]\d)(?=[/_.-]|$)")
 
 # Zones bylines print. "ET"/"PT" are taken as daylight time from March to October, standard otherwise.
@@ -108,8 +122,22 @@ def date_in_text(text: str) -> datetime | None:
     return local.astimezone(UTC)
 
 
+class Dated(NamedTuple):
+    """A publication date and how much of it is known."""
+
+    value: datetime
+    precision: PublishedPrecision
+
+
 def date_in_url(url: str | None) -> datetime | None:
     """The date in a URL path such as /2024/10/08/slug or /news-20241008-slug, at midnight UTC."""
+    found = dated_url(url)
+    return found.value if found is not None and found.precision == "day" else None
+
+
+def dated_url(url: str | None) -> Dated | None:
+    """The date a URL path gives: a day (/2024/10/08/slug, /news-20241008-slug), else only a month
+    (/2021/07/slug.html, dated the 1st), at midnight UTC."""
     if not url:
         return None
     path = url.split("?", 1)[0].split("#", 1)[0]
@@ -117,8 +145,29 @@ def date_in_url(url: str | None) -> datetime | None:
         if match := pattern.search(path):
             found = _day(int(match.group("year")), int(match.group("month")), int(match.group("day")))
             if found is not None:
-                return datetime(found.year, found.month, found.day, tzinfo=UTC)
+                return Dated(datetime(found.year, found.month, found.day, tzinfo=UTC), "day")
+    if match := _URL_MONTH.search(path):
+        return Dated(datetime(int(match.group("year")), int(match.group("month")), 1, tzinfo=UTC), "month")
     return None
+
+
+def dateline_date(text: str) -> datetime | None:
+    """The date a lede opens with ("WASHINGTON, July 12, 2021 - ..."), not one its sentences mention."""
+    head = _DATELINE_HEAD.match(text[:120])
+    return date_in_text(head.group(0)) if head is not None else None
+
+
+def dated_value(value: datetime | date | str | None) -> Dated | None:
+    """A metadata date value with its precision: "2021-07" and "July 2021" are months, the rest days."""
+    if isinstance(value, str):
+        for pattern in (_ISO_MONTH, _MONTH_YEAR):
+            if match := pattern.match(value):
+                raw_month = match.group("month")
+                month = int(raw_month) if raw_month.isdigit() else _MONTHS.get(raw_month.lower().rstrip("."), 0)
+                if month:
+                    return Dated(datetime(int(match.group("year")), month, 1, tzinfo=UTC), "month")
+    found = as_utc(value)
+    return Dated(found, "day") if found is not None else None
 
 
 def as_utc(value: datetime | date | str | None) -> datetime | None:

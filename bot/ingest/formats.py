@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from bot.ingest.dates import as_utc
+from bot.ingest.dates import as_utc, dated_value
 from bot.ingest.errors import RejectedFile
 from bot.ingest.frontmatter import field_date, field_text, has_front_matter, split_front_matter
 from bot.ingest.html import extract_html, looks_like_html
@@ -32,6 +32,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # never part of a title 
 _URL_FIELDS = ("url", "link", "canonical_url", "source_url")
 _BODY_FIELDS = ("body", "content", "text", "markdown")
 _SOURCE_FIELDS = ("source", "outlet", "publisher", "site", "sitename")
+# Front matter / JSON names for the publication date (JSON-LD's `datePublished` lower-cased among them).
+_DATE_FIELDS = ("date", "published", "published_at", "pubdate", "datepublished", "date_published", "created")
 
 
 def detect_format(text: str, suffix: str = "") -> str:
@@ -68,6 +70,7 @@ def _page_from_fields(
     aggregator = next((n for n in names if is_aggregator(n)), None)
     outlet = outlet_for(url, [], declared=next((n for n in names if not is_aggregator(n)), None))
     title = field_text(fields, "title", "headline")
+    published = dated_value(field_date(fields, *_DATE_FIELDS))
     return ParsedPage(
         path=path,
         fmt=fmt,
@@ -76,7 +79,8 @@ def _page_from_fields(
         title=strip_markdown(_CONTROL.sub("", title)) or None if title else None,
         url=url,
         outlet=outlet,
-        published=as_utc(field_date(fields, "date", "published", "published_at", "pubdate")),
+        published=published.value if published else None,
+        published_precision=published.precision if published else None,
         fetched=as_utc(field_date(fields, "fetch_date", "fetched", "fetched_at", "retrieved")),
         aggregator=aggregator,
         already_clean=already_clean,

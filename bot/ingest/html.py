@@ -27,6 +27,15 @@ _BLOCK_END = re.compile(
 )
 _RAW_OPEN = re.compile(r"<(script|style|noscript|template)\b[^<>]{0,500}>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,2000}>")
+# The publication date a page declares for machines: JSON-LD `datePublished`, or a <meta> tag
+# (`article:published_time`, `date`, `pubdate`, `datePublished`, `DC.date.issued`), either attribute order.
+_JSON_LD_DATE = re.compile(r'"datePublished"\s{0,5}:\s{0,5}"([^"<>]{4,40})"')
+_META_DATE_NAME = r"(?:article:published_time|og:published_time|datePublished|date|pubdate|publishdate|DC\.date\.issued)"
+_META_DATE = re.compile(
+    r"<meta\s[^<>]{0,300}?(?:property|name|itemprop)=[\"']" + _META_DATE_NAME + r"[\"'][^<>]{0,300}?content=[\"']([^\"'<>]{4,40})"
+    r"|<meta\s[^<>]{0,300}?content=[\"']([^\"'<>]{4,40})[\"'][^<>]{0,300}?(?:property|name|itemprop)=[\"']" + _META_DATE_NAME + r"[\"']",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,16 @@ def html_to_text(html: str) -> str:
     return html_lib.unescape(_TAG.sub(" ", text))
 
 
+def date_in_markup(html: str) -> str | None:
+    """The publication date in the page's meta tags or JSON-LD (for pages trafilatura did not date)."""
+    head = html[:300_000]
+    if (found := _JSON_LD_DATE.search(head)) is not None:
+        return found.group(1)
+    if (found := _META_DATE.search(head)) is not None:
+        return found.group(1) or found.group(2)
+    return None
+
+
 def _parse(html: str) -> lxml.html.HtmlElement | None:
     try:
         return lxml.html.document_fromstring(html.encode("utf-8"))
@@ -91,7 +110,7 @@ def extract_html(html: str) -> HtmlExtract:
             include_images=False,
         )
     if not isinstance(document, Document):
-        return HtmlExtract("", html_to_text(html), None, None, None, None)
+        return HtmlExtract("", html_to_text(html), None, None, None, date_in_markup(html))
     lines = [line.strip() for line in (document.text or "").splitlines() if line.strip()]
     title = document.title.strip() if document.title else None
     if lines and title and lines[0] == title:
@@ -103,5 +122,5 @@ def extract_html(html: str) -> HtmlExtract:
         title=title,
         url=document.url or None,
         sitename=document.sitename or None,
-        date=document.date or None,
+        date=document.date or date_in_markup(html),
     )

@@ -212,6 +212,10 @@ class StoryEngine(Generic[Repository]):
         article_id = article.id
         if not article.subjects:
             return None
+        if article.published_precision == "fetched":
+            # A stand-in date (fetch or arrival time) is no publication date to show or to cluster on
+            # until the clustering weighs dates by their precision.
+            article = replace(article, published=None)
         article = replace(
             article,
             body=_analysed_part(article.body),

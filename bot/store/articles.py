@@ -6,10 +6,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
+from typing import cast, get_args
 
-from bot.models import Article
+from bot.models import Article, PublishedPrecision
 from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db, utcnow
+
+
+def _precision(value: str | None) -> PublishedPrecision | None:
+    for known in get_args(PublishedPrecision):
+        if value == known:
+            return cast(PublishedPrecision, known)
+    return None
 
 
 def _row_to_article(row: sqlite3.Row) -> Article:
@@ -24,6 +32,7 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         url=row["url"],
         published=from_db(row["published"]),
         fetched=from_db(row["fetched"]),
+        published_precision=_precision(row["published_precision"]),
         credits=tuple(json.loads(row["credits"])),
         subjects=tuple(json.loads(row["subjects"])),
         mentions=tuple(json.loads(row["mentions"])),
@@ -51,7 +60,8 @@ class ArticleStore:
                 return existing, False
             cur = await conn.execute(
                 "INSERT INTO articles (path, title, body, raw, content_hash, outlet, url, published, fetched,"
-                " credits, subjects, mentions, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " published_precision, credits, subjects, mentions, ingested_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article.path,
                     article.title,
@@ -62,6 +72,7 @@ class ArticleStore:
                     article.url,
                     to_db(article.published),
                     to_db(article.fetched),
+                    article.published_precision,
                     json.dumps(list(article.credits)),
                     json.dumps(list(article.subjects)),
                     json.dumps(list(article.mentions)),
@@ -92,8 +103,8 @@ class ArticleStore:
         async with self._db.write() as conn:
             await conn.execute(
                 "UPDATE articles SET title = ?, body = ?, raw = ?, content_hash = ?, outlet = ?, url = ?,"
-                " published = ?, fetched = ?, credits = ?, subjects = ?, mentions = ?, ingested_at = ?"
-                " WHERE id = ?",
+                " published = ?, fetched = ?, published_precision = ?, credits = ?, subjects = ?, mentions = ?,"
+                " ingested_at = ? WHERE id = ?",
                 (
                     article.title,
                     article.body,
@@ -103,6 +114,7 @@ class ArticleStore:
                     article.url,
                     to_db(article.published),
                     to_db(article.fetched),
+                    article.published_precision,
                     json.dumps(list(article.credits)),
                     json.dumps(list(article.subjects)),
                     json.dumps(list(article.mentions)),
