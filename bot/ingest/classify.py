@@ -16,7 +16,10 @@ import re
 from bot.ingest.markup import Block
 from bot.ingest.text_utils import wordset
 
-GOOD, NEAR, SHORT, ROW, BAD = "good", "near", "short", "row", "bad"
+GOOD, NEAR, SHORT, ROW, LIST, BAD = "good", "near", "short", "row", "list", "bad"
+# A long line with too few stop words (keywords, names, "Product X (CVE-...)"): chrome unless a list of
+# the article holds it; `classify_all` settles it as LIST or BAD.
+TERSE = "terse"
 
 _SENTENCE_END_CHARS = frozenset('.!?。！？…:;"”’»)]')
 _SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)")
@@ -207,7 +210,7 @@ def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> 
         and words >= 6
         and len([*filter(stopwords.__contains__, tokens)]) / words < MIN_STOPWORD_DENSITY
     ):
-        return SHORT if words < 12 else BAD
+        return SHORT if words < 12 else TERSE
     if words >= 12 and density < 0.35 and _punctuated(text):
         return GOOD
     if len(text) >= 160 and density < 0.35 and kind != "li":
@@ -232,7 +235,7 @@ def mark_title_lists(blocks: list[Block], classes: list[str]) -> None:
     """Three or more headline-like blocks in a row are a list of other articles, not this one."""
     run: list[int] = []
     for i, block in enumerate([*blocks, None]):
-        if block is not None and classes[i] != GOOD and _is_title_like(block):
+        if block is not None and classes[i] not in (GOOD, LIST) and _is_title_like(block):
             run.append(i)
             continue
         if len(run) >= 3:
@@ -258,7 +261,9 @@ def mark_teasers(blocks: list[Block], classes: list[str], datelines: list[bool])
                 break
     chain: list[tuple[int, int]] = []
     for unit in [*units, (len(blocks) + 10, 0)]:
-        if chain and unit[0] - chain[-1][1] <= 3:
+        # The next unit starts after this one's paragraph: the items of a menu above the article's own
+        # byline and lede all "reach" that one lede, which makes no chain of teasers.
+        if chain and 0 < unit[0] - chain[-1][1] <= 3:
             chain.append(unit)
             continue
         if len(chain) >= 2:
@@ -268,9 +273,52 @@ def mark_teasers(blocks: list[Block], classes: list[str], datelines: list[bool])
         chain = [unit]
 
 
+_IDENTIFIER = re.compile(r"\b(?:CVE-\d{4}-\d{4,7}|GHSA(?:-\w{4}){3}|KB\d{6,7})\b|\b\d{1,4}\.\d{1,4}(?:\.\d{1,6})*\b", re.I)
+LIST_ITEM_WORDS = 40
+MIN_INTRO_WORDS = 4
+
+
+def _list_item(block: Block, cls: str) -> bool:
+    """A line a list may hold: a list item or a short line, not chrome and not mostly link text."""
+    if cls in (BAD, ROW) or block.words == 0 or block.words > LIST_ITEM_WORDS or block.link_density > 0.5:
+        return False
+    if _introduces(block):
+        return False  # the line that opens the next list
+    return block.kind == "li" or (block.kind == "p" and cls != GOOD)
+
+
+def _introduces(block: Block) -> bool:
+    return block.words >= MIN_INTRO_WORDS and block.text.rstrip().endswith((":", " -", "—", "–"))
+
+
+def mark_article_lists(blocks: list[Block], classes: list[str]) -> None:
+    """Lists that belong to the article (CVE lists, affected/fixed versions, steps): a run of list lines
+    the article's own sentence introduces ("... the following flaws:", "... as follows -"), or whose
+    lines mostly carry identifiers (CVE ids, version numbers). Their lines become LIST: kept, and a
+    long one no longer cuts the article in two. Menus have no introducing sentence and no identifiers."""
+    i = 0
+    while i < len(blocks):
+        if not _list_item(blocks[i], classes[i]):
+            i += 1
+            continue
+        end = i
+        while end < len(blocks) and _list_item(blocks[end], classes[end]):
+            end += 1
+        intro = blocks[i - 1] if i else None
+        introduced = intro is not None and classes[i - 1] != BAD and _introduces(intro)
+        with_ids = sum(1 for b in blocks[i:end] if _IDENTIFIER.search(b.text))
+        if (end - i >= 2 and (introduced or with_ids * 2 > end - i)) or (introduced and with_ids):
+            for j in range(i, end):
+                if classes[j] != GOOD:
+                    classes[j] = LIST
+        i = end
+
+
 def classify_all(blocks: list[Block], stopwords: frozenset[str] | None) -> list[str]:
     datelines = [is_dateline(b) for b in blocks]
     classes = [classify(b, stopwords, dateline) for b, dateline in zip(blocks, datelines, strict=True)]
+    mark_article_lists(blocks, classes)
+    classes = [BAD if c == TERSE else c for c in classes]
     mark_title_lists(blocks, classes)
     mark_teasers(blocks, classes, datelines)
     return classes

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from itertools import chain, islice
 
-from bot.ingest.classify import BAD, GOOD, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
+from bot.ingest.classify import BAD, GOOD, LIST, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.stopwords import SAMPLE_TOKENS, guess_stopwords
 
@@ -31,6 +31,7 @@ TITLE_BONUS = 40.0
 # A label, heading or menu entry: cheap alone (articles have subheadings), costly in a long run (menus,
 # sidebars, form fields), which is what keeps the article run from drifting into the page's footer.
 SHORT_PENALTY = -3.5
+LIST_WEIGHT = 1.0  # a line of the article's own list: kept, and carries the run on to the prose after it
 BRIDGE_GAP = 12  # blocks an in-article promo may take
 BRIDGE_MIN_WEIGHT = 25.0  # words of prose that must follow it
 
@@ -40,6 +41,8 @@ def _weight(block: Block, cls: str) -> float:
         return float(block.words)
     if cls == SHORT:
         return SHORT_PENALTY
+    if cls == LIST:
+        return LIST_WEIGHT
     if cls == ROW:
         return 0.5  # a table is neither prose nor chrome: it neither makes nor breaks the run
     if block.kind == "p" and block.words >= 12 and not block.link_chars and ends_sentence(block.text):
