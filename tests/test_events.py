@@ -127,3 +127,13 @@ def test_a_legal_outcome_or_a_launch_decides_over_hack_words(
     title: str, lead: str, expected: EventType
 ) -> None:
     assert classify(title, lead).event_type is expected
+
+
+def test_a_feature_piece_without_event_facts_is_other() -> None:
+    scored = score_text(
+        "The rise of double extortion in hospital ransomware attacks",
+        "Ransomware attacks keep hitting hospitals and schools, and attackers move faster every year.",
+    )
+    assert decide([scored]).event_type is EventType.OTHER
+    # the same piece whose facts show an event (a named gang, a ransom) reports that event
+    assert decide([scored], ["malware", "ransom"]).event_type is EventType.ATTACK

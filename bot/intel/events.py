@@ -251,6 +251,30 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
 DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 + lead 2 + body 1.5)
 
 
+# A feature, opinion or explainer ("Is your backup ready?", "Why X matters", "Using Y to prevent Z"):
+# typed `other` unless its facts show an event (a CVE, data taken, an actor, a ransom…)
+FEATURE_TITLE = re.compile(
+    r"^\s*(?:why|is\s+your|are\s+you|the\s+(?:evolution|revolution|rise|future|state)\s+of)\b|\bwho'?s\s+to\s+blame\b"
+    r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b",
+    re.IGNORECASE,
+)
+FEATURE = "feature"  # the pseudo-cue recorded for a feature piece
+EVENT_FACTS = frozenset(
+    {"cve", "exploitation", "kev", "fixed", "affected", "data", "victims", "ransom", "actor", "malware", "layoffs", "money"}
+)
+
+
+_HAPPENED = re.compile(
+    r"\b(?:hacked|breached|exploited|stolen|stole|leaked|arrested|fined|attacked|compromised|patched|fixed)\b", re.I
+)
+
+
+def is_feature(title: str) -> bool:
+    """A title that asks or explains rather than reports; a question that names what happened
+    ("… Hacked, Password was 'DOG'?") still reports."""
+    return bool(FEATURE_TITLE.search(title)) and not _HAPPENED.search(title)
+
+
 def is_promo(title: str, body: str) -> bool:
     """A sponsored post, webinar, opinion or how-to piece: a promotional title, or two promotional
     phrases in the body (one "sign up" line under real news is a newsletter box, not an advertorial)."""
@@ -266,6 +290,8 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
     if is_promo(title, f"{lead}\n{rest}"):
         scores[EventType.OTHER] = (0.0, [PROMO])
         return scores
+    if is_feature(title):
+        scores[EventType.OTHER] = (0.0, [FEATURE])
     research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _IN_THE_WILD_WORDS.search(f"{title}. {lead}")
     for text, weight, cap in (
         (title, TITLE_WEIGHT, None),
@@ -314,8 +340,11 @@ def decide(
     wins, ties to the earlier type. An advertorial lead article makes the story `other`."""
     totals: dict[EventType, float] = dict.fromkeys(CUES, 0.0)
     cues: dict[EventType, list[str]] = {event: [] for event in CUES}
-    if scored and PROMO in scored[0].get(EventType.OTHER, (0.0, []))[1]:
+    lead_marks = scored[0].get(EventType.OTHER, (0.0, []))[1] if scored else []
+    if PROMO in lead_marks:
         return EventVerdict(EventType.OTHER, (PROMO,), {})
+    if FEATURE in lead_marks and not EVENT_FACTS & set(fact_kinds):
+        return EventVerdict(EventType.OTHER, (FEATURE,), {})
     for n, scores in enumerate(scored):
         for event, (value, words) in scores.items():
             if event not in totals:
