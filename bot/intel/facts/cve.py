@@ -181,7 +181,13 @@ def score_vector(text: str) -> Cvss | None:
         return None
 
 
+_SCORE_HINTS = ("cvss", "out of", "scor", "av:", "severity", "on the cvss")
+
+
 def _scores(sentence: str) -> list[tuple[int, Cvss]]:
+    lowered = sentence.lower()
+    if not any(hint in lowered for hint in _SCORE_HINTS):
+        return []  # most sentences rate nothing: five anchored shapes are not worth trying
     out: list[tuple[int, Cvss]] = []
     taken: list[tuple[int, int]] = []
     for n, shape in enumerate(_SCORE_SHAPES):

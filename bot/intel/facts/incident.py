@@ -137,13 +137,15 @@ def _money(q: Quantity) -> dict[str, object]:
 def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
     """Counted facts of one sentence that say what they count: victims, data, money, layoffs."""
     out: list[Finding] = []
-    harm, data_cue = _HARM.search(sentence), _DATA_CUE.search(sentence)
-    kinds = [
-        DATA_KINDS[int(next(k for k, v in m.groupdict().items() if v)[1:])][0]
-        for m in _DATA_KIND.finditer(sentence)
-    ]
-    kinds = list(dict.fromkeys(kinds))
-    for q in find_quantities(sentence):
+    counted = find_quantities(sentence)
+    data_cue = _DATA_CUE.search(sentence)
+    if not counted and not data_cue and not _CRYPTO.search(sentence):
+        return out
+    harm = _HARM.search(sentence) if counted else None
+    # which kinds of data: only asked where something was taken (the alternation is the costly scan)
+    found = _DATA_KIND.finditer(sentence) if data_cue else ()
+    kinds = list(dict.fromkeys(DATA_KINDS[int(str(m.lastgroup)[1:])][0] for m in found))
+    for q in counted:
         if (
             _PRODUCT_NUMBER.search(sentence[: q.start + (len(q.phrase) - len(q.phrase.lstrip()))])
             and q.comparator == "eq"

@@ -61,11 +61,12 @@ def _in_passing(fact: TypedFact, sentences: Sequence[Sentence]) -> bool:
     background, not who or what this story is about."""
     if fact.kind not in ("actor", "malware"):
         return False
+    first = next((n for n, s in enumerate(sentences) if s.index == fact.position), 0)
+    if first < 3:
+        return False
     spellings = [str(fact.data.get("name") or ""), *map(str, fact.data.get("aliases") or [])]  # type: ignore[call-overload]
     body = " ".join(s.text for s in sentences)
-    times = sum(len(re.findall(rf"(?<!\w){re.escape(w)}(?!\w)", body)) for w in spellings if w)
-    first = next((n for n, s in enumerate(sentences) if s.index == fact.position), 0)
-    return times < 2 and first >= 3
+    return sum(body.count(w) for w in spellings if w) < 2
 
 
 def _covered(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:

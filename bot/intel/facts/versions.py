@@ -119,7 +119,9 @@ def _fix_cue(sentence: str) -> re.Match[str] | None:
     """The first fix cue with a version after it ("shipped FortiOS 7.4.3 … told customers to update to"
     is shipped); "released"/"shipped" count as fix cues only in a sentence about a fix."""
     cues = list(_FIX_CUE.finditer(sentence))
-    if _FIXING.search(sentence):  # "patched ... with the release of Struts 2.3.35", "shipped 7.4.3 with the fix"
+    if _FIXING.search(
+        sentence
+    ):  # "patched ... with the release of Struts 2.3.35", "shipped 7.4.3 with the fix"
         cues += list(_RELEASED_FIX.finditer(sentence))
     cues.sort(key=lambda m: m.start())
     for cue in cues:
