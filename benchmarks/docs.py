@@ -1,5 +1,6 @@
 """Writes docs/benchmarks.md (the latest run's table, how each figure is measured, how to reproduce)
-and docs/latency.png (the alert-latency distribution) from one suite run.
+and its plots (alert latency, /story latency against corpus size, time per article by stage, extraction
+against trafilatura, fan-out against the rate-limit ceiling; `benchmarks/plots.py`) from one suite run.
 
 `python -m benchmarks --docs docs` runs the full suite and writes both; matplotlib comes with the
 `bench` extra (`pip install .[bench]`) and is only needed for the plot.
@@ -10,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.common import Result, percentile
+from benchmarks.common import Result
+from benchmarks.plots import plot_latency, plot_result
 from benchmarks.report import markdown_table
 
 PLOT_NAME = "latency.png"
@@ -65,7 +67,8 @@ REPRODUCE = """\
 make bench                      # sets up .venv, then `python -m benchmarks` (rich table)
 python -m benchmarks --json     # one JSON object with every figure
 python -m benchmarks --quick --json  # smaller inputs (10k-article corpus, 50 alert stories): under a minute
-python -m benchmarks --docs docs # full run, then rewrite docs/benchmarks.md and docs/latency.png
+python -m benchmarks --docs docs # full run, then rewrite docs/benchmarks.md and its plots
+python -m benchmarks --docs docs --only throughput,alert_latency  # rerun some figures, keep the others
 ```
 
 The figures that need real pages read `../shared/data` beside the repository (the extraction-dev pages
@@ -73,61 +76,38 @@ and the seeds); without it those figures are null with a `missing` note and the 
 """
 
 
-def plot_latency(samples: dict[str, list[float]], path: Path, target_ms: float = 500.0) -> bool:
-    """An ECDF of alert latency per platform with p50/p95/p99 marked. False without matplotlib or data."""
-    if not any(samples.values()):
-        return False
-    try:
-        import matplotlib
-    except ImportError:
-        return False
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(8, 4.5), dpi=110)
-    styles = (("#4a154b", "-", 2.6), ("#5865f2", "--", 1.4))  # the curves nearly coincide: both visible
-    for (name, values), (colour, line, width) in zip(samples.items(), styles, strict=False):
-        ms = sorted(v * 1000 for v in values)
-        if not ms:
-            continue
-        fractions = [(i + 1) / len(ms) for i in range(len(ms))]
-        p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
-        axis.step(
-            ms,
-            fractions,
-            where="post",
-            color=colour,
-            linestyle=line,
-            linewidth=width,
-            label=f"{name}: p50 {p50:.0f} · p95 {p95:.0f} · p99 {p99:.0f} ms (n={len(ms)})",
-        )
-        for value in (p50, p95, p99):
-            axis.axvline(value, color=colour, alpha=0.25, linestyle=":")
-    axis.axvline(target_ms, color="#c0392b", linestyle="--", label=f"target: p99 ≤ {target_ms:.0f} ms")
-    axis.set_xlim(0, max(target_ms * 1.1, axis.get_xlim()[1]))
-    axis.set_xlabel("story file written → message received by the stand-in (ms)")
-    axis.set_ylabel("fraction of alerts")
-    axis.set_title("Alert latency (polling bots: 120,000–1,200,000 ms)")
-    axis.grid(alpha=0.3)
-    axis.legend(loc="lower right", fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return True
+def previous_result(folder: Path) -> Result | None:
+    """The run recorded in folder/benchmarks.md (its JSON block), to refresh some figures only."""
+    path = folder / "benchmarks.md"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find("```json\n"), text.rfind("```")
+    if start < 0 or end <= start:
+        return None
+    loaded: Result = json.loads(text[start + len("```json\n") : end])
+    return loaded
 
 
 def write_docs(result: Result, samples: dict[str, list[float]], folder: Path) -> Path:
-    """docs/benchmarks.md (+ docs/latency.png); returns the markdown file's path."""
+    """docs/benchmarks.md and its plots; returns the markdown file's path. Without latency samples
+    (the latency figure was not rerun) the existing latency plot is kept."""
     folder.mkdir(parents=True, exist_ok=True)
-    plotted = plot_latency(samples, folder / PLOT_NAME)
+    plotted = plot_latency(samples, folder / PLOT_NAME) or (not samples and (folder / PLOT_NAME).is_file())
+    drawn = plot_result(result, folder)
     suite = result["suite"]
     parts = [
         "# Benchmarks",
         "",
-        f"Latest run: {suite['started_at']}, `bot bench` ({suite['mode']} mode) on {suite['cores']} cores "
-        f"({suite['system']}, Python {suite['python']}), shared with other work; the whole suite took "
-        f"{suite['seconds']} s.",
+        (
+            f"Latest run: {suite['started_at']}, `bot bench` ({suite['mode']} mode) on {suite['cores']} cores "
+            f"({suite['system']}, Python {suite['python']}), shared with other work; the whole suite took "
+            f"{suite['seconds']} s."
+            if not suite.get("figures_run")
+            else f"Figures {', '.join(suite['figures_run'])} rerun {suite['started_at']} ({suite['mode']} mode, "
+            f"{suite['cores']} cores, {suite['system']}, Python {suite['python']}, shared with other work, "
+            f"{suite['seconds']} s); the others are from the run of {suite.get('others_from') or 'an earlier run'}."
+        ),
         "",
         markdown_table(result),
         "",
@@ -135,6 +115,7 @@ def write_docs(result: Result, samples: dict[str, list[float]], folder: Path) ->
         if plotted
         else "_(no latency plot: matplotlib missing)_",
         "",
+        *[line for name, caption in drawn for line in (f"![{caption}]({name})", "")],
         METHOD,
         REPRODUCE,
         "## The run's JSON",

@@ -84,6 +84,17 @@ def rows(result: Result) -> list[Row]:
             "> 1" + _mark(None if ratio is None else ratio > 1),
         )
     )
+    stages = t.get("stages_ms_per_article") or {}
+    if stages:
+        out.append(
+            (
+                "",
+                "ms per article by stage",
+                " · ".join(f"{name} {_num(ms, 2)}" for name, ms in stages.items()),
+                "same files, stages timed one after another",
+                "",
+            )
+        )
 
     e = result["extraction"]
     pages = f"{_num(e['pages'])} dev pages"

@@ -79,6 +79,8 @@ async def _figure(name: str, state: _State) -> Result:
         state.dev = extraction.DevPages.load()
         return extraction.bench_extraction(state.dev)
     if name == "throughput":
+        if state.dev is None:  # run without the extraction figure (--only)
+            state.dev = extraction.DevPages.load()
         return await throughput.bench_throughput(state.dev, sizes.throughput_rounds)
     if name == "stories":
         return await clustering.bench_stories(sizes.clustering_articles, sizes.clustering_probes)
@@ -99,7 +101,14 @@ async def _figure(name: str, state: _State) -> Result:
     raise ValueError(name)
 
 
-async def run_suite(quick: bool, progress: Callable[[str], None] = lambda _: None) -> SuiteRun:
+async def run_suite(
+    quick: bool,
+    progress: Callable[[str], None] = lambda _: None,
+    *,
+    only: frozenset[str] | None = None,
+    previous: Result | None = None,
+) -> SuiteRun:
+    """Every figure, or with `only` just those (the others taken from `previous` when given)."""
     started = time.perf_counter()
     info = machine()
     result: dict[str, Any] = {
@@ -112,8 +121,16 @@ async def run_suite(quick: bool, progress: Callable[[str], None] = lambda _: Non
     }
     with tempfile.TemporaryDirectory(prefix="bot-bench-") as tmp:
         state = _State(quick, Path(tmp))
-        for index, name in enumerate(ORDER, 1):
-            progress(f"[{index}/{len(ORDER)}] {name}")
+        chosen = [name for name in ORDER if only is None or name in only]
+        if only is not None:
+            result["suite"]["figures_run"] = chosen  # the others come from the previous run
+            earlier = (previous or {}).get("suite") or {}
+            result["suite"]["others_from"] = earlier.get("others_from") or earlier.get("started_at")
+        for name in ORDER:
+            if name not in chosen:
+                result[name] = (previous or {}).get(name) or {**SKELETONS[name](), "missing": "not run"}
+        for index, name in enumerate(chosen, 1):
+            progress(f"[{index}/{len(chosen)}] {name}")
             figure_started = time.perf_counter()
             figure = {**SKELETONS[name](), "error": None}
             try:

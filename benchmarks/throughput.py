@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks.common import Result, bench_settings
 from benchmarks.corpus import ArticleFactory, CorpusVendors
 from benchmarks.extraction import DevPages
+from benchmarks.stages import measure_stages
 from bot.app import open_core, sample_story_files
 
 WARMUP_FILES = 12
@@ -37,6 +38,7 @@ def skeleton() -> Result:
         "stored": None,
         "stories": None,
         "rounds": None,
+        "stages_ms_per_article": None,
         "target": TARGET,
         "missing": None,
     }
@@ -91,6 +93,7 @@ async def bench_throughput(dev: DevPages | None, rounds: int) -> Result:
         label, files = _write_inputs(root / "stories", dev)
         await _one_pass(root / "warmup", files[:WARMUP_FILES])
         passes = [await _one_pass(root / f"round{n}", files) for n in range(rounds)]
+        stages = await measure_stages(root, files, rounds)
     best = min(passes)
     ours = len(files) / best[0]
     result.update(
@@ -100,6 +103,7 @@ async def bench_throughput(dev: DevPages | None, rounds: int) -> Result:
         stored=best[1],
         stories=best[2],
         rounds=rounds,
+        stages_ms_per_article=stages,
     )
     if dev is not None:
         theirs = dev.run_trafilatura(rounds)
