@@ -141,7 +141,8 @@ async def slack_http_latency(settings: Settings, queries: int, seed: int) -> tup
             totals: list[float] = []
             acks: list[float] = []
             for index in range(queries + 3):
-                body = urlencode(slack.slash_command_payload("/story", rng.choice(names).lower()))
+                command = f"/{app_settings.slack_command_prefix}story"  # /va-story by default
+                body = urlencode(slack.slash_command_payload(command, rng.choice(names).lower()))
                 expected = len(slack.responses) + 1
                 started = time.perf_counter()
                 async with session.post(url, data=body.encode(), headers=signed_headers(body)) as response:
