@@ -13,7 +13,9 @@ from test_security_facts import FORTIOS, facts_of
 from test_stories_support import fixed_clock, store_article
 
 from bot.adapters.discord.embeds import story_embed
+from bot.adapters.discord.platform import followup_text as discord_followup
 from bot.adapters.slack.blocks import alert_blocks
+from bot.adapters.slack.blocks import followup_text as slack_followup
 from bot.chat.render import story_plain_text, story_view
 from bot.intel.engine import StoryEngine, story_to_dict
 from bot.intel.facts import merge_facts
@@ -122,5 +124,7 @@ async def test_an_edit_says_what_changed(db: Database) -> None:
     assert story_plain_text(change.story).splitlines()[2].startswith("Updated: ")
     blocks = alert_blocks(change.story)
     assert "now exploited in the wild" in blocks[1]["elements"][0]["text"]
+    assert "now exploited in the wild" in slack_followup(change.story, ["Beta"])
+    assert "CVSS 9.8 per Beta" in discord_followup(change.story, ["Beta"])
     stored = await StoryStore(db).get_story(change.story.id)
     assert stored is not None and stored.change_notes == notes  # kept with the story's facts

@@ -58,6 +58,8 @@ def followup_text(story: Story, new_outlets: Sequence[str]) -> str:
         links = [escape(outlet, 80) for outlet in new_outlets]
     count = len(story.sources)
     tail = f" · now {count} source{'s' if count != 1 else ''}"
+    if story.change_notes:  # "now exploited in the wild", "CVSS 9.8 per NVD"
+        tail += " · " + escape("; ".join(story.change_notes), 300)
     shown: list[str] = []
     budget = MESSAGE_LIMIT - len(tail) - 40
     for index, item in enumerate(links):

@@ -181,7 +181,8 @@ def followup_text(story: Story, new_outlets: Sequence[str]) -> str:
         named.append(link(source.url, outlet, limit=120) if source else fit(one_line(outlet), 120))
     noun = "source" if len(named) == 1 else "sources"
     joined = ", ".join(named) if named else "another outlet"
-    return f"New {noun}: {joined}. Now {view.source_count_label}."
+    changed = f" Updated: {fit(escape('; '.join(view.changes)), 300)}." if view.changes else ""
+    return f"New {noun}: {joined}. Now {view.source_count_label}.{changed}"
 
 
 def digest_message(stories: Sequence[Story]) -> SlackMessage:
