@@ -39,9 +39,10 @@ _WORKAROUND = re.compile(
 _ADVICE = re.compile(
     r"\bdisabl\w+|\bblock\w*|\brestrict\w*|\bturn\w*\s+off\b|\bremov\w+|\blimit\w*|\bworkaround", re.I
 )
+# what can happen to people, organisations and devices (data is stolen or leaked; they are not)
 _HARM = re.compile(
     r"\baffected\b|\bimpacted\b|\bcompromised\b|\binfected\b|\btargeted\b|\bvictims?\b|\bhit\b|\bbreached\b"
-    r"|\bexposed\b|\bstolen\b|\bhacked\b|\bexploited\b|\bleaked\b|\bencrypted\b|\bvulnerable\b|\bat\s+risk\b",
+    r"|\bexposed\b|\bhacked\b|\bvulnerable\b|\bat\s+risk\b",
     re.IGNORECASE,
 )
 _DATA_CUE = re.compile(
