@@ -5,17 +5,24 @@ Docker daemon the image is also built and its health check run."""
 
 from __future__ import annotations
 
+import asyncio
 import configparser
+import io
 import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from standins.app_runner import running_app
+
+from bot.app import Application
+from bot.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -121,3 +128,52 @@ def test_image_builds_and_turns_healthy() -> None:
         assert status == "healthy"
     finally:
         subprocess.run(["docker", "stop", container], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    """systemd's own checker on the units, with ExecStart pointed at this environment's `bot`."""
+    here = Path(sys.executable).parent / "bot"
+    executable = str(here) if here.exists() else shutil.which("true") or "/bin/true"
+    names = ["vendor-alert-bot.service", "vendor-alert-bot-backup.service", "vendor-alert-bot-backup.timer"]
+    for name in names:
+        text = (REPO / "deploy" / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("/opt/vendor-alert-bot/bin/bot", executable), encoding="utf-8")
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)],
+        capture_output=True, text=True, timeout=60,
+    )
+    problems = [line for line in done.stderr.splitlines() if "vendor-alert-bot" in line]
+    assert done.returncode == 0 and not problems, done.stderr
+
+
+def healthcheck_command() -> list[str]:
+    [health] = [args for word, args in dockerfile_instructions() if word == "HEALTHCHECK"]
+    command: list[str] = json.loads(health[health.index("CMD") + 3 :].strip())
+    return command
+
+
+async def test_the_healthcheck_command_passes_against_a_running_bot(tmp_path: Path) -> None:
+    """The image's HEALTHCHECK, run as written (its `python` being this interpreter) against the real
+    service on BOT_HTTP_PORT; and failing when nothing answers there."""
+    command = healthcheck_command()
+    assert command[0] == "python"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        BOT_DB_PATH=tmp_path / "db.sqlite3",
+        BOT_STORIES_DIR=tmp_path / "stories",
+        BOT_HTTP_PORT=0,
+        BOT_HTTP_HOST="127.0.0.1",
+    )
+    app = Application(settings, console=True, stdin=io.StringIO(""), stdout=io.StringIO())
+
+    async def check(port: int) -> int:
+        env = {**os.environ, "BOT_HTTP_PORT": str(port)}
+        process = await asyncio.create_subprocess_exec(sys.executable, *command[1:], env=env)
+        return await asyncio.wait_for(process.wait(), 30)
+
+    async with running_app(app, within=30):
+        assert app.operations is not None and app.operations.address is not None
+        port = app.operations.address[1]
+        assert await check(port) == 0
+    assert await check(port) != 0  # the service stopped: unhealthy
