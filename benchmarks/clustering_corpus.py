@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.intel.engine import StoryEngine
-from bot.intel.same_event import CENTROID_TERMS
+from bot.intel.identifiers import identifiers, lead_of
+from bot.intel.same_event import CENTROID_TERMS, KEY_PREFIX, idf
 from bot.intel.similarity import TfidfSimilarity, normalise
 from bot.models import Article, Salience, Story
 from bot.store import bulk
@@ -70,10 +71,15 @@ class _SyntheticCorpus:
         body = "\n\n".join(" ".join(sentences[i : i + 2]) for i in range(0, 5, 2))
         return title, body, [t.lower() for t in tokens]
 
+    @staticmethod
+    def words(text: str) -> list[str]:
+        """What `tokenize` gives for synthetic text, without its cost (tested to agree)."""
+        return [word.strip(".").lower() for word in text.split()]
+
     async def write(self, db: Database, sim: TfidfSimilarity) -> int:
         rng, articles, members, stories, vendor_rows = self.rng, [], [], [], []
         frequencies: Counter[str] = Counter()
-        story_words: list[tuple[Counter[str], Counter[str]]] = []  # per story: title words, all words
+        story_words: list[tuple[Counter[str], Counter[str], Counter[str]]] = []  # title, lead, identifiers
         article_id = 0
         while article_id < self.n_articles:
             vendor = rng.choice(self.vendors)
@@ -83,13 +89,19 @@ class _SyntheticCorpus:
             story_id = len(self.topics)
             counts: Counter[str] = Counter()
             title_counts: Counter[str] = Counter()
+            lead_counts: Counter[str] = Counter()
+            key_counts: Counter[str] = Counter()
             size = min(rng.choice((1, 1, 2, 2, 3, 4)), self.n_articles - article_id)
             for position in range(size):
                 article_id += 1
                 title, body, tokens = self.text(vendor, topic)
                 counts.update(tokens)
                 title_counts.update(t.lower() for t in title.split())
-                frequencies.update(set(tokens))
+                lead = lead_of(title, body)
+                lead_counts.update(self.words(lead))
+                named = identifiers(title, lead)
+                key_counts.update(named)
+                frequencies.update(set(tokens) | {KEY_PREFIX + k for k in named})
                 published = to_db(day + timedelta(hours=6 * position))
                 analysis = {"sentences": [[body.split("\n\n")[0], 0, 0, True]], "subjects": [vendor]}
                 articles.append(
@@ -127,7 +139,7 @@ class _SyntheticCorpus:
                     )
                 )
             first, last = to_db(day), to_db(day + timedelta(hours=6 * (size - 1)))
-            story_words.append((title_counts, counts))
+            story_words.append((title_counts, lead_counts, key_counts))
             stories.append(
                 [
                     story_id,
@@ -155,14 +167,17 @@ class _SyntheticCorpus:
             weights = {t: (1.0 + math.log(c)) * sim.idf(t) for t, c in words.items()}
             return normalise(weights, keep=CENTROID_TERMS)
 
-        for row, (title_counts, counts) in zip(stories, story_words, strict=True):
+        for row, (title_counts, lead_counts, key_counts) in zip(stories, story_words, strict=True):
             # the same-event profile the engine keeps (bot/intel/same_event.Profile): title and lead
-            # centroids (here the whole synthetic text stands for the lead), dates, outlets, members
+            # centroids, dates, outlets, members
             first, last, size = str(row[10]), str(row[11]), int(str(row[13]))
             profile = {
                 "title": centroid(title_counts),
-                "lead": centroid(counts),
-                "keys": {},
+                "lead": centroid(lead_counts),
+                "keys": {
+                    k: [idf(self.n_articles, frequencies[KEY_PREFIX + k]), float(n)]
+                    for k, n in key_counts.items()
+                },
                 "event_type": "other",
                 "first": first,
                 "last": last,

@@ -20,6 +20,7 @@ from benchmarks.clustering_corpus import (
 )
 from bot.intel.cluster import ClusterSettings
 from bot.intel.engine import StoryEngine
+from bot.intel.identifiers import lead_of
 from bot.intel.similarity import (
     CorpusAware,
     Similarity,
@@ -277,3 +278,5 @@ def test_the_synthetic_bench_corpus_tokenizes_as_the_engine_would() -> None:
     corpus = _SyntheticCorpus(100, seed=3)
     title, body, tokens = corpus.text("Vendor0001", corpus.topic())
     assert sorted(tokenize(f"{title}\n{title}\n{body}")) == sorted(tokens)
+    lead = lead_of(title, body)
+    assert sorted(corpus.words(lead)) == sorted(tokenize(lead))

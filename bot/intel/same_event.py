@@ -181,6 +181,11 @@ class Profile:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Profile:
+        """The stored profile; a story stored before this model (a bare term vector) reads as empty,
+        so it takes no new article and its event starts a new story."""
+        if not isinstance(data.get("members"), int):
+            return cls()
+
         def when(value: object) -> datetime | None:
             return datetime.fromisoformat(str(value)) if value else None
 
@@ -198,9 +203,9 @@ class Profile:
         )
 
 
-# Incidents unfold as attack -> breach -> patch; business news as layoffs / closure / sale.
+# Incidents unfold as attack -> outage or breach -> patch; business news as layoffs / closure / sale.
 _FAMILIES = (
-    frozenset({EventType.BREACH, EventType.VULNERABILITY, EventType.ATTACK}),
+    frozenset({EventType.BREACH, EventType.VULNERABILITY, EventType.ATTACK, EventType.OUTAGE}),
     frozenset({EventType.LAYOFFS, EventType.ACQUISITION}),
 )
 
@@ -314,7 +319,8 @@ class Verdict:
 
 
 def judge(article: Signals, candidates: Sequence[tuple[int, Profile]], model: Model) -> list[Verdict]:
-    """Score every candidate. A shared identifier is distinctive when no other candidate has it."""
+    """Score every candidate (an empty profile, from before this model, scores 0). A shared
+    identifier is distinctive when no other candidate has it."""
     holders: dict[str, int] = {}
     for _, profile in candidates:
         for key in article.keys:
@@ -327,7 +333,7 @@ def judge(article: Signals, candidates: Sequence[tuple[int, Profile]], model: Mo
         verdicts.append(
             Verdict(
                 story_id,
-                model.probability(values),
+                model.probability(values) if profile.members else 0.0,
                 tuple(values),
                 tuple(shared),
                 tuple(k for k in shared if holders[k] == 1),
