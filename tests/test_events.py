@@ -84,6 +84,7 @@ def test_a_faulty_update_that_crashed_machines_is_an_outage_not_an_attack() -> N
     [
         ("Webinar: Building a zero-trust program that survives a breach", "Register now. Save your seat."),
         ("How to protect your SaaS apps from ransomware", "Attackers breach companies with ransomware."),
+        ("Using breached-password detection to prevent account takeover", "Attackers reuse stolen passwords."),
         (
             "Ransomware is evolving: is your backup strategy ready?",
             "This article is sponsored by Contoso. Request a demo of the platform. Attackers exploit flaws.",
