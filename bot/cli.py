@@ -235,7 +235,14 @@ def story(
                 raise CliError(f"No vendor '{vendor}'.{hint}")
             latest = await core.stories.latest_story_for_vendor(found.name)
             if latest is None:
-                raise CliError(f"No story about {found.name} yet.")
+                empty = not await core.store.articles.count()
+                hint = (
+                    f" The database {settings.db_path} is empty: `bot run` loads the bundled sample stories"
+                    " on its first start, `bot ingest FOLDER` reads a folder of stories."
+                    if empty
+                    else ""
+                )
+                raise CliError(f"No story about {found.name} yet.{hint}")
             typer.echo(json.dumps(story_to_dict(latest), ensure_ascii=False) if as_json else story_plain_text(latest))
 
     _run(main())

@@ -114,7 +114,7 @@ def test_console_piped_eof_keeps_running_and_samples_load(tmp_path: Path) -> Non
         bot.send("/vendors crowd")
         bot.wait_for("CrowdStrike")
         bot.send("/subscribe nosuchvendorzz")
-        bot.wait_for("Error: No vendor 'nosuchvendorzz'")
+        bot.wait_for("error: No vendor 'nosuchvendorzz'")
         bot.send("/story okta")
         bot.wait_for("Sources (")
         assert bot.proc.stdin is not None

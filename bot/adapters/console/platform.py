@@ -97,7 +97,7 @@ class ConsolePlatform:
         name, _, rest = line[1:].partition(" ")
         ctx = CommandContext(CONSOLE_CHANNEL, user="console", is_admin=_always_admin, user_name="console")
         reply = await self._commands.run_text(ctx, name, rest)
-        self._print(("Error: " if reply.error else "") + reply.text)
+        self._print(("error: " if reply.error else "") + reply.text)  # the CLI's error style
         return reply
 
     # -- ChatPlatform -----------------------------------------------------------------------------
