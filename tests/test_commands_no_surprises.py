@@ -85,3 +85,12 @@ async def test_changing_one_option_keeps_the_others(core: Core) -> None:
     await core.commands.run_text(ctx(), "subscribe", "okta mode:instant")
     sub = await core.store.subscriptions.find(CHANNEL, "Okta")
     assert sub is not None and sub.mode is DeliveryMode.INSTANT and sub.event_types == (EventType.VULNERABILITY,)
+
+
+async def test_tracking_the_same_vendor_again_says_nothing_changed(core: Core) -> None:
+    first = await core.commands.run_text(ctx(), "track", "Initech Cloud aliases:initech")
+    assert first.text.startswith("Now tracking Initech Cloud")
+    again = await core.commands.run_text(ctx(), "track", "Initech Cloud aliases:initech")
+    assert again.text.startswith("This workspace already tracks Initech Cloud; nothing changed.")
+    changed = await core.commands.run_text(ctx(), "track", "Initech Cloud aliases:initech,itc")
+    assert changed.text.startswith("Now tracking Initech Cloud (also: initech, itc)")

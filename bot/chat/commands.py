@@ -316,6 +316,10 @@ class CommandService:
         if existing is not None and existing.name.lower() == name.lower():
             raise UsageError(f"{existing.name} is already in the catalog; /subscribe {existing.name}")
         aliases = split_words(args.get("aliases", ""))
+        known = await self._subs.tracked(ctx.platform, ctx.workspace)
+        same = next((v for v in known if v.name.casefold() == name.casefold()), None)
+        if same is not None and same.name == name and tuple(same.aliases) == tuple(aliases):
+            return Reply(f"This workspace already tracks {name}; nothing changed. /subscribe {name} for alerts.")
         await self._subs.track(ctx.platform, ctx.workspace, name, aliases)
         await self._vendors.reload()
         also = f" (also: {', '.join(aliases)})" if aliases else ""
