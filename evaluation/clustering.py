@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
@@ -33,7 +33,7 @@ import yaml
 from bot.ingest import RejectedFile, load_article
 from bot.intel.similarity import tokenize
 from bot.intel.vendors import VendorCatalog, VendorMatcher
-from bot.models import Salience
+from bot.intel.vendors.registry import tag_vendors
 
 DEV_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
 
@@ -175,13 +175,7 @@ async def cluster_folder(
                     rejected += 1
                     stories[name] = None
                     continue
-                matches = matcher.match(article.title, article.body)
-                article = replace(
-                    article,
-                    subjects=tuple(m.vendor for m in matches if m.salience is Salience.SUBJECT),
-                    mentions=tuple(m.vendor for m in matches if m.salience is Salience.MENTION),
-                )
-                stored, _ = await articles.add(article)
+                stored, _ = await articles.add(tag_vendors(article, matcher))
                 await engine.add_article(stored)
                 member = await engine.store.member(stored.id or -1)
                 stories[name] = member.story_id if member else None

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.intel.engine import publication_known
 from bot.intel.events import decide, score_text
 from bot.intel.identifiers import identifiers, lead_of
 from bot.intel.same_event import (
@@ -97,6 +98,7 @@ def prepare(items: Sequence[Item], folder: Path = DEV_DIR) -> list[Prepared]:
                 outlet.lower(),
                 day,
                 event,
+                publication_known(article),
             )
         )
     return out

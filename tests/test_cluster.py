@@ -112,6 +112,17 @@ async def test_an_undated_article_is_placed_at_its_fetch_date_and_never_compared
     )
     change = await engine.add_article(await store_article(db, fetched_next_day))
     assert change is not None and change.story.id == first[BAN_WIRE]  # by its fetch date
+    # ingest fills `published` with the fetch date when nothing else dates a page: still undated
+    stamped = replace(
+        fixture_article(BAN_DAILY),
+        published=datetime(2024, 6, 22, tzinfo=UTC),
+        published_precision="fetched",
+        url=None,
+        content_hash="stamped",
+        body=fixture_article(BAN_DAILY).body + " Stamped.",
+    )
+    await engine.add_article(await store_article(db, stamped))
+    assert engine.last_scores and not engine.last_scores[0].values[4]  # no gap: the date is no publication date
 
     def arriving(tag: str) -> Article:
         article = fixture_article(BAN_DAILY)

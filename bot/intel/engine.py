@@ -146,6 +146,12 @@ def catalog_topics() -> frozenset[str]:
 MAX_ANALYSED_CHARS = 60_000
 
 
+def publication_known(article: Article) -> bool:
+    """Whether the article's date is when it was published (to the day or month), not only when it
+    was fetched or arrived (ingest then still fills `published`, with precision "fetched")."""
+    return article.published is not None and article.published_precision != "fetched"
+
+
 def _analysed_part(body: str) -> str:
     """The body up to MAX_ANALYSED_CHARS, cut at a paragraph end when there is one."""
     if len(body) <= MAX_ANALYSED_CHARS:
@@ -237,6 +243,7 @@ class StoryEngine(Generic[Repository]):
             documents, frequencies = await self._learn(text, count=True, keys=keys)
             event = event_scores(article)
             day = article_day(article.published, article.fetched, now)
+            dated = publication_known(article)
             evidence = signals(
                 article.title,
                 article.body,
@@ -246,7 +253,7 @@ class StoryEngine(Generic[Repository]):
                 event_type=decide([event]).event_type,
                 day=day,
                 outlet=outlet_of(article),
-                dated=article.published is not None,
+                dated=dated,
                 topics=self._topics,
             )
             records = {
@@ -257,7 +264,7 @@ class StoryEngine(Generic[Repository]):
                     now,
                     self.settings.window,
                     self.settings.max_span,
-                    dated=article.published is not None,
+                    dated=dated,
                 )
             }
             profiles = [(story_id, Profile.from_json(r.profile)) for story_id, r in records.items()]
