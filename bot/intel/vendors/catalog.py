@@ -35,6 +35,7 @@ from bot.models import Vendor
 _BUILTIN_ORIGIN = "built-in vendor catalog"
 _WORD = re.compile(r"[^\W_]+")
 _EXTRA_CACHE_SIZE = 64
+_SUGGEST_SPREAD = 0.2  # "did you mean": only names nearly as close as the closest
 
 
 class AliasKind(IntEnum):
@@ -164,7 +165,13 @@ class VendorCatalog:
                 if choice.startswith(key):
                     name = self._keys[choice]
                     scores[name] = max(scores.get(name, 0.0), 0.9 - len(choice) / 1000)
-        return sorted(scores, key=lambda name: (-scores[name], name.casefold()))[:limit]
+        if not scores:
+            return []
+        # Far worse candidates are noise next to a close one ("crowdstrke": CrowdStrike, not Crestron);
+        # the catalog grows from public lists, so "anything above a floor" would keep growing too.
+        best = max(scores.values())
+        close = [name for name in scores if scores[name] >= best - _SUGGEST_SPREAD]
+        return sorted(close, key=lambda name: (-scores[name], name.casefold()))[:limit]
 
     def search(self, prefix: str, limit: int = 25, *, offset: int = 0) -> list[str]:
         """Canonical names for autocomplete and paging: names starting with `prefix`, then containing it,

@@ -85,7 +85,7 @@ _AFTER: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "affected": re.compile(
-        r"^(?:'s?|’s?)?\s*(?:[\w.-]+\s+){0,3}?(?:vulnerabilit|flaws?\b|bugs?\b|zero-day|0-day|"
+        r"^(?:'s?|’s?)?\s*(?:(?!(?:that|which|who|and|but|after|when|while|to)\b)[\w.-]+\s+){0,3}?(?:vulnerabilit|flaws?\b|bugs?\b|zero-day|0-day|"
         r"(?:has |have |had |quietly |silently )?(?:patched|fixed|addressed|resolved|mitigated)|"
         r"(?:released|rolled out|issued|shipped|pushed|published) (?:a |an )?(?:patch|fix|update|"
         r"security update|advisor)|security (?:update|patch|advisor)|patch(?:es)?\b|"
