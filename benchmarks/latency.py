@@ -24,12 +24,13 @@ from typing import Any
 
 from benchmarks.common import Result, bench_settings, distribution_ms, python, service_env
 from benchmarks.corpus import ArticleFactory
-from benchmarks.standins import standin_module
 from bot.app import open_core
 from bot.chat.ports import CommandContext
 from bot.ingest import article_from_bytes
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import ChannelRef, Salience
+from tests.support.discord_server import DiscordStandIn
+from tests.support.slack_server import SlackStandIn
 
 TARGET = "p99 <= 500 ms (polling bots: 2-20 min)"
 WARMUP_STORIES = 5
@@ -119,8 +120,6 @@ async def _until(condition: Callable[[], bool], within: float, service: ServiceP
 
 async def bench_alert_latency(stories: int) -> tuple[Result, dict[str, list[float]]]:
     """The figure, and the latencies in seconds per platform (for the plot)."""
-    slack_server = standin_module("slack_server")
-    discord_server = standin_module("discord_server")
     factory = ArticleFactory(seed=21)
     total = stories + WARMUP_STORIES
     stories_to_send = alert_stories(total, factory)
@@ -130,7 +129,7 @@ async def bench_alert_latency(stories: int) -> tuple[Result, dict[str, list[floa
         staging = folder / "staging"
         staging.mkdir()
         settings.stories_dir.mkdir()
-        async with slack_server.SlackStandIn() as slack, discord_server.DiscordStandIn() as discord:
+        async with SlackStandIn() as slack, DiscordStandIn() as discord:
             slack_channels = [f"CB{i:05d}" for i in range(total)]
             discord_channels = [discord.add_channel(name=f"alerts-{i}") for i in range(total)]
             async with open_core(settings) as core:

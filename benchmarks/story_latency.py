@@ -23,11 +23,11 @@ from urllib.parse import urlencode
 
 from benchmarks.common import Result, Sizes, bench_settings, distribution_ms
 from benchmarks.corpus import CorpusVendors, corpus_size, grow_corpus
-from benchmarks.standins import standin_module
 from bot.app import Application, open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
+from tests.support.slack_server import SlackStandIn
 
 TARGET = "p99 <= 50 ms"
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
@@ -118,10 +118,9 @@ async def slack_http_latency(settings: Settings, queries: int, seed: int) -> tup
     """(end-to-end seconds, ack seconds) of signed `/story` slash commands over Slack HTTP mode."""
     import aiohttp
 
-    slack_server = standin_module("slack_server")
     names = await vendors_with_stories(settings)
     rng = random.Random(seed)
-    async with slack_server.SlackStandIn() as slack:
+    async with SlackStandIn() as slack:
         app_settings = bench_settings(
             settings.db_path.parent,
             BOT_DB_PATH=str(settings.db_path),
