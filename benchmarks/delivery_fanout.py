@@ -21,7 +21,8 @@ from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
-from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions
+from tests.support.stories import make_story
 
 
 def ideal_seconds(messages: int, windows: tuple[Window, ...]) -> float:

@@ -18,9 +18,12 @@ from bot.adapters.discord.escape import escape
 from bot.chat.commands import COMMAND_SPECS
 from bot.chat.ports import Reply
 from bot.config import Settings
-from tests.support.discord_fakes import RecordingCommands, running, sample_story, settings_for
+from tests.support.discord_fakes import RecordingCommands, running, settings_for
 from tests.support.discord_payloads import MESSAGE_FLAG_EPHEMERAL, PRIVILEGED_INTENTS
 from tests.support.discord_server import DiscordStandIn
+from tests.support.stories import KASPERSKY_UK, kaspersky_story
+
+ONE_SOURCE = KASPERSKY_UK["sources"][:1]  # the Discord tests' story starts with one outlet
 
 MANAGE_CHANNELS = 1 << 4
 MEMBER = (1 << 10) | (1 << 11)  # view channel, send messages
@@ -135,7 +138,7 @@ async def test_errors_stay_private_and_stories_become_embeds(
     assert failed.original is not None and failed.original["flags"] & MESSAGE_FLAG_EPHEMERAL
     assert failed.followups == []
 
-    story = sample_story()
+    story = kaspersky_story(sources=ONE_SOURCE)
     commands.replies["story"] = Reply("ignored plain text", story=story)
     shown = await discord.send_command("story", {"vendor": "kaspersky"})
     await asyncio.wait_for(shown.answered.wait(), 10)

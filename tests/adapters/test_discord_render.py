@@ -14,8 +14,10 @@ from bot.adapters.discord.escape import BARE_URL, ZERO_WIDTH_SPACE, escape, link
 from bot.adapters.discord.platform import delivery_nonce, followup_text
 from bot.chat.render import story_plain_text
 from bot.models import EventType, KeyFact, Source
-from tests.support.discord_fakes import sample_story
 from tests.support.discord_payloads import message_errors
+from tests.support.stories import KASPERSKY_UK, kaspersky_story
+
+ONE_SOURCE = KASPERSKY_UK["sources"][:1]  # the Discord tests' story starts with one outlet
 
 UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -80,7 +82,7 @@ def test_links_cannot_pretend_to_be_another_site() -> None:
 
 
 def test_story_embed_shows_the_alert() -> None:
-    story = sample_story(
+    story = kaspersky_story(
         sources=(
             ("Example Tech News", "https://news.example.com/k"),
             ("Register Sample", None),
@@ -105,7 +107,7 @@ def test_event_types_have_distinct_colours() -> None:
 
 
 def test_huge_story_still_fits_discord_limits() -> None:
-    story = sample_story(
+    story = kaspersky_story(
         title="T" * 400,
         summary="word " * 2000,
         facts=tuple(f"fact {i} " + "x" * 300 for i in range(30)),
@@ -118,9 +120,9 @@ def test_huge_story_still_fits_discord_limits() -> None:
 
 
 def test_digest_lists_each_story_once() -> None:
-    first = sample_story(story_id=1, title="First *story*")
+    first = kaspersky_story(sources=ONE_SOURCE, story_id=1, title="First *story*")
     second = replace(
-        sample_story(story_id=2, title="Second story"), updated_at=first.updated_at.replace(hour=18)
+        kaspersky_story(sources=ONE_SOURCE, story_id=2, title="Second story"), updated_at=first.updated_at.replace(hour=18)
     )
     data = digest_embed([first, second]).to_dict()
     assert data["title"] == "Digest: 2 stories"
@@ -130,7 +132,7 @@ def test_digest_lists_each_story_once() -> None:
 
 
 def test_reply_with_story_does_not_repeat_the_story_as_text() -> None:
-    story = sample_story()
+    story = kaspersky_story(sources=ONE_SOURCE)
     content, embed = reply_parts("Subscribed.\nLatest story:\n" + story_plain_text(story), story)
     assert content == "Subscribed.\nLatest story:"
     assert embed is not None and embed.title == escape(story.title)
@@ -138,7 +140,7 @@ def test_reply_with_story_does_not_repeat_the_story_as_text() -> None:
 
 def test_followup_names_the_new_outlets_with_links() -> None:
     story = replace(
-        sample_story(),
+        kaspersky_story(sources=ONE_SOURCE),
         sources=(
             Source("Example Tech News", "https://news.example.com/k", "a", None),
             Source("Register *Sample*", "https://register.example.org/k", "b", None),

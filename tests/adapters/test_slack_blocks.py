@@ -23,7 +23,7 @@ from bot.adapters.slack.escape import escape, fit, honest_label, link
 from bot.chat.ports import Reply
 from bot.chat.render import safe_url, story_plain_text
 from bot.models import EventType, Story
-from tests.support.slack_fakes import sample_story as make_story
+from tests.support.stories import kaspersky_story
 
 
 def texts(node: Any) -> list[str]:
@@ -60,7 +60,7 @@ def message_payload(story: Story) -> dict[str, Any]:
 
 
 def test_alert_has_header_summary_facts_and_context_with_links() -> None:
-    story = make_story()
+    story = kaspersky_story()
     message = alert_message(story)
     types = [block["type"] for block in message.blocks]
     assert types == ["header", "section", "section", "context"]
@@ -85,7 +85,7 @@ def test_alert_has_header_summary_facts_and_context_with_links() -> None:
 
 
 def test_hostile_story_text_cannot_mention_broadcast_or_spoof_links() -> None:
-    story = make_story(
+    story = kaspersky_story(
         title="<!channel> AT&T breach <@U024BE7LH>",
         summary="Read <https://evil.example/login|https://bank.example> now <!here> <#C123|general>",
         facts=("<!subteam^S123> was paged", "a > b & c < d"),
@@ -143,7 +143,7 @@ urls = st.one_of(
 def test_no_story_text_escapes_into_markup(
     title: str, summary: str, fact: str, outlet: str, url: str | None, vendor: str
 ) -> None:
-    story = make_story(
+    story = kaspersky_story(
         title=title or "t",
         summary=summary,
         facts=(fact,) if fact else (),
@@ -168,7 +168,7 @@ def test_fit_never_splits_an_entity_and_respects_the_limit(text: str, limit: int
 
 
 def test_long_title_is_cut_to_the_header_limit_without_breaking_entities() -> None:
-    story = make_story(title="&" * 400)
+    story = kaspersky_story(title="&" * 400)
     header = alert_message(story).blocks[0]["text"]["text"]
     assert len(header) <= HEADER_LIMIT and header.endswith("…")
     assert set(header.removesuffix("…").split("&amp;")) == {""}
@@ -183,15 +183,15 @@ def test_honest_label_keeps_names_and_matching_hosts() -> None:
 
 
 def test_followup_names_the_new_outlet_with_its_link() -> None:
-    story = make_story()
+    story = kaspersky_story()
     assert followup_text(story, ["Register Sample"]) == (
         "New source: <https://register.example.org/kaspersky-uk-office|Register Sample>. Now 2 sources."
     )
 
 
 def test_digest_lists_each_story_with_a_linked_title() -> None:
-    first = make_story()
-    second = make_story(
+    first = kaspersky_story()
+    second = kaspersky_story(
         story_id=8, title="Okta fixes login bypass", vendors=("Okta",), event_type=EventType.VULNERABILITY
     )
     message = digest_message([first, second])
@@ -203,7 +203,7 @@ def test_digest_lists_each_story_with_a_linked_title() -> None:
 
 
 def test_story_reply_offers_a_share_button_only_when_shareable() -> None:
-    story = make_story()
+    story = kaspersky_story()
     shared = reply_message(
         Reply(story_plain_text(story), story=story, shareable=True), share=share_value("story", "kas")
     )
@@ -218,7 +218,7 @@ def test_story_reply_offers_a_share_button_only_when_shareable() -> None:
 
 
 def test_subscribe_reply_keeps_its_lead_in_before_the_story() -> None:
-    story = make_story()
+    story = kaspersky_story()
     text = (
         "Subscribed this channel to Kaspersky: an alert for every new story.\nLatest story, for reference:\n"
     )

@@ -15,8 +15,8 @@ from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, T
 from bot.config import Settings
 from bot.models import ChannelRef, MessageRef, Source
 from tests.support.slack_fakes import RecordingCommands
-from tests.support.slack_fakes import sample_story as make_story
 from tests.support.slack_server import TEAM_ID, SlackStandIn
+from tests.support.stories import kaspersky_story
 
 CHANNEL = ChannelRef("slack", TEAM_ID, "C0ALERTS")
 
@@ -45,7 +45,7 @@ def platform(slack: SlackStandIn) -> SlackPlatform:
 async def test_post_alert_carries_blocks_fallback_metadata_and_no_unfurls(
     slack: SlackStandIn, platform: SlackPlatform
 ) -> None:
-    story = make_story()
+    story = kaspersky_story()
     ref = await platform.post_alert(CHANNEL, story, delivery_key="s7:sub3")
     (call,) = slack.calls_to("chat.postMessage")
     assert ref == MessageRef(CHANNEL, call_ts := slack.messages["C0ALERTS"][0]["ts"])
@@ -63,14 +63,14 @@ async def test_post_alert_carries_blocks_fallback_metadata_and_no_unfurls(
 
 async def test_a_base_url_without_trailing_slash_still_reaches_the_api(slack: SlackStandIn) -> None:
     platform = make_platform(slack.api_url.rstrip("/"), slack)
-    await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+    await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
     assert slack.methods() == ["chat.postMessage"]
 
 
 async def test_edit_alert_updates_the_posted_message_in_place(
     slack: SlackStandIn, platform: SlackPlatform
 ) -> None:
-    story = make_story(sources=(("Example Tech News", "https://news.example.com/a"),))
+    story = kaspersky_story(sources=(("Example Tech News", "https://news.example.com/a"),))
     ref = await platform.post_alert(CHANNEL, story, delivery_key="k")
     grown = replace(
         story,
@@ -88,7 +88,7 @@ async def test_edit_alert_updates_the_posted_message_in_place(
 async def test_followup_is_one_thread_reply_naming_the_new_outlet(
     slack: SlackStandIn, platform: SlackPlatform
 ) -> None:
-    story = make_story()
+    story = kaspersky_story()
     ref = await platform.post_alert(CHANNEL, story, delivery_key="k")
     await platform.post_followup(ref, story, ["Register Sample"])
     reply = slack.calls_to("chat.postMessage")[1]
@@ -97,7 +97,7 @@ async def test_followup_is_one_thread_reply_naming_the_new_outlet(
 
 
 async def test_digest_is_one_message_with_metadata(slack: SlackStandIn, platform: SlackPlatform) -> None:
-    stories = [make_story(story_id=n, title=f"Story number {n}") for n in range(1, 4)]
+    stories = [kaspersky_story(story_id=n, title=f"Story number {n}") for n in range(1, 4)]
     ref = await platform.post_digest(CHANNEL, stories, delivery_key="digest:C0ALERTS:2024-10-09")
     (call,) = slack.calls_to("chat.postMessage")
     assert call.blocks[0]["text"]["text"] == "Vendor digest: 3 stories"
@@ -108,8 +108,8 @@ async def test_digest_is_one_message_with_metadata(slack: SlackStandIn, platform
 async def test_find_delivered_looks_for_the_key_in_recent_history(
     slack: SlackStandIn, platform: SlackPlatform
 ) -> None:
-    first = await platform.post_alert(CHANNEL, make_story(), delivery_key="s7:sub3")
-    await platform.post_alert(CHANNEL, make_story(story_id=8), delivery_key="s8:sub3")
+    first = await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="s7:sub3")
+    await platform.post_alert(CHANNEL, kaspersky_story(story_id=8), delivery_key="s8:sub3")
     assert await platform.find_delivered(CHANNEL, "s7:sub3") == first
     assert await platform.find_delivered(CHANNEL, "s9:sub3") is None
     history = slack.calls_to("conversations.history")[0]
@@ -129,10 +129,10 @@ async def test_rate_limit_becomes_rate_limited_and_the_retry_posts_exactly_once(
 ) -> None:
     slack.fail("chat.postMessage", status=429, retry_after=2)
     with pytest.raises(RateLimited) as raised:
-        await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+        await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
     assert (raised.value.retry_after, raised.value.scope) == (2.0, "channel")
     assert slack.messages["C0ALERTS"] == []
-    await platform.post_alert(CHANNEL, make_story(), delivery_key="k")  # what the outbox does later
+    await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")  # what the outbox does later
     assert len(slack.messages["C0ALERTS"]) == 1
     assert [c.status for c in slack.calls_to("chat.postMessage", ok=None)] == [429, 200]
 
@@ -140,7 +140,7 @@ async def test_rate_limit_becomes_rate_limited_and_the_retry_posts_exactly_once(
 async def test_fractional_retry_after_is_kept(slack: SlackStandIn, platform: SlackPlatform) -> None:
     slack.fail("chat.update", status=429, retry_after=0.5)
     with pytest.raises(RateLimited) as raised:
-        await platform.edit_alert(MessageRef(CHANNEL, "1.000001"), make_story())
+        await platform.edit_alert(MessageRef(CHANNEL, "1.000001"), kaspersky_story())
     assert raised.value.retry_after == 0.5
 
 
@@ -159,7 +159,7 @@ async def test_gone_channels_become_channel_unavailable(
 ) -> None:
     slack.unavailable_channels["C0ALERTS"] = code
     with pytest.raises(ChannelUnavailable, match=code):
-        await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+        await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
 
 
 @pytest.mark.parametrize(
@@ -175,25 +175,25 @@ async def test_server_trouble_becomes_transient(
 ) -> None:
     slack.fail("chat.postMessage", status=status, body=body, error=error)
     with pytest.raises(TransientFailure):
-        await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+        await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
 
 
 async def test_refused_payload_becomes_permanent(slack: SlackStandIn, platform: SlackPlatform) -> None:
     slack.fail("chat.postMessage", error="invalid_blocks")
     with pytest.raises(PermanentFailure, match="invalid_blocks"):
-        await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+        await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
 
 
 async def test_deleted_message_edit_is_permanent(slack: SlackStandIn, platform: SlackPlatform) -> None:
     with pytest.raises(PermanentFailure, match="message_not_found"):
-        await platform.edit_alert(MessageRef(CHANNEL, "1.999999"), make_story())
+        await platform.edit_alert(MessageRef(CHANNEL, "1.999999"), kaspersky_story())
 
 
 async def test_timeout_becomes_transient(slack: SlackStandIn, platform: SlackPlatform) -> None:
     platform.client.timeout = 0.3  # type: ignore[assignment]  # seconds; aiohttp takes floats
     slack.fail("chat.postMessage", delay=1)
     with pytest.raises(TransientFailure, match="timed out"):
-        await platform.post_alert(CHANNEL, make_story(), delivery_key="k")
+        await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k")
 
 
 async def test_unreachable_slack_becomes_transient(slack: SlackStandIn) -> None:
@@ -202,4 +202,4 @@ async def test_unreachable_slack_becomes_transient(slack: SlackStandIn) -> None:
         port = probe.getsockname()[1]
     platform = make_platform(f"http://127.0.0.1:{port}/api/", slack)
     with pytest.raises(TransientFailure):
-        await asyncio.wait_for(platform.post_alert(CHANNEL, make_story(), delivery_key="k"), 10)
+        await asyncio.wait_for(platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k"), 10)

@@ -22,8 +22,8 @@ from bot.chat.ports import Reply
 from bot.chat.render import story_plain_text
 from bot.config import Settings
 from tests.support.slack_fakes import RecordingCommands, running
-from tests.support.slack_fakes import sample_story as make_story
 from tests.support.slack_server import SlackStandIn
+from tests.support.stories import kaspersky_story
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 MAX_BODY = 4000
@@ -155,7 +155,7 @@ async def test_body_of_unknown_length_is_refused(
 async def test_share_button_over_http_posts_the_story(
     slack: SlackStandIn, commands: RecordingCommands, endpoint: str
 ) -> None:
-    story = make_story()
+    story = kaspersky_story()
     commands.replies["story"] = Reply(story_plain_text(story), story=story, shareable=True)
     payload: dict[str, Any] = slack.block_action_payload(SHARE_ACTION_ID, share_value("story", "kaspersky"))
     body = urlencode({"payload": json.dumps(payload)})

@@ -16,8 +16,8 @@ from bot.chat.render import story_plain_text
 from bot.config import Settings
 from bot.models import ChannelRef
 from tests.support.slack_fakes import RecordingCommands, running
-from tests.support.slack_fakes import sample_story as make_story
 from tests.support.slack_server import DEFAULT_CHANNEL, DEFAULT_USER, TEAM_ID, SlackStandIn
+from tests.support.stories import kaspersky_story
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ async def test_a_failing_command_gets_an_ephemeral_error(slack: SlackStandIn) ->
 
 
 async def test_story_reply_can_be_shared_in_channel(slack: SlackStandIn) -> None:
-    story = make_story()
+    story = kaspersky_story()
     commands = RecordingCommands()
     commands.replies["story"] = Reply(story_plain_text(story), story=story, shareable=True)
     async with running(SlackPlatform(socket_settings(slack), commands)):
@@ -179,7 +179,7 @@ async def test_story_reply_can_be_shared_in_channel(slack: SlackStandIn) -> None
 
 
 async def test_share_where_the_bot_is_not_a_member_explains_how_to_fix_it(slack: SlackStandIn) -> None:
-    story = make_story()
+    story = kaspersky_story()
     commands = RecordingCommands()
     commands.replies["story"] = Reply(story_plain_text(story), story=story, shareable=True)
     slack.unavailable_channels[DEFAULT_CHANNEL] = "not_in_channel"

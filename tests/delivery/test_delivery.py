@@ -22,7 +22,8 @@ from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
-from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions
+from tests.support.stories import make_story
 
 FAST_RETRY = RetryPolicy(base_seconds=0.02, max_seconds=0.1, send_timeout_seconds=2.0)
 

@@ -29,7 +29,8 @@ from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
 from bot.store.subscriptions import SubscriptionStore
-from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions
+from tests.support.stories import make_story
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = Settings.model_construct(edit_coalesce_seconds=0.05, delivery_max_age_seconds=30.0)
@@ -181,7 +182,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 CHILD_MAIN = """
 import asyncio
 from bot.config import Settings
-from tests.support.delivery_fakes import make_story
+from tests.support.stories import make_story
 from bot.delivery.limits import PlatformLimits, RetryPolicy
 from bot.delivery.service import DeliveryService
 from bot.store.db import Database

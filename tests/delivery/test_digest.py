@@ -19,7 +19,9 @@ from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import to_db
-from tests.support.delivery_fakes import FakePlatform, add_subscriptions, fixed_clock, make_story
+from tests.support.clock import FixedClock
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions
+from tests.support.stories import make_story
 
 CHANNEL = ChannelRef("fake", "W1", "CDIGEST")
 SETTINGS = Settings.model_construct(delivery_max_age_seconds=60.0)
@@ -102,7 +104,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def test_digest_goes_out_at_the_subscriptions_local_time(db: Database) -> None:
-    clock, advance = fixed_clock(utc(2025, 1, 15, 13, 58))
+    clock = FixedClock(utc(2025, 1, 15, 13, 58))
+    advance = clock.advance
     await add_subscriptions(
         db, [CHANNEL], "Acme Cloud", created_at=utc(2025, 1, 14, 15, 0), mode="digest",
         digest_time="09:00", timezone="America/New_York",
@@ -132,7 +135,7 @@ async def test_digest_goes_out_at_the_subscriptions_local_time(db: Database) -> 
 
 
 async def test_a_digest_missed_while_down_is_sent_once_on_start(db: Database) -> None:
-    clock, _ = fixed_clock(utc(2025, 1, 15, 16, 0))
+    clock = FixedClock(utc(2025, 1, 15, 16, 0))
     [sub_id] = await add_subscriptions(
         db, [CHANNEL], "Acme Cloud", created_at=utc(2025, 1, 10), mode="digest"
     )
@@ -159,7 +162,8 @@ async def test_a_digest_missed_while_down_is_sent_once_on_start(db: Database) ->
 
 
 async def test_an_empty_digest_sends_nothing_but_counts_as_handled(db: Database) -> None:
-    clock, advance = fixed_clock(utc(2025, 1, 15, 8, 59))
+    clock = FixedClock(utc(2025, 1, 15, 8, 59))
+    advance = clock.advance
     [sub_id] = await add_subscriptions(
         db, [CHANNEL], "Acme Cloud", created_at=utc(2025, 1, 14, 12), mode="digest"
     )
@@ -176,7 +180,8 @@ async def test_an_empty_digest_sends_nothing_but_counts_as_handled(db: Database)
 
 
 async def test_muted_digest_waits_and_keeps_its_stories(db: Database) -> None:
-    clock, advance = fixed_clock(utc(2025, 1, 15, 8, 0))
+    clock = FixedClock(utc(2025, 1, 15, 8, 0))
+    advance = clock.advance
     [sub_id] = await add_subscriptions(
         db, [CHANNEL], "Acme Cloud", created_at=utc(2025, 1, 14, 12), mode="digest"
     )

@@ -15,7 +15,8 @@ from bot.delivery.router import Router, subscription_matches
 from bot.models import ChangeKind, ChannelRef, DeliveryMode, EventType, Story, StoryChange, Subscription
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
-from tests.support.delivery_fakes import add_subscriptions, make_story
+from tests.support.delivery_fakes import add_subscriptions
+from tests.support.stories import make_story
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 CHANNEL = ChannelRef("slack", "T1", "C1")

@@ -33,7 +33,8 @@ from bot.intel.similarity import (
 from bot.models import Article, EventType, Story
 from bot.store.db import Database
 from bot.store.story_store import LATEST_SQL, SINCE_SQL, StoryStore, candidate_query
-from tests.support.articles import fixed_clock, fixture, read_article, store_article
+from tests.support.articles import fixture, read_article, store_article
+from tests.support.clock import ONE_SECOND, FixedClock
 
 BAN_WIRE, BAN_DAILY = "kaspersky-us-ban-wire.md", "kaspersky-us-ban-daily.md"
 US_EXIT, UK_CLOSURE = "kaspersky-us-exit.md", "kaspersky-uk-closure-threatdesk.md"
@@ -62,7 +63,7 @@ async def story_of(engine: StoryEngine, db: Database, names: list[str]) -> dict[
 
 
 async def test_fixture_events_group_as_expected(db: Database) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     story = await story_of(engine, db, [BAN_WIRE, US_EXIT, BAN_DAILY, UK_CLOSURE, FLAW, OKTA, REPOST])
     assert story[BAN_WIRE] == story[BAN_DAILY]  # one ban, two outlets
     assert len({story[BAN_WIRE], story[US_EXIT], story[UK_CLOSURE], story[FLAW], story[OKTA]}) == 5
@@ -83,7 +84,7 @@ async def test_same_vendor_different_events_stay_apart_even_without_the_time_win
     """A year-wide window lets every Kaspersky article be a candidate of every story: the content
     (event type, lead place, particulars, wording) alone must keep the events apart."""
     wide = ClusterSettings(window=timedelta(days=365), max_span=timedelta(days=365))
-    engine = StoryEngine(StoryStore(db), settings=wide, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), settings=wide, clock=FixedClock(tick=ONE_SECOND))
     story = await story_of(engine, db, [UK_CLOSURE, BAN_WIRE, US_EXIT, FLAW, BAN_DAILY])
     assert story[BAN_WIRE] == story[BAN_DAILY]
     assert len({story[UK_CLOSURE], story[BAN_WIRE], story[US_EXIT], story[FLAW]}) == 4
@@ -92,7 +93,7 @@ async def test_same_vendor_different_events_stay_apart_even_without_the_time_win
 
 
 async def test_the_time_window_keeps_june_and_october_apart(db: Database) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     await story_of(engine, db, [BAN_WIRE])
     await story_of(engine, db, [UK_CLOSURE])
     assert engine.last_scores == []  # the June story is not even a candidate for an October article
@@ -139,7 +140,7 @@ async def test_a_story_closes_max_span_after_its_first_article(db: Database) -> 
     """Reports every few days keep a story's last date fresh, but it takes no article dated more than
     max_span after its first one, whatever the dates in between."""
     settings = ClusterSettings(window=timedelta(days=7), max_span=timedelta(days=10), threshold=0.0)
-    engine = StoryEngine(StoryStore(db), settings=settings, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), settings=settings, clock=FixedClock(tick=ONE_SECOND))
     ids = []
     for name, day in ((BAN_WIRE, 20), (BAN_DAILY, 26), (US_EXIT, 29), (FLAW, 32)):  # June 20 ... July 2
         article = replace(
@@ -158,7 +159,7 @@ async def test_a_join_that_fits_much_worse_than_the_members_is_logged(
     """With the bar lowered to nothing, an unrelated Kaspersky article joins the ban story: the join is
     logged with its probability against the members' mean fit."""
     loose = ClusterSettings(window=timedelta(days=365), max_span=timedelta(days=365), threshold=0.0)
-    engine = StoryEngine(StoryStore(db), settings=loose, clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), settings=loose, clock=FixedClock(tick=ONE_SECOND))
     caplog.set_level("INFO", logger="bot.intel.engine")
     await story_of(engine, db, [BAN_WIRE, BAN_DAILY])
     assert not [r for r in caplog.records if "well under" in r.getMessage()]
@@ -169,10 +170,10 @@ async def test_a_join_that_fits_much_worse_than_the_members_is_logged(
 
 
 async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     await story_of(engine, db, [BAN_WIRE, UK_CLOSURE])
     article = fixture_article(BAN_DAILY)
-    now = fixed_clock()()
+    now = FixedClock(tick=ONE_SECOND)()
     week, month = timedelta(days=7), timedelta(days=30)
     queries = [
         candidate_query(("Kaspersky", "Okta"), article.published or now, now, week, month, dated=True),
@@ -198,7 +199,7 @@ async def test_document_frequencies_are_corpus_wide_persisted_and_incremental(tm
     path = tmp_path / "df.sqlite3"
     database = await Database.open(path)
     try:
-        engine = StoryEngine(StoryStore(database), clock=fixed_clock())
+        engine = StoryEngine(StoryStore(database), clock=FixedClock(tick=ONE_SECOND))
         await story_of(engine, database, [BAN_WIRE, BAN_DAILY, FLAW])
     finally:
         await database.close()
@@ -210,7 +211,7 @@ async def test_document_frequencies_are_corpus_wide_persisted_and_incremental(tm
         documents, _ = await StoryEngine(StoryStore(database)).store.document_frequencies([])
         assert documents == 3
         assert frequencies == {"kaspersky": 3, "privilege": 1, "commerce": 2}
-        engine = StoryEngine(StoryStore(database), clock=fixed_clock())
+        engine = StoryEngine(StoryStore(database), clock=FixedClock(tick=ONE_SECOND))
         await story_of(engine, database, [OKTA])
         documents, frequencies = await engine.store.document_frequencies(["kaspersky", "okta"])
         assert documents == 4 and frequencies == {"kaspersky": 3, "okta": 1}
@@ -275,7 +276,7 @@ def test_seed_fact_checks_can_fail() -> None:
 
 
 async def test_naive_and_aware_publication_dates_mix(db: Database) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     first = await story_of(engine, db, [BAN_WIRE])
     daily = fixture_article(BAN_DAILY)
     assert daily.published is not None

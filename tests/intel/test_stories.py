@@ -17,7 +17,8 @@ from bot.intel.sentences import split_sentences
 from bot.models import Article, ChangeKind, EventType, KeyFact, Story, StoryChange
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
-from tests.support.articles import FIXED_NOW, fixed_clock, fixture, read_article, store_article
+from tests.support.articles import fixture, read_article, store_article
+from tests.support.clock import FIXED_NOW, ONE_SECOND, FixedClock
 
 PRONOUN_START = re.compile(r"^(?:It|He|She|They|This|That|These|Those|His|Her|Its|Their)\b")
 RENDERING_WORDS = {"fewer", "than", "more", "about", "laid", "off", "in", "of", "up", "to", "at", "least"}
@@ -99,7 +100,7 @@ def said(story: Story, kind: str, *patterns: str) -> KeyFact | None:
 async def test_the_seeds_are_one_story_with_both_sources(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     first, second = await cluster(engine, db, seed_articles(seeds, order))
     assert first is not None and first.created
     assert second is not None and not second.created
@@ -122,7 +123,7 @@ async def test_the_seeds_are_one_story_with_both_sources(
 async def test_the_seed_story_carries_the_required_facts(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     articles = seed_articles(seeds, order)
     change = (await cluster(engine, db, articles))[-1]
     assert change is not None
@@ -155,7 +156,7 @@ async def test_the_seed_story_carries_the_required_facts(
 async def test_the_seed_summary_is_short_extractive_and_readable(
     db: Database, seeds: list[Path], order: tuple[int, ...]
 ) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     articles = seed_articles(seeds, order)
     change = (await cluster(engine, db, articles))[-1]
     assert change is not None
@@ -178,7 +179,7 @@ async def test_the_same_input_order_gives_the_same_story(tmp_path: Path, seeds: 
     for run in range(2):
         database = await Database.open(tmp_path / f"run{run}.sqlite3")
         try:
-            engine = StoryEngine(StoryStore(database), clock=fixed_clock())
+            engine = StoryEngine(StoryStore(database), clock=FixedClock(tick=ONE_SECOND))
             change = (await cluster(engine, database, seed_articles(seeds, (1, 0))))[-1]
             assert change is not None
             results.append(story_to_dict(change.story))
@@ -188,7 +189,7 @@ async def test_the_same_input_order_gives_the_same_story(tmp_path: Path, seeds: 
 
 
 async def test_a_repost_or_redelivery_adds_no_source(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     articles = seed_articles(seeds, (0, 1))
     await cluster(engine, db, articles)
     techcrunch = articles[0]
@@ -214,7 +215,7 @@ async def test_a_repost_or_redelivery_adds_no_source(db: Database, seeds: list[P
 
 
 async def test_versions_record_each_change(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     changes = await cluster(engine, db, seed_articles(seeds, (0, 1)))
     story_id = changes[0].story.id if changes[0] else -1
     versions = await engine.store.versions(story_id)
@@ -225,7 +226,7 @@ async def test_versions_record_each_change(db: Database, seeds: list[Path]) -> N
 
 
 async def test_the_engine_runs_inside_the_callers_transaction(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     stored = await store_article(db, seed_articles(seeds, (0,))[0])
     with pytest.raises(RuntimeError, match="outbox"):
         async with db.write():
@@ -241,7 +242,7 @@ async def test_the_engine_runs_inside_the_callers_transaction(db: Database, seed
 
 
 async def test_an_article_without_subject_vendors_changes_nothing(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     article = replace(seed_articles(seeds, (0,))[0], subjects=())
     stored = await store_article(db, article)
     assert await engine.add_article(stored) is None
@@ -250,7 +251,7 @@ async def test_an_article_without_subject_vendors_changes_nothing(db: Database, 
 
 
 async def test_lookups_for_commands_and_digests(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     ban = [read_article(fixture(n), ("Kaspersky",), pipeline=False) for n in ("kaspersky-us-ban-wire.md",)]
     await cluster(engine, db, ban)
     before_seeds = FIXED_NOW + timedelta(seconds=1, microseconds=1)
@@ -270,7 +271,7 @@ async def test_lookups_for_commands_and_digests(db: Database, seeds: list[Path])
 
 
 async def test_story_to_dict_follows_the_contract(db: Database, seeds: list[Path]) -> None:
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     change = (await cluster(engine, db, seed_articles(seeds, (0, 1))))[-1]
     assert change is not None
     data = json.loads(json.dumps(story_to_dict(change.story)))

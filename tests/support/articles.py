@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -23,20 +22,6 @@ from bot.store.articles import ArticleStore
 from bot.store.db import Database
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
-FIXED_NOW = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
-
-
-def fixed_clock() -> Callable[[], datetime]:
-    """A clock that ticks one second per call, so stored times differ but never depend on the wall."""
-    ticks = [0]
-
-    def now() -> datetime:
-        ticks[0] += 1
-        return FIXED_NOW.replace(second=ticks[0] % 60, minute=ticks[0] // 60)
-
-    return now
-
-
 def _front_matter(raw: str) -> tuple[dict[str, Any], str]:
     if raw.startswith("---"):
         _, meta, text = raw.split("---", 2)

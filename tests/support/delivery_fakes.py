@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.errors import RateLimited
 from bot.delivery.limits import PlatformLimits, Window
-from bot.models import ChannelRef, EventType, KeyFact, MessageRef, Source, Story
+from bot.models import ChannelRef, MessageRef, Story
 from bot.store.bulk import insert_subscriptions
 from bot.store.db import Database
 from bot.store.timefmt import to_db
@@ -237,38 +237,6 @@ class FakePlatform:
         return ref
 
 
-def make_story(
-    story_id: int = 1,
-    *,
-    vendors: Sequence[str] = ("Acme Cloud",),
-    title: str = "Acme Cloud confirms breach of customer support portal",
-    summary: str = "Acme Cloud said attackers accessed a support portal and copied contact details of some customers.",
-    facts: Sequence[str] = ("About 12,000 customer records were exposed",),
-    outlets: Sequence[str] = ("Example Security News",),
-    event_type: EventType = EventType.BREACH,
-    version: int = 1,
-    first_seen: datetime | None = None,
-) -> Story:
-    """A story written for tests and benchmarks (invented text, no third-party content)."""
-    seen = first_seen or datetime.now(UTC)
-    sources = tuple(
-        Source(outlet=o, url=f"https://news.example/{story_id}/{i}", title=f"{title} ({o})", published=seen)
-        for i, o in enumerate(outlets)
-    )
-    return Story(
-        id=story_id,
-        title=title,
-        summary=summary,
-        key_facts=tuple(KeyFact("statement", text, (0,)) for text in facts),
-        sources=sources,
-        vendors=tuple(vendors),
-        event_type=event_type,
-        first_seen=seen,
-        updated_at=seen,
-        version=version,
-    )
-
-
 async def add_subscriptions(
     db: Database,
     channels: Sequence[ChannelRef],
@@ -283,16 +251,3 @@ async def add_subscriptions(
     names = ["platform", "workspace", "channel", "vendor", "mode", "created_at", *columns]
     rows = [(c.platform, c.workspace, c.channel, vendor, mode, created, *columns.values()) for c in channels]
     return await insert_subscriptions(db, names, rows)
-
-
-def fixed_clock(start: datetime) -> tuple[Callable[[], datetime], Callable[[float], None]]:
-    """A clock that only moves when told to: (clock, advance(seconds))."""
-    now = [start]
-
-    def clock() -> datetime:
-        return now[0]
-
-    def advance(seconds: float) -> None:
-        now[0] = now[0] + timedelta(seconds=seconds)
-
-    return clock, advance

@@ -1,6 +1,5 @@
 """The bot side of adapter tests: a recording fake of the `bot.chat.specs.Commands` port, its
-command specs, a sample story (text written for the tests), and running a `DiscordPlatform`
-against a stand-in."""
+command specs, and running a `DiscordPlatform` against a stand-in (stories: tests/support/stories.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +7,17 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.discord import DiscordPlatform
 from bot.chat.ports import CommandContext, Reply
 from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 from bot.config import Settings
-from bot.models import EventType, KeyFact, Source, Story
+from bot.models import EventType
 
 if TYPE_CHECKING:
     from tests.support.discord_server import DiscordStandIn
 
-WHEN = datetime(2024, 10, 8, 14, 30, tzinfo=UTC)
 ALL_SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "subscribe",
@@ -85,34 +82,6 @@ class RecordingCommands:
     async def autocomplete(self, ctx: CommandContext, source: str, prefix: str) -> list[str]:
         self.completions.append((source, prefix))
         return [v for v in self.vendors if v.lower().startswith(prefix.lower())]
-
-
-def sample_story(
-    *,
-    title: str = "Kaspersky to close its UK office, cutting dozens of jobs",
-    summary: str = "The antivirus maker will wind down its London operation and serve UK customers "
-    "through partners. Fewer than 50 employees are affected.",
-    facts: tuple[str, ...] = (
-        "Fewer than 50 employees work in the London office",
-        "Closure announced 8 October",
-    ),
-    sources: tuple[tuple[str, str | None], ...] = (
-        ("Example Tech News", "https://news.example.com/2024/10/kaspersky-uk"),
-    ),
-    event_type: EventType = EventType.LAYOFFS,
-    story_id: int = 7,
-) -> Story:
-    return Story(
-        id=story_id,
-        title=title,
-        summary=summary,
-        key_facts=tuple(KeyFact("statement", text, (0,)) for text in facts),
-        sources=tuple(Source(outlet, url, f"{outlet} article", WHEN) for outlet, url in sources),
-        vendors=("Kaspersky",),
-        event_type=event_type,
-        first_seen=WHEN,
-        updated_at=WHEN,
-    )
 
 
 # -- running the adapter against a stand-in ------------------------------------------------------

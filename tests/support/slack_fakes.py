@@ -1,6 +1,6 @@
 """Test doubles for the Slack adapter tests that are not Slack itself: a recording fake of the
-`Commands` port (the core side of the adapter), a runner for any ChatPlatform, and a sample story
-written for these tests (never third-party text).
+`Commands` port (the core side of the adapter) and a runner for any ChatPlatform. Stories come from
+tests/support/stories.py.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.chat.ports import CommandContext, Reply
 from bot.chat.specs import CommandSpec
-from bot.models import EventType, KeyFact, Source, Story
 
 
 @asynccontextmanager
@@ -96,35 +94,4 @@ DEFAULT_SPECS: tuple[CommandSpec, ...] = (
 )
 
 
-# A story of our own writing (never third-party text), for rendering and delivery tests.
-WHEN = datetime(2024, 10, 9, 8, 30, tzinfo=UTC)
 
-
-def sample_story(
-    *,
-    title: str = "Kaspersky to close its UK office, cutting dozens of jobs",
-    summary: str = "The antivirus maker says it will wind down its London operation and serve UK customers "
-    "through partners. Fewer than 50 employees are affected.",
-    facts: tuple[str, ...] = (
-        "Fewer than 50 employees work in the London office",
-        "Closure announced 8 October",
-    ),
-    sources: tuple[tuple[str, str | None], ...] = (
-        ("Example Tech News", "https://news.example.com/2024/10/kaspersky-uk"),
-        ("Register Sample", "https://register.example.org/kaspersky-uk-office"),
-    ),
-    vendors: tuple[str, ...] = ("Kaspersky",),
-    event_type: EventType = EventType.LAYOFFS,
-    story_id: int = 7,
-) -> Story:
-    return Story(
-        id=story_id,
-        title=title,
-        summary=summary,
-        key_facts=tuple(KeyFact("statement", text, (0,)) for text in facts),
-        sources=tuple(Source(outlet, url, f"{outlet} article", WHEN) for outlet, url in sources),
-        vendors=vendors,
-        event_type=event_type,
-        first_seen=WHEN,
-        updated_at=WHEN,
-    )

@@ -60,7 +60,7 @@ KASPERSKY_UK: dict[str, Any] = {
         ("Register Sample", "https://register.example.org/kaspersky-uk-office"),
     ),
     "event_type": EventType.LAYOFFS,
-    "first_seen": datetime(2024, 10, 9, 8, 30, tzinfo=UTC),
+    "first_seen": datetime(2024, 10, 8, 14, 30, tzinfo=UTC),
 }
 
 
