@@ -18,7 +18,8 @@ from bot.adapters.discord.escape import escape
 from bot.chat.commands import COMMAND_SPECS
 from bot.chat.ports import Reply
 from bot.config import Settings
-from tests.support.discord_fakes import RecordingCommands, running, settings_for
+from tests.support.commands import RecordingCommands
+from tests.support.discord_fakes import running, settings_for
 from tests.support.discord_payloads import MESSAGE_FLAG_EPHEMERAL, PRIVILEGED_INTENTS
 from tests.support.discord_server import DiscordStandIn
 from tests.support.stories import KASPERSKY_UK, kaspersky_story
@@ -37,7 +38,7 @@ async def discord() -> AsyncIterator[DiscordStandIn]:
 
 @pytest.fixture
 def commands() -> RecordingCommands:
-    return RecordingCommands()
+    return RecordingCommands(typed_only=True)
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ async def test_commands_are_typed_from_the_specs(discord: DiscordStandIn, bot: D
 
 async def test_the_real_command_list_is_accepted_by_discord(discord: DiscordStandIn) -> None:
     """Every spec of bot.chat.commands becomes a command the stand-in (with Discord's schema rules) accepts."""
-    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(COMMAND_SPECS))):
+    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(COMMAND_SPECS, typed_only=True))):
         synced = {c["name"]: c for c in discord.commands[None]}
     assert set(synced) == {spec.name for spec in COMMAND_SPECS}
     for spec in COMMAND_SPECS:
@@ -87,7 +88,7 @@ async def test_the_real_command_list_is_accepted_by_discord(discord: DiscordStan
 
 async def test_admin_setting_gates_subscription_commands(discord: DiscordStandIn) -> None:
     settings = settings_for(discord, BOT_SUBSCRIPTION_PERMISSION="admins", DISCORD_DEV_GUILD=discord.guild_id)
-    async with running(DiscordPlatform(settings, RecordingCommands())):
+    async with running(DiscordPlatform(settings, RecordingCommands(typed_only=True))):
         synced = {c["name"]: c for c in discord.commands[None]}
         assert synced["subscribe"]["default_member_permissions"] == str(MANAGE_CHANNELS)
         assert synced["story"]["default_member_permissions"] is None
@@ -184,7 +185,7 @@ async def test_a_failing_command_still_gets_an_answer(
 
 async def test_endpoint_overrides_touch_no_other_client(discord: DiscordStandIn) -> None:
     base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    async with running(DiscordPlatform(settings_for(discord), RecordingCommands())):
+    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))):
         assert base == Route.BASE and gateway == DiscordWebSocket.DEFAULT_GATEWAY
         assert type(async_context.get()) is AsyncWebhookAdapter  # this task's context is untouched
     assert discord.sessions == []  # the gateway connection was closed on shutdown
@@ -193,20 +194,20 @@ async def test_endpoint_overrides_touch_no_other_client(discord: DiscordStandIn)
 async def test_gateway_found_through_the_api_url(discord: DiscordStandIn) -> None:
     """Without DISCORD_GATEWAY_URL the gateway is what GET /gateway/bot says (here: the stand-in)."""
     settings = Settings(_env_file=None, DISCORD_TOKEN=discord.token, DISCORD_API_URL=discord.api_url)  # type: ignore[call-arg]
-    async with running(DiscordPlatform(settings, RecordingCommands())):
+    async with running(DiscordPlatform(settings, RecordingCommands(typed_only=True))):
         assert len(discord.identifies) == 1
 
 
 async def test_bad_token_is_a_clear_startup_error(discord: DiscordStandIn) -> None:
     settings = settings_for(discord, DISCORD_TOKEN="not-the-token")
     with pytest.raises(DiscordStartupError, match="rejected DISCORD_TOKEN") as failure:
-        await asyncio.wait_for(DiscordPlatform(settings, RecordingCommands()).run(), 10)
+        await asyncio.wait_for(DiscordPlatform(settings, RecordingCommands(typed_only=True)).run(), 10)
     assert "not-the-token" not in str(failure.value)
 
 
 async def test_fatal_gateway_close_stops_with_a_clear_error() -> None:
     async with DiscordStandIn(identify_close_code=4013) as discord:  # 4013: invalid intents
-        platform = DiscordPlatform(settings_for(discord), RecordingCommands())
+        platform = DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))
         with pytest.raises(DiscordStartupError, match="code 4013"):
             await asyncio.wait_for(platform.run(), 10)
         assert not platform.ready.is_set()
@@ -215,6 +216,6 @@ async def test_fatal_gateway_close_stops_with_a_clear_error() -> None:
 @pytest.mark.slow
 async def test_shards_when_discord_recommends_them() -> None:
     async with DiscordStandIn(recommended_shards=2) as discord:
-        async with running(DiscordPlatform(settings_for(discord), RecordingCommands())):
+        async with running(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))):
             await discord.wait_connected(2, within=20)  # discord.py spaces IDENTIFYs 5 s apart
         assert sorted(tuple(i["shard"]) for i in discord.identifies) == [(0, 2), (1, 2)]

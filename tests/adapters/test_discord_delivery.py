@@ -14,7 +14,8 @@ from bot.adapters.discord import DiscordPlatform
 from bot.adapters.discord.escape import ZERO_WIDTH_SPACE
 from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.models import ChannelRef, MessageRef, Source
-from tests.support.discord_fakes import RecordingCommands, running, settings_for
+from tests.support.commands import RecordingCommands
+from tests.support.discord_fakes import running, settings_for
 from tests.support.discord_server import DiscordStandIn
 from tests.support.stories import KASPERSKY_UK, kaspersky_story
 
@@ -34,7 +35,7 @@ async def discord() -> AsyncIterator[DiscordStandIn]:
 
 @pytest.fixture
 async def bot(discord: DiscordStandIn) -> AsyncIterator[DiscordPlatform]:
-    async with running(DiscordPlatform(settings_for(discord), RecordingCommands())) as platform:
+    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))) as platform:
         yield platform
 
 
@@ -95,10 +96,10 @@ async def test_followups_go_to_one_thread_on_the_alert(discord: DiscordStandIn, 
 
 
 async def test_thread_started_before_a_restart_is_reused(discord: DiscordStandIn) -> None:
-    async with running(DiscordPlatform(settings_for(discord), RecordingCommands())) as before:
+    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))) as before:
         ref = await before.post_alert(channel_of(discord), kaspersky_story(sources=ONE_SOURCE), delivery_key="k")
         await before.post_followup(ref, kaspersky_story(sources=TWO_SOURCES), ["Register Sample"])
-    async with running(DiscordPlatform(settings_for(discord), RecordingCommands())) as after:
+    async with running(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))) as after:
         await after.post_followup(ref, kaspersky_story(sources=TWO_SOURCES), ["Register Sample"])
     in_thread = [m for m in discord.messages.values() if m["channel_id"] == ref.message_id]
     assert len(in_thread) == 2 and len(discord.threads()) == 1
@@ -106,7 +107,7 @@ async def test_thread_started_before_a_restart_is_reused(discord: DiscordStandIn
 
 async def test_no_thread_when_thread_updates_is_off(discord: DiscordStandIn) -> None:
     settings = settings_for(discord, BOT_THREAD_UPDATES=False)
-    async with running(DiscordPlatform(settings, RecordingCommands())) as platform:
+    async with running(DiscordPlatform(settings, RecordingCommands(typed_only=True))) as platform:
         ref = await platform.post_alert(channel_of(discord), kaspersky_story(sources=ONE_SOURCE), delivery_key="k")
         await platform.post_followup(ref, kaspersky_story(sources=TWO_SOURCES), ["Register Sample"])
     assert discord.threads() == [] and message_posts(discord) == 1
@@ -141,7 +142,7 @@ async def test_short_rate_limit_is_waited_out_once(discord: DiscordStandIn, bot:
 
 async def test_channel_bucket_spaces_a_burst_without_losing_or_doubling_any() -> None:
     async with DiscordStandIn(channel_limit=(2, 0.6)) as discord:
-        bot = DiscordPlatform(settings_for(discord), RecordingCommands())
+        bot = DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))
         async with running(bot):
             started = time.monotonic()
             refs = await asyncio.gather(
@@ -210,7 +211,7 @@ async def test_refused_payloads_are_permanent(discord: DiscordStandIn, bot: Disc
 
 
 async def test_not_connected_yet_is_transient(discord: DiscordStandIn) -> None:
-    platform = DiscordPlatform(settings_for(discord), RecordingCommands())
+    platform = DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))
     with pytest.raises(TransientFailure):
         await platform.post_alert(channel_of(discord), kaspersky_story(sources=ONE_SOURCE), delivery_key="k")
     assert discord.requests == []

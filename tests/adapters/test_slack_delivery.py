@@ -14,7 +14,7 @@ from bot.adapters.slack import SlackPlatform
 from bot.chat.errors import ChannelUnavailable, PermanentFailure, RateLimited, TransientFailure
 from bot.config import Settings
 from bot.models import ChannelRef, MessageRef, Source
-from tests.support.slack_fakes import RecordingCommands
+from tests.support.commands import RecordingCommands
 from tests.support.slack_server import TEAM_ID, SlackStandIn
 from tests.support.stories import kaspersky_story
 

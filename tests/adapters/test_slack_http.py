@@ -21,7 +21,8 @@ from bot.adapters.slack.blocks import SHARE_ACTION_ID, share_value
 from bot.chat.ports import Reply
 from bot.chat.render import story_plain_text
 from bot.config import Settings
-from tests.support.slack_fakes import RecordingCommands, running
+from tests.support.commands import RecordingCommands
+from tests.support.slack_fakes import running
 from tests.support.slack_server import SlackStandIn
 from tests.support.stories import kaspersky_story
 

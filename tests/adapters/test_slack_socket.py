@@ -15,7 +15,8 @@ from bot.chat.ports import Reply
 from bot.chat.render import story_plain_text
 from bot.config import Settings
 from bot.models import ChannelRef
-from tests.support.slack_fakes import RecordingCommands, running
+from tests.support.commands import RecordingCommands
+from tests.support.slack_fakes import running
 from tests.support.slack_server import DEFAULT_CHANNEL, DEFAULT_USER, TEAM_ID, SlackStandIn
 from tests.support.stories import kaspersky_story
 

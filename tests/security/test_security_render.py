@@ -27,11 +27,10 @@ from bot.chat.ports import Reply
 from bot.chat.render import safe_url, story_plain_text
 from bot.config import Settings
 from bot.models import ChannelRef, EventType, KeyFact, Source, Story
-from tests.support.discord_fakes import RecordingCommands as DiscordCommands
+from tests.support.commands import RecordingCommands
 from tests.support.discord_fakes import running as running_discord
 from tests.support.discord_fakes import settings_for
 from tests.support.discord_server import DiscordStandIn, RecordedRequest
-from tests.support.slack_fakes import RecordingCommands as SlackCommands
 from tests.support.slack_fakes import running as running_slack
 from tests.support.slack_server import TEAM_ID, ApiCall, SlackStandIn
 
@@ -221,7 +220,7 @@ def posted(calls: list[ApiCall]) -> list[dict[str, Any]]:
 
 
 async def test_slack_alerts_edits_followups_and_digests_are_inert(slack: SlackStandIn) -> None:
-    platform = SlackPlatform(slack_settings(slack), SlackCommands())
+    platform = SlackPlatform(slack_settings(slack), RecordingCommands())
     channel = ChannelRef("slack", TEAM_ID, "C0ALERTS")
     batch = stories()
     for story in batch:
@@ -248,7 +247,7 @@ async def test_slack_alerts_edits_followups_and_digests_are_inert(slack: SlackSt
 
 async def test_slack_command_replies_and_shares_are_inert(slack: SlackStandIn) -> None:
     story = hostile_story()
-    commands = SlackCommands()
+    commands = RecordingCommands()
     echo = "No vendor '<!channel> @here <https://evil.example|bank.example>'."
     commands.replies["subscribe"] = Reply(echo, error=True)
     commands.replies["story"] = Reply(story_plain_text(story), story=story, shareable=True)
@@ -332,7 +331,7 @@ def sent_messages(discord: DiscordStandIn) -> list[RecordedRequest]:
 
 async def test_discord_alerts_edits_followups_and_digests_are_inert() -> None:
     async with DiscordStandIn() as discord:
-        async with running_discord(DiscordPlatform(settings_for(discord), DiscordCommands())) as bot:
+        async with running_discord(DiscordPlatform(settings_for(discord), RecordingCommands(typed_only=True))) as bot:
             channel = ChannelRef("discord", str(discord.guild_id), str(discord.channel_id))
             batch = stories()
             for story in batch:
@@ -356,7 +355,7 @@ async def test_discord_alerts_edits_followups_and_digests_are_inert() -> None:
 
 async def test_discord_command_replies_are_inert() -> None:
     story = hostile_story()
-    commands = DiscordCommands()
+    commands = RecordingCommands(typed_only=True)
     commands.replies["subscribe"] = Reply(
         "No vendor '<@&456> @everyone [bank](https://evil.example)'.", error=True
     )
@@ -399,7 +398,7 @@ async def test_console_output_carries_no_terminal_control_sequences() -> None:
         updated_at=WHEN,
     )
     out = io.StringIO()
-    console = ConsolePlatform(DiscordCommands(), stdin=io.StringIO(""), stdout=out)  # type: ignore[arg-type]
+    console = ConsolePlatform(RecordingCommands(typed_only=True), stdin=io.StringIO(""), stdout=out)  # type: ignore[arg-type]
     channel = ChannelRef("console", "local", "console")
     ref = await console.post_alert(channel, story, delivery_key="k")
     await console.edit_alert(ref, story)

@@ -18,7 +18,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack import SlackPlatform
 from bot.config import Settings
-from tests.support.slack_fakes import RecordingCommands, running
+from tests.support.commands import RecordingCommands
+from tests.support.slack_fakes import running
 from tests.support.slack_server import SlackStandIn
 
 pytestmark = pytest.mark.slow

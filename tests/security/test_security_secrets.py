@@ -180,7 +180,7 @@ def _closed_port() -> int:
 async def test_unreachable_or_refusing_platforms_name_no_secret(logged: Everything, tmp_path: Path) -> None:
     from bot.adapters.discord import DiscordPlatform
     from bot.adapters.slack import SlackPlatform
-    from tests.support.slack_fakes import RecordingCommands
+    from tests.support.commands import RecordingCommands
 
     errors: list[str] = []
     port = _closed_port()
