@@ -127,7 +127,7 @@ def test_console_piped_eof_keeps_running_and_samples_load(tmp_path: Path) -> Non
     assert "Traceback" not in err
 
 
-VENDOR_ROLES = Path(__file__).parent / "fixtures" / "vendor_roles"
+VENDOR_ROLES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor_roles"
 
 
 def test_console_bystander_vendors_get_no_alert(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from standins.app_runner import drop, running_app
 
 from bot.app import Application, sample_story_files
 from bot.config import Settings
+from tests.support.app_runner import drop, running_app
 
 FIRST_ALERT = Path(str(resources.files("bot") / "samples" / "first-alert"))
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from standins.app_runner import drop, running_app
-from standins.slack_server import SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
 from bot.app import Application
 from bot.config import Settings
 from bot.observability.wiring import Operations
 from bot.store import Store
+from tests.support.app_runner import drop, running_app
+from tests.support.slack_server import SlackStandIn
 
 OKTA_STORY = """---
 title: Okta discloses data breach after hackers stole customer support files

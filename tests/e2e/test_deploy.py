@@ -24,7 +24,7 @@ from standins.app_runner import running_app
 from bot.app import Application
 from bot.config import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from standins.slack_fakes import RecordingCommands, running
-from standins.slack_server import SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.handlers import CommandNames
 from bot.chat.ports import Reply
 from bot.config import Settings
+from tests.support.commands import RecordingCommands
+from tests.support.slack_fakes import running
+from tests.support.slack_server import SlackStandIn
 
 
 @pytest.fixture

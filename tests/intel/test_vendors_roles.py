@@ -12,7 +12,7 @@ from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.roles import occurrence_role
 from bot.models import Salience
 
-FIXTURES = Path(__file__).parent / "fixtures" / "vendor_roles"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor_roles"
 
 
 @pytest.fixture(scope="module")

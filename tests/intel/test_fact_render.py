@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_security_facts import FORTIOS, facts_of
-from test_stories_support import fixed_clock, store_article
 
 from bot.adapters.discord.embeds import story_embed
 from bot.adapters.discord.platform import followup_text as discord_followup
@@ -22,6 +20,9 @@ from bot.intel.facts import merge_facts
 from bot.models import Article, EventType, Source, Story
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
+from tests.support.advisories import FORTIOS, facts_of
+from tests.support.articles import store_article
+from tests.support.clock import ONE_SECOND, FixedClock
 
 NOW = datetime(2024, 2, 9, 12, tzinfo=UTC)
 
@@ -115,7 +116,7 @@ async def test_an_edit_says_what_changed(db: Database) -> None:
         "Fortinet's FortiOS SSL VPN flaw CVE-2024-21762 (CVSS score: 9.8) is being exploited in the wild, "
         "the company said on Friday.\n\nCustomers should upgrade FortiOS to 7.4.3 or above as soon as possible."
     )
-    engine = StoryEngine(StoryStore(db), clock=fixed_clock())
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
     await engine.add_article(await store_article(db, article("Alpha", first, 8)))
     change = await engine.add_article(await store_article(db, article("Beta", second, 10)))
     assert change is not None and change.story.version == 2

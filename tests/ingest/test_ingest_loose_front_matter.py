@@ -151,7 +151,7 @@ def test_feed_summary_ending_in_an_ellipsis_is_read() -> None:
     assert article.body.startswith("A software tracking company")
 
 
-SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 @pytest.mark.skipif(not (SEEDS / "multi-outlet-dev" / "stories").is_dir(), reason="shared dev data absent")

@@ -10,12 +10,12 @@ import socket
 from typing import Any
 
 import pytest
-from standins.discord_fakes import RecordingCommands
 
 from bot.adapters.discord import DiscordPlatform, DiscordStartupError
 from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.platform import SlackStartupError
 from bot.config import Settings
+from tests.support.commands import RecordingCommands
 
 
 def closed_port() -> int:
@@ -35,14 +35,14 @@ def offline_platform(name: str, retry: bool) -> tuple[Any, type[Exception]]:
             SLACK_API_URL=f"{base}/api/",
             **common,
         )
-        return SlackPlatform(settings, RecordingCommands()), SlackStartupError
+        return SlackPlatform(settings, RecordingCommands(typed_only=True)), SlackStartupError
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         DISCORD_TOKEN="offline-token",
         DISCORD_API_URL=f"{base}/api/v10",
         **common,
     )
-    return DiscordPlatform(settings, RecordingCommands()), DiscordStartupError
+    return DiscordPlatform(settings, RecordingCommands(typed_only=True)), DiscordStartupError
 
 
 @pytest.mark.parametrize("name", ["slack", "discord"])
@@ -83,7 +83,7 @@ def test_slack_start_logs_no_bolt_token_warning(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
     caplog.set_level(logging.DEBUG)
     settings = Settings(_env_file=None, SLACK_APP_TOKEN="xapp-token")  # type: ignore[call-arg]
-    platform = SlackPlatform(settings, RecordingCommands())
+    platform = SlackPlatform(settings, RecordingCommands(typed_only=True))
     assert platform.client.token == "xoxb-from-the-environment"
     assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -7,35 +7,15 @@ from datetime import date
 
 import pytest
 
-from bot.intel.facts import ArticleFact, extract_facts, merge_facts
+from bot.intel.facts import merge_facts
 from bot.intel.facts.cve import find_cves, score_vector
 from bot.intel.facts.kev import KevCatalog, KevError, load_catalog, trim_feed
 from bot.intel.facts.threats import find_threats
-from bot.intel.sentences import article_sentences
 from bot.models import KeyFact
+from tests.support.advisories import FORTIOS, facts_of
 
-FEB_9_2024 = date(2024, 2, 9)
 
 # A FortiOS CVE-2024-21762-shaped story, in our own words.
-FORTIOS = (
-    "Fortinet has warned customers about a critical security hole in FortiOS SSL VPN that attackers are "
-    "already abusing.\n\n"
-    "Tracked as CVE-2024-21762 (CVSS score: 9.6), the out-of-bounds write vulnerability in FortiOS lets a "
-    "remote attacker with no credentials run code through crafted HTTP requests.\n\n"
-    "The company said the flaw is potentially being exploited in the wild, without naming who is behind it.\n\n"
-    "FortiOS 7.4.0 through 7.4.2 is affected; customers should upgrade to 7.4.3 or above, 7.2.7 or 7.0.14.\n\n"
-    "As a workaround, administrators who cannot patch right away are advised to disable SSL VPN on the device.\n\n"
-    "CISA added the bug to its Known Exploited Vulnerabilities (KEV) catalog, giving federal agencies until "
-    "February 16 to apply the fixes."
-)
-
-
-def facts_of(body: str, published: date = FEB_9_2024) -> list[ArticleFact]:
-    return extract_facts(
-        body, article_sentences(body), published=published, vendors=("Fortinet",), kev=load_catalog()
-    )
-
-
 def by_kind(facts: list[KeyFact]) -> dict[str, list[KeyFact]]:
     out: dict[str, list[KeyFact]] = {}
     for fact in facts:
