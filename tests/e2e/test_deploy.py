@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from standins.app_runner import running_app
 
 from bot.app import Application
 from bot.config import Settings
+from tests.support.app_runner import running_app
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from bot.ingest import load_article
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import Salience
 
-SAMPLES = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories"
+SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples" / "stories"
 SAMPLE_SUBJECTS = {
     "2026-01-22-cloudsentinel-okta-verify-flaw.md": {"Okta"},
     "2026-02-04-ivanti-connect-secure-patch.txt": {"Ivanti"},

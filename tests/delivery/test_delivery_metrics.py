@@ -18,7 +18,8 @@ from bot.observability import using_telemetry
 from bot.observability.metrics import PrometheusTelemetry
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
-from tests.support.delivery_fakes import FakePlatform, add_subscriptions, make_story
+from tests.support.delivery_fakes import FakePlatform, add_subscriptions
+from tests.support.stories import make_story
 
 CHANNELS = [ChannelRef("fake", "W1", f"C{i}") for i in range(3)]
 
