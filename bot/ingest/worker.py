@@ -22,6 +22,7 @@ import multiprocessing
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -188,7 +189,9 @@ class ParsePool:
         self.wall_seconds = max(wall_seconds, cpu_seconds)
         self._warm = warm
         self._context = _context()
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._started = False
+        self._idle: deque[_Worker] = deque()  # in the order they are handed files
+        self._returned = asyncio.Event()
         self._all: set[_Worker] = set()
         self._closed = False
         self.restarts = 0
@@ -206,19 +209,28 @@ class ParsePool:
 
     async def start(self) -> None:
         """Start the workers (in a thread: the first start launches the fork server)."""
-        if self._idle is not None:
+        if self._started:
             return
-        self._idle = asyncio.Queue()
+        self._started = True
         for _ in range(self.size):
-            self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+            self._give(await asyncio.to_thread(self._spawn))
+
+    def _give(self, worker: _Worker) -> None:
+        self._idle.append(worker)
+        self._returned.set()
+
+    async def _take(self) -> _Worker:
+        while not self._idle:
+            self._returned.clear()
+            await self._returned.wait()
+        return self._idle.popleft()
 
     async def read(self, job: ReadJob) -> tuple[Article, list[tuple[str, int, str]]]:
         """The article read by a worker, with the warnings it logged. Waits for an idle worker."""
         if self._closed:
             raise RuntimeError("the parse pool is closed")
         await self.start()
-        assert self._idle is not None
-        worker = await self._idle.get()
+        worker = await self._take()
         replace_worker = True
         try:
             await asyncio.to_thread(worker.conn.send, job)
@@ -236,7 +248,7 @@ class ParsePool:
             if replace_worker:
                 await self._replace(worker)
             elif not self._closed:
-                self._idle.put_nowait(worker)
+                self._give(worker)
         for name, level, message in records:
             logging.getLogger(name).log(level, "%s", message)
         if kind == "ok":
@@ -251,8 +263,7 @@ class ParsePool:
         if self._closed:
             return
         self.restarts += 1
-        assert self._idle is not None
-        self._idle.put_nowait(await asyncio.to_thread(self._spawn))
+        self._give(await asyncio.to_thread(self._spawn))
 
     def _kill(self, worker: _Worker) -> None:
         self._all.discard(worker)
@@ -261,6 +272,17 @@ class ParsePool:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=1)
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the workers, in the order they will next be handed a file."""
+        busy = [w for w in self._all if w not in self._idle]
+        return [w.process.pid for w in [*self._idle, *busy] if w.process.pid is not None]
+
+    @property
+    def busy(self) -> int:
+        """Workers reading a file right now."""
+        return len(self._all) - len(self._idle)
 
     def close(self) -> None:
         """Stop every worker now (never waits on a page being read)."""
