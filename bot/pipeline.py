@@ -172,6 +172,8 @@ class Pipeline:
             article = await self._read(story)
         except RejectedFile as exc:
             return await self._reject_unless_fresh(path, exc.reason, reject_grace)
+        except Transient as exc:
+            return IngestResult(str(path), "retry", reason=exc.reason)
         except Exception as exc:
             if (trouble := _database_trouble(exc)) is None:
                 raise
@@ -245,11 +247,15 @@ class Pipeline:
         return IngestResult(article.path, status, stored, change, reason, routed)
 
     async def _reject(self, path: Path, reason: str) -> IngestResult:
-        """Move a bad file aside with its reason. Not remembered by hash: a re-dropped copy is moved too."""
-        log.warning("rejected %s: %s", shown(path.name), reason)
+        """Move a bad file aside with its reason. Not remembered by hash: a re-dropped copy is moved too.
+        When the move itself fails for a passing reason (disk full, out of file descriptors), the file
+        stays where it is and is tried again: it is never left moved without its `.reason`."""
         if self._inside_stories_dir(path):
             try:
                 await asyncio.to_thread(reject_file, path, self._settings.stories_dir, reason)
             except OSError as exc:
+                if is_transient(exc):
+                    return IngestResult(str(path), "retry", reason=f"cannot move it to .rejected now: {exc}")
                 log.warning("could not move %s to .rejected: %s", shown(path.name), exc)
+        log.warning("rejected %s: %s", shown(path.name), reason)
         return IngestResult(str(path), "rejected", reason=reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +29,10 @@ def _move_without_overwrite(source: Path, target: Path) -> bool:
         os.link(source, target, follow_symlinks=False)
     except FileExistsError:
         return False
-    except OSError:  # no hard links here (some mounts): fall back to a checked rename
-        if _taken(target):
+    except OSError as exc:  # no hard links here (some mounts): fall back to a checked rename
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise  # a full disk, an I/O error: the caller keeps the file where it is
+        if target.exists() or target.is_symlink():
             return False
         os.replace(source, target)
         return True
@@ -44,9 +47,27 @@ def reject_file(path: Path, stories_dir: Path, reason: str) -> Path:
     source = Path(path)
     folder = Path(stories_dir) / REJECTED_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    line = " ".join(reason.split()) or "rejected"
     for target in _candidates(folder, source.name):
-        if not _taken(target) and _move_without_overwrite(source, target):
-            line = " ".join(reason.split()) or "rejected"
-            Path(f"{target}.reason").write_text(line + "\n", encoding="utf-8")
+        if _taken(target):
+            continue
+        # The reason is written first: a full disk or a lack of file descriptors then fails the whole
+        # move (the file stays in place, to be tried again), never leaves a file without its reason.
+        reason_path = Path(f"{target}.reason")
+        try:
+            with reason_path.open("x", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except FileExistsError:
+            continue
+        except OSError:
+            reason_path.unlink(missing_ok=True)
+            raise
+        try:
+            moved = _move_without_overwrite(source, target)
+        except OSError:
+            reason_path.unlink(missing_ok=True)
+            raise
+        if moved:
             return target
+        reason_path.unlink(missing_ok=True)
     raise FileExistsError(f"too many rejected files named {source.name!r} in {folder}")

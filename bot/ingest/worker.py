@@ -33,8 +33,8 @@ from types import FrameType
 from typing import Any
 
 from bot.ingest.article import article_from_story
-from bot.ingest.errors import RejectedFile
-from bot.ingest.source import StoryBytes
+from bot.ingest.errors import RejectedFile, Transient
+from bot.ingest.source import StoryBytes, is_transient, transient
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.registry import tag_vendors
 from bot.models import Article, Vendor
@@ -189,7 +189,7 @@ class ParsePool:
         self.wall_seconds = max(wall_seconds, cpu_seconds)
         self._warm = warm
         self._context = _context()
-        self._started = False
+        self._missing = self.size  # workers to start (at first, and after a failed restart)
         self._idle: deque[_Worker] = deque()  # in the order they are handed files
         self._returned = asyncio.Event()
         self._all: set[_Worker] = set()
@@ -209,11 +209,21 @@ class ParsePool:
 
     async def start(self) -> None:
         """Start the workers (in a thread: the first start launches the fork server)."""
-        if self._started:
-            return
-        self._started = True
-        for _ in range(self.size):
-            self._give(await asyncio.to_thread(self._spawn))
+        await self._fill()
+
+    async def _fill(self) -> None:
+        """Start the workers still missing. Out of file descriptors or memory, the pool stays short
+        (Transient: the caller retries later) and fills up again on a later call."""
+        while self._missing > 0 and not self._closed:
+            self._missing -= 1
+            try:
+                worker = await asyncio.to_thread(self._spawn)
+            except OSError as exc:
+                self._missing += 1
+                if is_transient(exc):
+                    raise transient(exc, "cannot start a parse worker") from None
+                raise
+            self._give(worker)
 
     def _give(self, worker: _Worker) -> None:
         self._idle.append(worker)
@@ -221,6 +231,9 @@ class ParsePool:
 
     async def _take(self) -> _Worker:
         while not self._idle:
+            if self._missing:
+                await self._fill()
+                continue
             self._returned.clear()
             await self._returned.wait()
         return self._idle.popleft()
@@ -229,7 +242,6 @@ class ParsePool:
         """The article read by a worker, with the warnings it logged. Waits for an idle worker."""
         if self._closed:
             raise RuntimeError("the parse pool is closed")
-        await self.start()
         worker = await self._take()
         replace_worker = True
         try:
@@ -263,7 +275,11 @@ class ParsePool:
         if self._closed:
             return
         self.restarts += 1
-        self._give(await asyncio.to_thread(self._spawn))
+        self._missing += 1
+        try:
+            await self._fill()
+        except (OSError, Transient) as exc:  # started again by the next read
+            log.warning("could not restart a parse worker now: %s", exc)
 
     def _kill(self, worker: _Worker) -> None:
         self._all.discard(worker)

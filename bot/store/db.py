@@ -8,6 +8,7 @@ change and its outbox rows commit together or not at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -128,11 +129,22 @@ class Database:
                 try:
                     yield self._conn
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await self._rollback()
                     raise
-                await self._conn.execute("COMMIT")
+                try:
+                    await self._conn.execute("COMMIT")
+                except sqlite3.Error:  # disk full, I/O error: end the transaction so the next one can begin
+                    await self._rollback()
+                    raise
             finally:
                 self._writer = None
+
+    async def _rollback(self) -> None:
+        """Undo the open transaction. SQLite has already rolled it back itself after some errors
+        (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK would then hide the real error."""
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(sql, params) as cur:

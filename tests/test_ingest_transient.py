@@ -1,0 +1,194 @@
+"""A failure of the machine is not a bad file: out of file descriptors or with a full database, stories
+that arrive wait and are stored once it recovers; none is moved to `.rejected/`.
+
+Each failure is provoked for real in the running service: the process's file-descriptor limit is
+lowered and every free descriptor taken (EMFILE), and the SQLite database is capped at its current
+size (`max_page_count`: SQLITE_FULL, "database or disk is full").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from standins.app_runner import running_app
+
+from bot.app import Application, Core
+from bot.config import Settings
+from bot.ingest import REJECTED_DIR
+
+pytestmark = pytest.mark.slow
+
+WAIT = 60.0
+STORIES = 4
+
+
+def story(n: int) -> str:
+    return (
+        f"Fortinet patches FortiGate flaw number {n}\n\n"
+        f"Fortinet said on Monday that it had fixed flaw number {n} in FortiGate firewalls, which let an "
+        f"attacker on the network read configuration files, and asked customers to update this week.\n\n"
+        f"The company said it knew of no attacks using flaw number {n} before the fix was published.\n\n"
+        # long enough that storing it needs new database pages (the full database is hit for real)
+        + "".join(
+            f"Step {i} of the upgrade guide for flaw {n} tells administrators to check build {i * 7} first.\n\n"
+            for i in range(120)
+        )
+    )
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        BOT_DB_PATH=tmp_path / "bot.sqlite3",
+        BOT_STORIES_DIR=tmp_path / "stories",
+        BOT_SETTLE_SECONDS=0.05,
+    )
+
+
+def stage(tmp_path: Path) -> list[Path]:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    files = []
+    for n in range(STORIES):
+        path = staging / f"story-{n}.txt"
+        path.write_text(story(n), encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def arrive(files: list[Path], stories_dir: Path) -> None:
+    """Renamed into the folder: needs no file descriptor, so it works while none is left."""
+    for path in files:
+        os.rename(path, stories_dir / path.name)
+
+
+@contextmanager
+def no_file_descriptors_left() -> Iterator[None]:
+    """Lower this process's descriptor limit just above what is open, then take every free one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    in_use = len(os.listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 32, hard))
+    taken: list[int] = []
+    try:
+        while True:
+            try:
+                taken.append(os.open(os.devnull, os.O_RDONLY))
+            except OSError:
+                break
+        yield
+    finally:
+        for fd in taken:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def stored_bodies(core: Core) -> list[str]:
+    rows = await core.store.db.fetchall("SELECT body FROM articles")
+    return [row["body"] for row in rows]
+
+
+async def wait_for_all_stored(core: Core) -> None:
+    deadline = time.monotonic() + WAIT
+    while True:
+        bodies = await stored_bodies(core)
+        if all(any(f"flaw number {n} in" in b for b in bodies) for n in range(STORIES)):
+            return
+        assert time.monotonic() < deadline, f"not all stored: {len(bodies)} articles"
+        await asyncio.sleep(0.1)
+
+
+def nothing_rejected(stories_dir: Path) -> bool:
+    folder = stories_dir / REJECTED_DIR
+    return not folder.exists() or not any(folder.iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open descriptors")
+async def test_out_of_file_descriptors_then_recovered_every_story_is_stored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path)
+    settings.stories_dir.mkdir()
+    files = stage(tmp_path)
+    app = Application(settings, console=False)
+    async with running_app(app, WAIT):
+        core = app.core
+        assert core is not None
+        await core.readers.start()
+        with caplog.at_level(logging.WARNING), no_file_descriptors_left():
+            arrive(files, settings.stories_dir)
+            await asyncio.sleep(2.0)  # the stories arrive and fail to open, again and again
+            stored_meanwhile = await core.store.articles.count()
+        assert nothing_rejected(settings.stories_dir)
+        await wait_for_all_stored(core)
+        assert nothing_rejected(settings.stories_dir)
+    assert stored_meanwhile == 0
+    retries = [r.getMessage() for r in caplog.records if "will retry" in r.getMessage()]
+    assert retries and any("Too many open files" in message for message in retries)
+
+
+async def test_database_full_then_recovered_every_story_is_stored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path)
+    settings.stories_dir.mkdir()
+    files = stage(tmp_path)
+    app = Application(settings, console=False)
+    async with running_app(app, WAIT):
+        core = app.core
+        assert core is not None
+        db = core.store.db
+        pages = (await db.fetchall("PRAGMA page_count"))[0][0]
+        await db.fetchall(f"PRAGMA max_page_count = {pages}")  # no room for one more page
+        with caplog.at_level(logging.WARNING):
+            arrive(files, settings.stories_dir)
+            deadline = time.monotonic() + WAIT
+            while not any(
+                "full" in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records
+            ):
+                assert time.monotonic() < deadline, "the full database was never hit"
+                await asyncio.sleep(0.05)
+        assert await core.store.articles.count() == 0
+        await db.fetchall("PRAGMA max_page_count = 1073741823")  # room again
+        await wait_for_all_stored(core)
+        assert nothing_rejected(settings.stories_dir)
+
+
+def test_reading_a_file_without_descriptors_is_transient_not_a_rejection(tmp_path: Path) -> None:
+    """The one safe read, in a child process whose descriptor limit is exhausted."""
+    path = tmp_path / "story.txt"
+    path.write_text(story(1), encoding="utf-8")
+    script = (
+        "import os, resource, sys\n"
+        "from pathlib import Path\n"
+        "from bot.ingest import Transient, RejectedFile\n"
+        "from bot.ingest.source import read_story_file\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))\n"
+        "held = []\n"
+        "while True:\n"
+        "    try: held.append(os.open(os.devnull, os.O_RDONLY))\n"
+        "    except OSError: break\n"
+        "try:\n"
+        "    read_story_file(Path(sys.argv[1]), max_bytes=10**6)\n"
+        "except Transient as exc: print('transient', exc.reason)\n"
+        "except RejectedFile as exc: print('rejected', exc.reason)\n"
+        "for fd in held[:8]: os.close(fd)\n"
+        "print('read', len(read_story_file(Path(sys.argv[1]), max_bytes=10**6).data))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("transient") and "Too many open files" in lines[0]
+    assert lines[1] == f"read {len(story(1).encode())}"
