@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from standins.app_runner import running_app
 
 from bot.app import Application, Core
 from bot.config import Settings
 from bot.ingest import REJECTED_DIR
+from tests.support.app_runner import running_app
 
 pytestmark = pytest.mark.slow
 

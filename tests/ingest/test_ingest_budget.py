@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from standins.app_runner import running_app
 
 from bot.app import Application
 from bot.config import Settings
 from bot.ingest import REJECTED_DIR, RejectedFile
 from bot.ingest.source import StoryBytes
 from bot.ingest.worker import ParsePool, ReadJob, read_story
+from tests.support.app_runner import running_app
 
 pytestmark = pytest.mark.slow
 
