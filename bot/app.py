@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +33,7 @@ from bot.observability import telemetry, using_telemetry
 from bot.observability.wiring import Operations
 from bot.pipeline import IngestResult, Pipeline
 from bot.store import Store
+from bot.store.owner import DatabaseOwner
 from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,13 @@ class Application:
 
     async def run(self) -> None:
         self._service_task = asyncio.current_task()
+        with ExitStack() as owned:
+            if str(self.settings.db_path) != ":memory:":
+                # One service per database file: a second one would resend the first's in-flight rows.
+                owned.enter_context(DatabaseOwner(self.settings.db_path))
+            await self._run_owned()
+
+    async def _run_owned(self) -> None:
         self.settings.stories_dir.mkdir(parents=True, exist_ok=True)
         async with open_core(self.settings) as core:
             self.core = core

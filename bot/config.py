@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     edit_coalesce_seconds: float = Field(2.0, validation_alias="BOT_EDIT_COALESCE_SECONDS")
     # Give up on a delivery (dead letter) after this long.
     delivery_max_age_seconds: float = Field(3600.0, validation_alias="BOT_DELIVERY_MAX_AGE_SECONDS")
+    # The longest a platform's Retry-After is waited out in one go. A longer one (a 28-hour 429, or
+    # `inf`) holds that channel's delivery, shown in /subscriptions and the log, and asks again then.
+    max_retry_after_seconds: float = Field(300.0, gt=0, validation_alias="BOT_MAX_RETRY_AFTER_SECONDS")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")

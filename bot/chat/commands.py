@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -281,9 +281,16 @@ class CommandService:
         if not subs:
             return Reply("This channel has no subscriptions. Try /subscribe VENDOR.")
         lines = tuple(describe_subscription(s) for s in subs)
-        return Reply(
-            f"This channel's subscriptions ({len(subs)}):\n" + "\n".join(f"• {x}" for x in lines), lines=lines
-        )
+        text = f"This channel's subscriptions ({len(subs)}):\n" + "\n".join(f"• {x}" for x in lines)
+        trouble = await self._subs.delivery_trouble(ctx.channel)
+        if trouble is not None:
+            waiting, reason, next_try = trouble
+            when = datetime.fromtimestamp(next_try, UTC).strftime("%H:%M:%S UTC")
+            text += (
+                f"\nDelivery to this channel is waiting: {waiting} message(s) owed, next try at {when}"
+                f" ({reason[:200]})"
+            )
+        return Reply(text, lines=lines)
 
     async def _story(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
         vendor = self._resolve(ctx, args["vendor"], typos=True)

@@ -155,6 +155,15 @@ class RateGate:
         target = self._scope(channel) if scope in ("global", "workspace") else self._channel(channel)
         target.blocked_until = max(target.blocked_until, until)
 
+    def held_for(self, channel: ChannelRef) -> float:
+        """Seconds until a 429 on this channel or its shared scope stops holding it (0 if none)."""
+        now = self._time()
+        own = self._channels.get(f"{channel.workspace}\x1f{channel.channel}")
+        key = channel.workspace if self.limits.shared_scope == "workspace" else ""
+        shared = self._shared.get(key)
+        until = max(own.blocked_until if own else 0.0, shared.blocked_until if shared else 0.0)
+        return max(until - now, 0.0)
+
     def forget_idle(self, idle_seconds: float) -> None:
         """Drop state of channels not used for a while (long-running services with many channels)."""
         now = self._time()

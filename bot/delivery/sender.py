@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -26,6 +27,16 @@ from bot.store.outbox import OutboxKind, OutboxRow, OutboxState, OutboxStore, St
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# A channel held by a 429 for longer than this is not waited for inside a delivery: the row is parked.
+HOLD_INSTEAD_OF_WAITING = 2.0
+
+
+class LookupRateLimited(Exception):
+    """`find_delivered` (a history read) was rate limited: that budget, not the channel's sends."""
+
+    def __init__(self, limited: RateLimited) -> None:
+        super().__init__(str(limited))
+        self.limited = limited
 StoryLoader = Callable[[int], Awaitable[Story | None]]
 
 
@@ -95,6 +106,15 @@ class RowSender:
             stored = await self._outbox.message_ref(row.story_id, row.channel)
             if stored is None:
                 return await self._wait_for_post(row)
+        held = self._gate.held_for(row.channel)
+        if held > HOLD_INSTEAD_OF_WAITING:
+            # Parked rather than slept on: a sleeping delivery would hold one of the parallel slots
+            # that other channels need.
+            now = self._now()
+            await self._outbox.reschedule(
+                row.id, now + held, now, error=None, maybe_sent=row.maybe_sent, failed=False
+            )
+            return now + held
         claimed = await self._outbox.claim(row.id, self._now())
         if claimed is None:
             return None  # cancelled or taken meanwhile
@@ -102,11 +122,14 @@ class RowSender:
         try:
             await self._send(claimed, stored)
             telemetry().delivery(platform, kind, "sent")
+        except LookupRateLimited as exc:
+            # Only the history lookup was refused: the channel's sends are not held for it.
+            wait = min(exc.limited.retry_after, self._settings.max_retry_after_seconds)
+            return await self._retry_later(claimed, wait, f"lookup {exc.limited}", failed=False)
         except RateLimited as exc:
-            telemetry().rate_limited(platform, exc.retry_after)
+            telemetry().rate_limited(platform, min(exc.retry_after, self._settings.max_retry_after_seconds))
             telemetry().delivery(platform, kind, "rate_limited")
-            self._gate.penalize(claimed.channel, exc.retry_after, exc.scope)
-            return await self._retry_later(claimed, exc.retry_after, str(exc), failed=False)
+            return await self._rate_limited(claimed, exc)
         except ChannelUnavailable as exc:
             telemetry().delivery(platform, kind, "channel_gone")
             reason = f"channel unavailable: {exc}"
@@ -129,6 +152,20 @@ class RowSender:
                 claimed, self._retry.delay(claimed.attempts + 1), reason, failed=True
             )
         return None
+
+    async def _rate_limited(self, row: OutboxRow, exc: RateLimited) -> float | None:
+        """Honour a 429 up to `max_retry_after_seconds`; beyond that the delivery is held (rescheduled
+        at the cap, the reason recorded on the row for /subscriptions, a warning logged) instead of
+        freezing the channel for however long the platform said."""
+        cap = self._settings.max_retry_after_seconds
+        wait = min(exc.retry_after, cap)
+        self._gate.penalize(row.channel, wait, exc.scope)
+        if exc.retry_after <= cap:
+            return await self._retry_later(row, wait, str(exc), failed=False)
+        asked = "forever" if math.isinf(exc.retry_after) else f"{exc.retry_after:.0f}s"
+        reason = f"held: {self._platform.name} asked to wait {asked} ({exc.scope} rate limit); asking again in {cap:.0f}s"
+        log.warning("%s %s to %s %s", row.kind, row.id, row.channel, reason)
+        return await self._retry_later(row, wait, reason, failed=False)
 
     async def _wait_for_post(self, row: OutboxRow) -> float | None:
         """An edit or follow-up before its alert has a message: wait for the post, or drop it if the
@@ -155,6 +192,8 @@ class RowSender:
             return await self._call(self._platform.find_delivered(row.channel, row.delivery_key))
         except NotImplementedError:
             return None
+        except RateLimited as exc:
+            raise LookupRateLimited(exc) from exc
 
     async def _send(self, row: OutboxRow, stored: StoredRef | None) -> None:
         if row.kind is OutboxKind.DIGEST:

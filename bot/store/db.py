@@ -52,11 +52,16 @@ class Database:
         """Open (creating parent folders), check integrity and schema version, migrate."""
         path_str = str(path)
         if path_str != ":memory:":
-            Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create database folder {Path(path_str).parent} ({exc.strerror}): fix its permissions"
+                ) from exc
         try:
             conn = await aiosqlite.connect(path_str, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {path_str}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(path_str, exc)) from exc
         conn.row_factory = sqlite3.Row
         db = cls(conn, path_str)
         try:
@@ -64,9 +69,7 @@ class Database:
             await db._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
-            raise StoreError(
-                f"database {path_str} is not usable ({exc}); move it aside or restore a backup"
-            ) from exc
+            raise StoreError(_explain(path_str, exc)) from exc
         except StoreError:
             await conn.close()
             raise
@@ -162,6 +165,24 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.write() as conn:
             await conn.executemany(sql, rows)
+
+
+def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
+    """A one-line reason and what to do. Only a file that really is damaged gets "restore a backup":
+    telling someone with a permissions problem to move the database aside invites starting over empty."""
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
+        return f"database {path} is not usable, it is damaged ({text}); restore a backup, or move it aside to start empty"
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
+        return f"database {path} or its folder is read-only for this user ({text}): fix their permissions"
+    if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
+        return f"cannot open database {path} ({text}): check that its folder exists and is writable"
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
+        return f"database {path} is locked by another program ({text}): stop it and start again"
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return f"database {path}: the disk is full ({text}): free some space"
+    return f"database {path} cannot be used ({text}); nothing was changed"
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -122,6 +122,21 @@ class SubscriptionStore:
         )
         return [_row_to_subscription(r) for r in rows]
 
+    async def delivery_trouble(self, channel: ChannelRef) -> tuple[int, str, float] | None:
+        """Messages owed to this channel that are waiting after a failure or a held rate limit:
+        (how many, the latest reason, when the next try is due as Unix seconds); None when none wait."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(not_before) AS next_try,"
+            " (SELECT last_error FROM outbox o2 WHERE o2.platform=? AND o2.workspace=? AND o2.channel=?"
+            "  AND o2.state='pending' AND o2.last_error IS NOT NULL ORDER BY o2.updated_at DESC LIMIT 1) AS reason"
+            " FROM outbox WHERE platform=? AND workspace=? AND channel=? AND state='pending'"
+            " AND last_error IS NOT NULL",
+            (channel.platform, channel.workspace, channel.channel) * 2,
+        )
+        if row is None or not row["n"]:
+            return None
+        return int(row["n"]), str(row["reason"]), float(row["next_try"])
+
     async def digest_subscriptions(self) -> list[Subscription]:
         rows = await self._db.fetchall(
             "SELECT * FROM subscriptions WHERE mode = 'digest' AND disabled_reason IS NULL ORDER BY id"

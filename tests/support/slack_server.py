@@ -78,9 +78,14 @@ class Fault:
     times: int
     status: int = 200
     error: str | None = None
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # a string is sent as is ("inf", "nan", "soon")
     delay: float = 0.0
     body: str | None = None  # a non-JSON body (e.g. an HTML 502 page)
+    channel: str | None = None  # only calls for this channel
+    store_first: bool = False  # do the real thing (store the message), then answer with the fault
+
+    def matches(self, params: Mapping[str, Any]) -> bool:
+        return self.channel is None or str(params.get("channel", "")) == self.channel
 
 
 @dataclass(slots=True)
@@ -165,20 +170,33 @@ class SlackStandIn:
         times: int = 1,
         status: int = 200,
         error: str | None = None,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         delay: float = 0.0,
         body: str | None = None,
+        channel: str | None = None,
+        store_first: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` with this fault instead.
 
         `fail("chat.postMessage", status=429, retry_after=1)` is Slack's rate limit;
         `fail(m, status=500, body="<html>")` a broken proxy; `fail(m, error="channel_not_found")` an
-        ok=false answer; `fail(m, delay=5)` a slow Slack (the call is answered normally after it).
+        ok=false answer; `fail(m, delay=5)` a slow Slack (the call is answered normally after it);
+        `channel=` limits the fault to one channel; `store_first=True` keeps the message and still
+        answers with the fault (Slack stored it, the answer was lost).
         """
         if status == 429 and error is None:
             error = "ratelimited"
         self._faults[method].append(
-            Fault(times=times, status=status, error=error, retry_after=retry_after, delay=delay, body=body)
+            Fault(
+                times=times,
+                status=status,
+                error=error,
+                retry_after=retry_after,
+                delay=delay,
+                body=body,
+                channel=channel,
+                store_first=store_first,
+            )
         )
 
     def calls_to(self, method: str, *, ok: bool | None = None) -> list[ApiCall]:
@@ -334,11 +352,14 @@ class SlackStandIn:
             if k.lower() in ("authorization", "content-type", "user-agent")
         }
         queue = self._faults.get(method)
-        fault = queue[0] if queue else None
+        fault = next((f for f in queue if f.matches(params)), None) if queue else None
         if fault is not None:
+            assert queue is not None
             fault.times -= 1
             if fault.times <= 0:
-                queue.popleft()  # type: ignore[union-attr]
+                queue.remove(fault)
+            if fault.store_first:
+                self._answer(method, params, headers)
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status != 200 or fault.error:
@@ -359,7 +380,8 @@ class SlackStandIn:
             ApiCall(method, params, headers, time.monotonic(), fault.status, False, fault.error)
         )
         await self._notify()
-        extra = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        after = fault.retry_after
+        extra = {"Retry-After": after if isinstance(after, str) else f"{after:g}"} if after is not None else {}
         if fault.body is not None:
             return web.Response(status=fault.status, text=fault.body, content_type="text/html", headers=extra)
         return web.json_response(

@@ -21,6 +21,7 @@ from bot.chat.errors import (
     PermanentFailure,
     RateLimited,
     TransientFailure,
+    sane_retry_after,
 )
 
 # Unknown Channel, Missing Access, Cannot send messages to this user, Missing Permissions.
@@ -30,10 +31,7 @@ DEFAULT_RETRY_AFTER = 5.0
 
 def _retry_after(error: discord.HTTPException) -> float:
     header = error.response.headers.get("Retry-After") if error.response is not None else None
-    try:
-        return max(float(header), 0.0) if header is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
+    return sane_retry_after(header, DEFAULT_RETRY_AFTER) if header is not None else DEFAULT_RETRY_AFTER
 
 
 def translate_http_error(error: discord.HTTPException) -> DeliveryError:

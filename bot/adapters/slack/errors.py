@@ -21,6 +21,7 @@ from bot.chat.errors import (
     PermanentFailure,
     RateLimited,
     TransientFailure,
+    sane_retry_after,
 )
 
 T = TypeVar("T")
@@ -45,12 +46,9 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
 
 
 def retry_after_seconds(headers: Mapping[str, Any] | None) -> float:
+    """Slack's Retry-After as seconds; missing, garbage or NaN is the default, `inf` stays (capped later)."""
     raw = _header(headers, "Retry-After")
-    try:
-        seconds = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        seconds = DEFAULT_RETRY_AFTER
-    return max(seconds, 0.0)
+    return sane_retry_after(raw, DEFAULT_RETRY_AFTER) if raw is not None else DEFAULT_RETRY_AFTER
 
 
 def api_error_code(err: SlackApiError) -> str:
