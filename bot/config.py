@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     slack_command_prefix: str = Field("va-", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9_-]{0,10}$")
     # Also answer the unprefixed names (/subscribe …), for an app created from an older manifest.
     slack_legacy_commands: bool = Field(False, validation_alias="SLACK_LEGACY_COMMANDS")
+    # HTTP mode under load or attack: idle connections closed after this long (also one that never
+    # sends a request), at most this many kept open, and a body must arrive within the timeout.
+    slack_http_idle_seconds: float = Field(15.0, gt=0, validation_alias="SLACK_HTTP_IDLE_SECONDS")
+    slack_http_max_connections: int = Field(256, gt=0, validation_alias="SLACK_HTTP_MAX_CONNECTIONS")
+    slack_http_body_timeout_seconds: float = Field(10.0, gt=0, validation_alias="SLACK_HTTP_BODY_TIMEOUT_SECONDS")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import alert_message, digest_message, followup_text
 from bot.adapters.slack.errors import slack_call
 from bot.adapters.slack.handlers import CommandListeners, TaskTracker
+from bot.adapters.slack.http_guard import CappedTCPSite, guard_requests
 from bot.chat.errors import PermanentFailure, RateLimited, TransientFailure
 from bot.chat.ports import Commands
 from bot.config import Settings
@@ -216,10 +217,28 @@ class SlackPlatform:
         web_app = self.bolt.web_app(path=settings.slack_http_path, port=settings.slack_http_port)
         web_app.middlewares.append(limit_body_size(settings.slack_max_body_bytes))
         web_app.add_routes(self.extra_routes)
-        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+        assert settings.slack_signing_secret is not None
+        web_app.middlewares.append(
+            guard_requests(
+                settings.slack_signing_secret.get_secret_value(),
+                path=settings.slack_http_path,
+                body_timeout=settings.slack_http_body_timeout_seconds,
+            )
+        )
+        runner = web.AppRunner(
+            web_app,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+            keepalive_timeout=settings.slack_http_idle_seconds,
+        )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, settings.slack_http_host, settings.slack_http_port)
+            site = CappedTCPSite(
+                runner,
+                settings.slack_http_host,
+                settings.slack_http_port,
+                max_connections=settings.slack_http_max_connections,
+            )
             await site.start()
             host, port = runner.addresses[0][:2]
             self.http_address = (str(host), int(port))
