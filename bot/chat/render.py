@@ -9,9 +9,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.chat.fact_fields import FIELD_KINDS, aligned, fact_fields
+from bot.hostnames import ascii_host, is_lookalike
 from bot.models import EventType, Story
 
 EVENT_LABELS: dict[EventType, str] = {
@@ -43,7 +44,8 @@ def visible(text: str) -> str:
 def safe_url(url: str | None) -> str | None:
     """The URL if it may become a link (http/https with a host, no spaces or control chars).
 
-    Refused as well: a backslash or user info (`https://bank.example@evil.example`,
+    Refused as well: a look-alike host (`www.оkta.com` with a Cyrillic "о"); other non-ASCII hosts
+    come back in punycode. And a backslash or user info (`https://bank.example@evil.example`,
     `https://evil.example\\@bank.example`), where what a reader takes for the host is not where a
     browser goes, and invisible format characters (bidi overrides, zero-width) that disguise it."""
     if not url or len(url) > 2000:
@@ -56,6 +58,17 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return None
+    # A look-alike host (mixed scripts, or Latin letters imitated) is never a link; any other
+    # non-ASCII host is linked in its punycode form, so what the reader sees is where it goes.
+    host = ascii_host(parts.hostname)
+    if host is None or is_lookalike(host):
+        return None
+    if host != parts.hostname:
+        try:
+            port = parts.port
+        except ValueError:
+            return None
+        return urlunsplit(parts._replace(netloc=host + (f":{port}" if port is not None else "")))
     return url
 
 

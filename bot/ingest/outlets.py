@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from bot.hostnames import ascii_host, is_lookalike
 from bot.ingest.text_utils import wordset
 
 KNOWN_HOSTS = {
@@ -124,6 +125,8 @@ def outlet_from_host(host: str) -> str:
     label = _registrable_label(host)
     if not label:
         return host
+    if "xn--" in host:
+        return registrable_domain(host)  # an internationalised name is shown as its punycode address
     if len(label) <= 4 and label.isalpha():
         return label.upper()  # cnn, bbc, wsj
     return " ".join(word.capitalize() for word in label.replace("_", "-").split("-"))
@@ -164,27 +167,41 @@ def _spelling_of(label: str, name: str | None) -> str | None:
 
 
 def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | None = None) -> str | None:
-    """The publisher's display name. With a URL on a well-known news host: the host table. Else the
-    name the page's metadata declares (front-matter `source`/`outlet` or site name that is no
-    aggregator), else one of `names` (the names a page calls itself) that spells the host's domain,
-    else a name made from the domain. Without a URL: the first of `names` that is not an aggregator."""
+    """The publisher's display name, always the URL's own when there is a URL. On a well-known news
+    host: the host table. Else the declared name (front-matter `source`/`outlet`, site name) or one of
+    `names` (the names a page calls itself) when it spells the host's registrable domain, else a
+    name made from the domain. A non-ASCII host is named in punycode; a look-alike host is named as
+    such. Without a URL: the declared name or the first of `names` that is not an aggregator."""
     if declared and is_aggregator(declared):
         declared = None
     candidates = [n for n in names if n]
-    host = host_of(url)
-    if host is None:
+    raw_host = host_of(url)
+    if raw_host is None:
         return declared or next((n for n in candidates if not is_aggregator(n)), None)
+    host = ascii_host(raw_host)
+    if host is None or is_lookalike(host):
+        # Never a trusted name on a homograph: the address itself, in ASCII, marked as what it is.
+        return f"{registrable_domain(host or raw_host)} (look-alike address, not linked)"
     fallback = outlet_from_host(host)
     labels = host.split(".")
     if any(".".join(labels[i:]) in KNOWN_HOSTS for i in range(len(labels))):  # the host or a parent domain
         return fallback
-    if declared:
-        return declared
+    # What the page says about itself ("Okta Security" in og:site_name on a look-alike domain) is
+    # shown only when it spells the domain the link goes to; otherwise the domain's own name.
     label = _squash(_registrable_label(host))
+    if declared and _spelling_of(label, declared):
+        return declared  # "Grid Watch Bulletin" on gridwatch.example: it starts with the domain's name
     for name in candidates:
         if name != fallback and (spelled := _spelling_of(label, name)):
             return spelled
     return fallback
+
+
+def registrable_domain(host: str) -> str:
+    """`evil.example.com` -> `example.com`; `news.bbc.co.uk` -> `bbc.co.uk`."""
+    parts = [p for p in host.lower().split(".") if p]
+    keep = 3 if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL and len(parts[-1]) == 2 else 2
+    return ".".join(parts[-keep:])
 
 
 def _lines_holding(lines: list[str], needles: tuple[str, ...]) -> list[str]:
