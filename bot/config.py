@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # The longest a platform's Retry-After is waited out in one go. A longer one (a 28-hour 429, or
     # `inf`) holds that channel's delivery, shown in /subscriptions and the log, and asks again then.
     max_retry_after_seconds: float = Field(300.0, gt=0, validation_alias="BOT_MAX_RETRY_AFTER_SECONDS")
+    # One platform call may take this long before the outbox gives up on its answer. Longer than
+    # the platforms' own timeouts (SLACK_API_TIMEOUT_SECONDS, discord.py's rate-limit sleeps).
+    send_timeout_seconds: float = Field(75.0, gt=0, validation_alias="BOT_SEND_TIMEOUT_SECONDS")
+    # A post whose answer never came is *unknown*, not failed: the platform may store it late. Its
+    # lookup waits this long after the attempt, so that a late store is over before anyone looks.
+    uncertain_wait_seconds: float = Field(90.0, ge=0, validation_alias="BOT_UNCERTAIN_WAIT_SECONDS")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
@@ -60,6 +66,12 @@ class Settings(BaseSettings):
     slack_command_prefix: str = Field("va-", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9_-]{0,10}$")
     # Also answer the unprefixed names (/subscribe …), for an app created from an older manifest.
     slack_legacy_commands: bool = Field(False, validation_alias="SLACK_LEGACY_COMMANDS")
+    # How long one Web API call may take (a slow Slack still answers within it).
+    slack_api_timeout_seconds: float = Field(60.0, gt=0, validation_alias="SLACK_API_TIMEOUT_SECONDS")
+    # conversations.history as Slack rations it for apps outside the Marketplace (since 2025): one
+    # call a minute per workspace, at most 15 messages a call. Marketplace apps may raise both.
+    slack_history_calls_per_minute: float = Field(1.0, gt=0, validation_alias="SLACK_HISTORY_CALLS_PER_MINUTE")
+    slack_history_page_size: int = Field(15, ge=1, le=1000, validation_alias="SLACK_HISTORY_PAGE_SIZE")
     # HTTP mode under load or attack: idle connections closed after this long (also one that never
     # sends a request), at most this many kept open, and a body must arrive within the timeout.
     slack_http_idle_seconds: float = Field(15.0, gt=0, validation_alias="SLACK_HTTP_IDLE_SECONDS")

@@ -45,8 +45,15 @@ class ChatPlatform(Protocol):
         self, channel: ChannelRef, stories: Sequence[Story], *, delivery_key: str
     ) -> MessageRef: ...
 
-    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
-        """The message already posted with this key, if the platform can tell (else None)."""
+    async def find_delivered(
+        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+    ) -> MessageRef | None:
+        """The message already posted with this key, if the platform can tell (else None).
+
+        `since`/`until` (Unix seconds) bound when it can have been posted: the first attempt and a
+        while after the last, so a platform that rations history reads looks at that stretch only.
+        Raises `RateLimited` when the platform's lookup budget is spent (the outbox asks again later).
+        """
         ...
 
 

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # A channel held by a 429 for longer than this is not waited for inside a delivery: the row is parked.
 HOLD_INSTEAD_OF_WAITING = 2.0
+# Platform message times against our clock: the lookup window is widened by this much each side.
+CLOCK_SKEW_SECONDS = 5.0
 
 
 class LookupRateLimited(Exception):
@@ -115,12 +117,17 @@ class RowSender:
                 row.id, now + held, now, error=None, maybe_sent=row.maybe_sent, failed=False
             )
             return now + held
+        settle = self._unknown_outcome_settles(row)
+        if settle is not None:
+            now = self._now()
+            await self._outbox.reschedule(row.id, settle, now, error=None, maybe_sent=True, failed=False)
+            return settle
         claimed = await self._outbox.claim(row.id, self._now())
         if claimed is None:
             return None  # cancelled or taken meanwhile
         platform, kind = claimed.channel.platform, str(claimed.kind)
         try:
-            await self._send(claimed, stored)
+            await self._send(claimed, stored, self._lookup_window(row))
             telemetry().delivery(platform, kind, "sent")
         except LookupRateLimited as exc:
             # Only the history lookup was refused: the channel's sends are not held for it.
@@ -152,6 +159,26 @@ class RowSender:
                 claimed, self._retry.delay(claimed.attempts + 1), reason, failed=True
             )
         return None
+
+    def _unknown_outcome_settles(self, row: OutboxRow) -> float | None:
+        """A post or digest that may have reached the platform is not looked for until
+        `uncertain_wait_seconds` after that attempt: a platform that answers late (or not at all) may
+        still be storing it, and a lookup before then would miss it and post a second copy."""
+        if not row.maybe_sent or row.kind not in (OutboxKind.POST, OutboxKind.DIGEST):
+            return None
+        attempted = row.last_attempt_at if row.last_attempt_at is not None else row.created_at
+        ready = attempted + self._settings.uncertain_wait_seconds
+        if self._now() >= ready:
+            return None
+        return ready
+
+    def _lookup_window(self, row: OutboxRow) -> tuple[float, float] | None:
+        """(since, until) in which an earlier attempt of this row can have been posted."""
+        if not row.maybe_sent:
+            return None
+        first = row.first_attempt_at if row.first_attempt_at is not None else row.created_at
+        last = row.last_attempt_at if row.last_attempt_at is not None else self._now()
+        return first - CLOCK_SKEW_SECONDS, last + self._settings.uncertain_wait_seconds + CLOCK_SKEW_SECONDS
 
     async def _rate_limited(self, row: OutboxRow, exc: RateLimited) -> float | None:
         """Honour a 429 up to `max_retry_after_seconds`; beyond that the delivery is held (rescheduled
@@ -185,19 +212,22 @@ class RowSender:
         async with asyncio.timeout(self._retry.send_timeout_seconds):
             return await call
 
-    async def _find_delivered(self, row: OutboxRow) -> MessageRef | None:
+    async def _find_delivered(self, row: OutboxRow, window: tuple[float, float] | None) -> MessageRef | None:
         """The message a previous attempt may have posted; None when the platform cannot tell (Discord
         relies on its nonce making the resend harmless instead)."""
+        since, until = window if window is not None else (None, None)
         try:
-            return await self._call(self._platform.find_delivered(row.channel, row.delivery_key))
+            return await self._call(
+                self._platform.find_delivered(row.channel, row.delivery_key, since=since, until=until)
+            )
         except NotImplementedError:
             return None
         except RateLimited as exc:
             raise LookupRateLimited(exc) from exc
 
-    async def _send(self, row: OutboxRow, stored: StoredRef | None) -> None:
+    async def _send(self, row: OutboxRow, stored: StoredRef | None, window: tuple[float, float] | None) -> None:
         if row.kind is OutboxKind.DIGEST:
-            await self._send_digest(row)
+            await self._send_digest(row, window)
             return
         story = await self._stories.get(row.story_id, row.story_version)
         if story is None:
@@ -206,7 +236,7 @@ class RowSender:
         key = row.delivery_key
         if row.kind is OutboxKind.POST:
             if row.maybe_sent:
-                found = await self._find_delivered(row)
+                found = await self._find_delivered(row, window)
                 if found is not None:
                     log.info(
                         "alert %s for story %s was already in %s; not sent again", key, story.id, row.channel
@@ -214,6 +244,8 @@ class RowSender:
                     await self._outbox.complete(row, self._now(), ref=found, shown_version=row.story_version)
                     return
             await self._gate.acquire(row.channel)
+            if row.maybe_sent:
+                await self._outbox.note_attempt(row.id, self._now())
             ref = await self._call(self._platform.post_alert(row.channel, story, delivery_key=key))
             await self._outbox.complete(row, self._now(), ref=ref, shown_version=story.version)
             telemetry().alert_latency(row.channel.platform, self._now() - row.created_at)
@@ -242,18 +274,20 @@ class RowSender:
         await self._call(self._platform.post_followup(stored.ref, story, row.new_outlets))
         await self._outbox.complete(row, self._now())
 
-    async def _send_digest(self, row: OutboxRow) -> None:
+    async def _send_digest(self, row: OutboxRow, window: tuple[float, float] | None) -> None:
         stories = [s for s in [await self._stories.get(i) for i in row.story_ids] if s is not None]
         if not stories:
             await self._outbox.cancel(row.id, "the digest's stories no longer exist", self._now())
             return
         key = row.delivery_key
         if row.maybe_sent:
-            found = await self._find_delivered(row)
+            found = await self._find_delivered(row, window)
             if found is not None:
                 await self._outbox.complete(row, self._now(), ref=found)
                 return
         await self._gate.acquire(row.channel)
+        if row.maybe_sent:
+            await self._outbox.note_attempt(row.id, self._now())
         ref = await self._call(self._platform.post_digest(row.channel, stories, delivery_key=key))
         await self._outbox.complete(row, self._now(), ref=ref)
 

@@ -63,7 +63,7 @@ class DeliveryService:
                 stories,
                 settings,
                 limits=limits_for(name, limits),
-                retry=retry or RetryPolicy(),
+                retry=retry or RetryPolicy(send_timeout_seconds=settings.send_timeout_seconds),
                 clock=self._clock,
                 poll_interval=poll_interval,
             )

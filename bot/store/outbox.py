@@ -222,8 +222,13 @@ class OutboxStore:
 
         async def op(conn: aiosqlite.Connection) -> OutboxRow | None:
             async with conn.execute(
-                "UPDATE outbox SET state='in_flight', updated_at=? WHERE id=? AND state='pending'",
-                (now, row_id),
+                # A fresh row is handed to the platform right after this commit: that is its attempt.
+                # A maybe-sent one is looked for first; `note_attempt` records a re-send, if any.
+                "UPDATE outbox SET state='in_flight', updated_at=?,"
+                " last_attempt_at=CASE WHEN maybe_sent=0 THEN ? ELSE last_attempt_at END,"
+                " first_attempt_at=CASE WHEN maybe_sent=0 THEN COALESCE(first_attempt_at, ?)"
+                " ELSE first_attempt_at END WHERE id=? AND state='pending'",
+                (now, now, now, row_id),
             ) as cur:
                 if cur.rowcount == 0:
                     return None
@@ -232,6 +237,18 @@ class OutboxStore:
             return outbox_row(r) if r else None
 
         return await self._group.submit(op)
+
+    async def note_attempt(self, row_id: int, now: float) -> None:
+        """A maybe-sent row was not found and is sent again now: committed before the send, so a
+        crash during it leaves the lookup window covering this attempt too."""
+
+        async def op(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "UPDATE outbox SET last_attempt_at=?, first_attempt_at=COALESCE(first_attempt_at, ?) WHERE id=?",
+                (now, now, row_id),
+            )
+
+        await self._group.submit(op)
 
     async def complete(
         self, row: OutboxRow, now: float, *, ref: MessageRef | None = None, shown_version: int = 0

@@ -51,6 +51,8 @@ class OutboxRow:
     story_ids: tuple[int, ...] = ()  # digests: the stories listed
     last_error: str | None = None
     subscription_active: bool = True  # the owning subscription exists and is not disabled
+    first_attempt_at: float | None = None  # when first handed to the platform (Unix seconds)
+    last_attempt_at: float | None = None  # when last handed to the platform
 
     @property
     def delivery_key(self) -> str:
@@ -110,6 +112,8 @@ def outbox_row(r: sqlite3.Row) -> OutboxRow:
         story_ids=tuple(int(i) for i in payload.get("stories", ())),
         last_error=r["last_error"],
         subscription_active=bool(r["sub_active"]),
+        first_attempt_at=r["first_attempt_at"],
+        last_attempt_at=r["last_attempt_at"],
     )
 
 

@@ -33,6 +33,7 @@ def make_platform(api_url: str, slack: SlackStandIn) -> SlackPlatform:
         SLACK_BOT_TOKEN=slack.bot_token,
         SLACK_APP_TOKEN=slack.app_token,
         SLACK_API_URL=api_url,
+        SLACK_HISTORY_CALLS_PER_MINUTE=6000,  # these tests look up several times in a row
     )
     return SlackPlatform(settings, RecordingCommands())
 
@@ -144,11 +145,20 @@ async def test_fractional_retry_after_is_kept(slack: SlackStandIn, platform: Sla
     assert raised.value.retry_after == 0.5
 
 
-async def test_rate_limited_history_is_workspace_wide(slack: SlackStandIn, platform: SlackPlatform) -> None:
+async def test_rate_limited_history_holds_lookups_not_the_workspace(
+    slack: SlackStandIn, platform: SlackPlatform
+) -> None:
+    """A 429 on conversations.history limits lookups only (it used to hold every post in the
+    workspace): the outbox parks that one row, other channels keep posting."""
     slack.fail("conversations.history", status=429, retry_after=30)
     with pytest.raises(RateLimited) as raised:
         await platform.find_delivered(CHANNEL, "k")
-    assert (raised.value.retry_after, raised.value.scope) == (30.0, "workspace")
+    assert (raised.value.retry_after, raised.value.scope) == (30.0, "lookup")
+    with pytest.raises(RateLimited) as again:  # the budget remembers Slack's answer: no call meanwhile
+        await platform.find_delivered(CHANNEL, "k2")
+    assert again.value.scope == "lookup" and again.value.retry_after > 29
+    assert len(slack.calls_to("conversations.history", ok=None)) == 1
+    await platform.post_alert(CHANNEL, make_story(), delivery_key="k3")
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,10 @@ class Env:
         self.db = db
         self.stories: dict[int, Story] = {}
         self.settings = Settings.model_construct(
-            edit_coalesce_seconds=0.05, delivery_max_age_seconds=10.0, thread_updates=True
+            edit_coalesce_seconds=0.05,
+            delivery_max_age_seconds=10.0,
+            thread_updates=True,
+            uncertain_wait_seconds=0.05,
         )
         self._running: list[tuple[DeliveryService, asyncio.Task[None]]] = []
 

@@ -33,7 +33,9 @@ from tests.support.delivery_fakes import FakePlatform, add_subscriptions
 from tests.support.stories import make_story
 
 REPO = Path(__file__).resolve().parents[2]
-SETTINGS = Settings.model_construct(edit_coalesce_seconds=0.05, delivery_max_age_seconds=30.0)
+SETTINGS = Settings.model_construct(
+    edit_coalesce_seconds=0.05, delivery_max_age_seconds=30.0, uncertain_wait_seconds=0.05
+)
 FAST_RETRY = RetryPolicy(base_seconds=0.02, max_seconds=0.1, send_timeout_seconds=2.0)
 STORY = make_story(1)
 
@@ -158,7 +160,7 @@ class SocketPlatform:
         answer = await self._ask(op="post", channel=channel.channel, key=delivery_key)
         return MessageRef(channel, answer["id"])
 
-    async def find_delivered(self, channel, delivery_key):
+    async def find_delivered(self, channel, delivery_key, *, since=None, until=None):
         answer = await self._ask(op="find", channel=channel.channel, key=delivery_key)
         return MessageRef(channel, answer["id"]) if answer["id"] else None
 
@@ -197,7 +199,7 @@ async def load(story_id):
 
 async def main(path, port):
     db = await Database.open(path)
-    settings = Settings.model_construct(delivery_max_age_seconds=30.0)
+    settings = Settings.model_construct(delivery_max_age_seconds=30.0, uncertain_wait_seconds=0.05)
     service = DeliveryService(db, {"fake": SocketPlatform(port)}, settings, load_story=load,
                               limits={"fake": PlatformLimits(max_parallel=8)}, retry=RetryPolicy(0.02, 0.1, 2.0))
     await service.run()

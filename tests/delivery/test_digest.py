@@ -24,7 +24,7 @@ from tests.support.delivery_fakes import FakePlatform, add_subscriptions
 from tests.support.stories import make_story
 
 CHANNEL = ChannelRef("fake", "W1", "CDIGEST")
-SETTINGS = Settings.model_construct(delivery_max_age_seconds=60.0)
+SETTINGS = Settings.model_construct(delivery_max_age_seconds=60.0, uncertain_wait_seconds=0.05)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

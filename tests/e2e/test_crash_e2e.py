@@ -151,6 +151,10 @@ def child_env(tmp_path: Path, **platform: str) -> dict[str, str]:
         "BOT_STORIES_DIR": str(tmp_path / "stories"),
         "BOT_SETTLE_SECONDS": "0.05",
         "BOT_EDIT_COALESCE_SECONDS": "0.2",
+        # Look for a post left unknown by the kill only once the slow stand-in has stored it (it
+        # holds posts SLACK_POST_DELAY); history calls scaled up like every other time here.
+        "BOT_UNCERTAIN_WAIT_SECONDS": "2.0",
+        "SLACK_HISTORY_CALLS_PER_MINUTE": "1200",
         "PYTHONUNBUFFERED": "1",
         **platform,
     }

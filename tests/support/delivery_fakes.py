@@ -147,7 +147,9 @@ class FakePlatform:
     ) -> MessageRef:
         return await self._accept("post_digest", channel, tuple(s.id for s in stories), 0, delivery_key)
 
-    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
+    async def find_delivered(
+        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+    ) -> MessageRef | None:
         self.calls.append(("find_delivered", channel.channel))
         self._maybe_fail("find_delivered", channel, after=False)
         return self.by_key.get(delivery_key) if self.finds_delivered else None

@@ -111,7 +111,8 @@ class SlackStandIn:
         self.team_id = team_id
         self.check_tokens = check_tokens
         self.send_hello = send_hello
-        self.calls: list[ApiCall] = []
+        self.calls: list[ApiCall] = []  # answered calls, recorded when answered
+        self.received: list[str] = []  # methods of every request, recorded on arrival
         self.responses: list[dict[str, Any]] = []  # bodies POSTed to response_url
         self.workspace = SlackWorkspace(team_id)
         # The workspace's state, at hand: posted messages per channel, users, unavailable channels.
@@ -121,6 +122,10 @@ class SlackStandIn:
         self.sockets: list[SocketConnection] = []
         self.envelopes: list[str] = []  # envelope ids pushed down the websocket, in order
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        # (calls, seconds): conversations.history allowed that often per workspace, else 429
+        # (Slack's ration for non-Marketplace apps is (1, 60.0) with `workspace.history_page_cap` 15).
+        self.history_rate: tuple[int, float] | None = None
+        self._history_calls: deque[float] = deque()
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -346,6 +351,7 @@ class SlackStandIn:
     async def _web_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         params = await self._params(request)
+        self.received.append(method)
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -364,6 +370,10 @@ class SlackStandIn:
                 await asyncio.sleep(fault.delay)
             if fault.status != 200 or fault.error:
                 return await self._fault_answer(method, params, headers, fault)
+        if method == "conversations.history" and (wait := self._history_wait()) is not None:
+            return await self._fault_answer(
+                method, params, headers, Fault(times=1, status=429, error="ratelimited", retry_after=wait)
+            )
         status, body = self._answer(method, params, headers)
         self.calls.append(
             ApiCall(
@@ -372,6 +382,19 @@ class SlackStandIn:
         )
         await self._notify()
         return web.json_response(body, status=status)
+
+    def _history_wait(self) -> float | None:
+        """Seconds to wait when this history call breaks `history_rate`, else None (and it counts)."""
+        if self.history_rate is None:
+            return None
+        count, window = self.history_rate
+        now = time.monotonic()
+        while self._history_calls and self._history_calls[0] <= now - window:
+            self._history_calls.popleft()
+        if len(self._history_calls) >= count:
+            return max(round(self._history_calls[0] + window - now, 3), 0.001)
+        self._history_calls.append(now)
+        return None
 
     async def _fault_answer(
         self, method: str, params: dict[str, Any], headers: dict[str, str], fault: Fault

@@ -32,7 +32,10 @@ class SlackWorkspace:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.users: dict[str, dict[str, Any]] = {DEFAULT_USER: {"id": DEFAULT_USER, "name": "alice"}}
         self.unavailable_channels: dict[str, str] = {}
-        self._ts = itertools.count(1)
+        self._last_micros = 0
+        # Slack's ration of conversations.history for apps outside the Marketplace: at most this
+        # many messages a call (larger `limit`s are cut), enforced with `history_rate` by the server.
+        self.history_page_cap: int | None = None
         self._ids = itertools.count(1)
 
     def add_user(
@@ -144,7 +147,17 @@ class SlackWorkspace:
         }
 
     def _next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        """Slack's ts: the store time in microseconds, unique and increasing within a channel."""
+        micros = max(int(time.time() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def add_other_messages(self, channel: str, count: int) -> None:
+        """People talking in the channel: `count` plain messages, newer than anything so far."""
+        for i in range(count):
+            self.messages[channel].append(
+                {"type": "message", "user": DEFAULT_USER, "ts": self._next_ts(), "text": f"chatter {i}"}
+            )
 
     def _m_chat_postMessage(self, params: dict[str, Any]) -> Answer:
         channel = str(params.get("channel", ""))
@@ -198,9 +211,26 @@ class SlackWorkspace:
         if (err := self._channel_error(channel)) is not None:
             return 200, err
         limit = int(params.get("limit") or 100)
+        if self.history_page_cap is not None:
+            limit = min(limit, self.history_page_cap)
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+        inclusive = _truthy(params.get("inclusive"))
         with_metadata = _truthy(params.get("include_all_metadata"))
-        newest_first = [m for m in reversed(self.messages.get(channel, [])) if "thread_ts" not in m][:limit]
-        shown = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in newest_first
+
+        def inside(ts: float) -> bool:
+            return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+
+        newest_first = [
+            m
+            for m in reversed(self.messages.get(channel, []))
+            if "thread_ts" not in m and inside(float(m["ts"]))
         ]
-        return 200, {"ok": True, "messages": shown, "has_more": False}
+        start = int(params.get("cursor") or 0)
+        page = newest_first[start : start + limit]
+        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        answer: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return 200, answer

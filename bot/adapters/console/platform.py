@@ -122,5 +122,7 @@ class ConsolePlatform:
         self._print(f"\n=== DIGEST #{ref.message_id}: {len(stories)} stories ===\n{body}\n")
         return ref
 
-    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
+    async def find_delivered(
+        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+    ) -> MessageRef | None:
         return self._sent.get(delivery_key)

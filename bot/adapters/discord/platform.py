@@ -299,6 +299,8 @@ class DiscordPlatform:
             )
         return MessageRef(channel=channel, message_id=str(message.id))
 
-    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
+    async def find_delivered(
+        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+    ) -> MessageRef | None:
         """Discord cannot look a message up by nonce; the nonce-enforced re-send is the recovery."""
         return None

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import alert_message, digest_message, followup_text
 from bot.adapters.slack.errors import slack_call
 from bot.adapters.slack.handlers import CommandListeners, TaskTracker
+from bot.adapters.slack.history import HistoryBudget, find_by_metadata
 from bot.adapters.slack.http_guard import CappedTCPSite, guard_requests
 from bot.chat.errors import PermanentFailure, RateLimited, TransientFailure
 from bot.chat.ports import Commands
@@ -38,10 +39,7 @@ log = logging.getLogger(__name__)
 
 ALERT_EVENT_TYPE = "vendor_alert"
 DIGEST_EVENT_TYPE = "vendor_digest"
-HISTORY_LOOKBACK = 100  # messages searched by find_delivered: a crash is found within minutes
 SHUTDOWN_GRACE_SECONDS = 5.0
-# Below the outbox's own send timeout, so a slow Slack surfaces as our TransientFailure first.
-WEB_API_TIMEOUT_SECONDS = 20
 
 
 class SlackConfigError(ValueError):
@@ -111,7 +109,8 @@ class SlackPlatform:
             token=settings.slack_bot_token.get_secret_value(),
             base_url=api_base_url(settings.slack_api_url),
             logger=logging.getLogger("bot.adapters.slack.web"),
-            timeout=WEB_API_TIMEOUT_SECONDS,
+            # Longer than Slack takes to answer a slow post, below the outbox's own send timeout.
+            timeout=int(min(settings.slack_api_timeout_seconds, settings.send_timeout_seconds - 1) + 0.999),
             # No silent retries inside a call: a post retried after a reset could appear twice.
             # The outbox retries TransientFailure itself and can ask find_delivered first.
             retry_handlers=[],
@@ -135,6 +134,7 @@ class SlackPlatform:
             legacy=settings.slack_legacy_commands,
         ).register(self.bolt)
         self.bot_user_id: str | None = None
+        self._history_budget = HistoryBudget(settings.slack_history_calls_per_minute)
         self.http_address: tuple[str, int] | None = None  # HTTP mode: where the server listens
         # HTTP mode: more routes on the same server (the operations endpoints when BOT_HTTP_PORT is
         # the Slack port); plain aiohttp routes, so the adapter needs to know nothing about them.
@@ -288,29 +288,34 @@ class SlackPlatform:
         }
         return await self._post(channel, digest_message(stories).as_kwargs(), metadata=metadata)
 
-    async def find_delivered(self, channel: ChannelRef, delivery_key: str) -> MessageRef | None:
-        """Search the channel's recent history for a message whose metadata carries the key.
+    async def find_delivered(
+        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+    ) -> MessageRef | None:
+        """Look for a message whose metadata carries the key, only between `since` and `until` and
+        within the workspace's history budget (see `history.py`).
 
         Missing history scopes make this unanswerable, which is None ("cannot tell"), not an error.
         """
+
+        async def history(**params: Any) -> Any:
+            return await slack_call(self.client.conversations_history(**params), "conversations.history")
+
         try:
-            history = await slack_call(
-                self.client.conversations_history(
-                    channel=channel.channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-                ),
-                "conversations.history",
+            ts = await find_by_metadata(
+                self._history_budget,
+                history,
+                workspace=channel.workspace,
+                channel=channel.channel,
+                key=delivery_key,
+                event_types=(ALERT_EVENT_TYPE, DIGEST_EVENT_TYPE),
+                page_size=self._settings.slack_history_page_size,
+                since=since,
+                until=until,
             )
         except PermanentFailure as err:
             log.warning("Cannot look for an earlier delivery in %s: %s", channel, err)
             return None
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") not in (ALERT_EVENT_TYPE, DIGEST_EVENT_TYPE):
-                continue
-            payload = metadata.get("event_payload") or {}
-            if payload.get("delivery_key") == delivery_key and message.get("ts"):
-                return MessageRef(channel=channel, message_id=str(message["ts"]))
-        return None
+        return MessageRef(channel=channel, message_id=ts) if ts else None
 
     async def _post(
         self, channel: ChannelRef, message: dict[str, Any], *, metadata: dict[str, Any] | None = None

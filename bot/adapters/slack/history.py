@@ -1,0 +1,129 @@
+"""Finding our own earlier post in a channel on a rationed `conversations.history`.
+
+Since 2025 Slack gives apps outside its Marketplace one `conversations.history` call a minute per
+workspace, with at most 15 messages each. So the lookup after an uncertain post
+* reads only the stretch in which that post can be (`oldest`/`latest` around the attempts),
+  page by page, never "the last 100 messages";
+* never sleeps for budget: when the workspace's next call is not due yet it reserves the next free
+  slot for this delivery and raises `RateLimited` (scope "lookup") so the outbox parks the row and
+  other channels keep flowing; lookups are served in the order they asked (a queue of slots);
+* keeps a paged search's cursor, so a busy stretch is read once across several slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.delivery.errors import RateLimited
+
+HistoryCall = Callable[..., Awaitable[Any]]
+SHORT_WAIT_SECONDS = 0.5
+
+
+@dataclass
+class _Search:
+    cursor: str | None = None
+    slot: float | None = None  # reserved call time (monotonic), if waiting for one
+
+
+class HistoryBudget:
+    """Per-workspace spacing of history calls, with reserved slots for waiting lookups."""
+
+    def __init__(self, calls_per_minute: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        # A little over Slack's spacing: calls reach Slack a moment after we count them, not evenly.
+        self.interval = 60.0 / calls_per_minute * 1.05 + 0.05
+        self._clock = clock
+        self._next_free: dict[str, float] = {}
+        self._last_call: dict[str, float] = {}
+        self._searches: dict[tuple[str, str], _Search] = {}
+
+    def search(self, workspace: str, key: str) -> _Search:
+        return self._searches.setdefault((workspace, key), _Search())
+
+    def done(self, workspace: str, key: str) -> None:
+        self._searches.pop((workspace, key), None)
+
+    def take(self, workspace: str, search: _Search) -> float:
+        """0 when this search may call now (and the call is counted); else the seconds until its
+        reserved slot."""
+        now = self._clock()
+        if search.slot is not None:
+            # Its reserved turn, unless a lookup that came back late to its own turn just called.
+            due = max(search.slot, self._last_call.get(workspace, -self.interval) + self.interval)
+            if now >= due - 0.01:
+                search.slot = None
+                self._last_call[workspace] = now
+                return 0.0
+            return due - now
+        free = self._next_free.get(workspace, 0.0)
+        if now >= free:
+            self._next_free[workspace] = now + self.interval
+            self._last_call[workspace] = now
+            return 0.0
+        search.slot = free
+        self._next_free[workspace] = free + self.interval
+        return free - now
+
+    def hold(self, workspace: str, seconds: float) -> None:
+        """Slack answered 429: no history call in this workspace for `seconds`."""
+        until = self._clock() + seconds
+        self._next_free[workspace] = max(self._next_free.get(workspace, 0.0), until)
+
+
+def slack_ts(seconds: float) -> str:
+    return f"{seconds:.6f}"
+
+
+async def find_by_metadata(
+    budget: HistoryBudget,
+    history: HistoryCall,
+    *,
+    workspace: str,
+    channel: str,
+    key: str,
+    event_types: tuple[str, ...],
+    page_size: int,
+    since: float | None,
+    until: float | None,
+) -> str | None:
+    """The ts of the message in `channel` whose metadata carries `key`, looked for in [since, until]
+    (the newest `page_size` messages when no window is known); None when it is not there.
+    Raises RateLimited(scope="lookup") when the workspace's history budget has no call for us now."""
+    search = budget.search(workspace, key)
+    while True:
+        wait = budget.take(workspace, search)
+        if 0 < wait <= SHORT_WAIT_SECONDS:
+            await asyncio.sleep(wait)  # cheaper than parking the row for a moment
+            continue
+        if wait > 0:
+            raise RateLimited(wait, scope="lookup")
+        params: dict[str, Any] = {"channel": channel, "limit": page_size, "include_all_metadata": True}
+        if since is not None:
+            params["oldest"] = slack_ts(since)
+            params["inclusive"] = True
+        if until is not None:
+            params["latest"] = slack_ts(until)
+        if search.cursor:
+            params["cursor"] = search.cursor
+        try:
+            page = await history(**params)
+        except RateLimited as limited:
+            budget.hold(workspace, limited.retry_after)
+            raise RateLimited(limited.retry_after, scope="lookup") from limited
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") not in event_types:
+                continue
+            payload = metadata.get("event_payload") or {}
+            if payload.get("delivery_key") == key and message.get("ts"):
+                budget.done(workspace, key)
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if since is None or not page.get("has_more") or not cursor:
+            budget.done(workspace, key)
+            return None
+        search.cursor = str(cursor)
