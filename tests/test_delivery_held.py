@@ -21,7 +21,7 @@ from standins.discord_server import DiscordStandIn
 from standins.slack_server import SlackStandIn
 
 from bot.app import Application, open_core
-from bot.command_types import CommandContext
+from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 

@@ -12,9 +12,9 @@ from standins.slack_fakes import sample_story
 
 from bot.adapters.discord.embeds import story_embed
 from bot.adapters.slack.blocks import alert_message
+from bot.chat.render import safe_url
 from bot.hostnames import ascii_host, is_lookalike
 from bot.ingest.article import article_from_bytes
-from bot.rendering import safe_url
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <title>Okta warns customers of support system breach</title>

@@ -25,7 +25,7 @@ from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.blocks import SHARE_ACTION_ID, share_value
 from bot.adapters.slack.http_guard import SeenSignatures, well_formed
 from bot.app import Application, open_core
-from bot.command_types import CommandContext
+from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 

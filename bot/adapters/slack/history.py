@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.delivery.errors import RateLimited
+from bot.chat.errors import RateLimited
 
 HistoryCall = Callable[..., Awaitable[Any]]
 SHORT_WAIT_SECONDS = 0.5
