@@ -37,7 +37,9 @@ class ChatPlatform(Protocol):
 
     async def edit_alert(self, ref: MessageRef, story: Story) -> None: ...
 
-    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
+    async def post_followup(
+        self, ref: MessageRef, story: Story, new_outlets: Sequence[str], *, delivery_key: str | None = None
+    ) -> None:
         """A thread reply (Slack) / thread message (Discord) naming the outlets that joined."""
         ...
 
@@ -46,9 +48,16 @@ class ChatPlatform(Protocol):
     ) -> MessageRef: ...
 
     async def find_delivered(
-        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+        self,
+        channel: ChannelRef,
+        delivery_key: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        thread: MessageRef | None = None,
     ) -> MessageRef | None:
-        """The message already posted with this key, if the platform can tell (else None).
+        """The message already posted with this key, if the platform can tell (else None); with
+        `thread`, among the replies to that alert (a follow-up) instead of the channel's messages.
 
         `since`/`until` (Unix seconds) bound when it can have been posted: the first attempt and a
         while after the last, so a platform that rations history reads looks at that stretch only.

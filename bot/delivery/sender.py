@@ -164,7 +164,7 @@ class RowSender:
         """A post or digest that may have reached the platform is not looked for until
         `uncertain_wait_seconds` after that attempt: a platform that answers late (or not at all) may
         still be storing it, and a lookup before then would miss it and post a second copy."""
-        if not row.maybe_sent or row.kind not in (OutboxKind.POST, OutboxKind.DIGEST):
+        if not row.maybe_sent or row.kind is OutboxKind.EDIT:  # an edit is simply done again
             return None
         attempted = row.last_attempt_at if row.last_attempt_at is not None else row.created_at
         ready = attempted + self._settings.uncertain_wait_seconds
@@ -212,13 +212,15 @@ class RowSender:
         async with asyncio.timeout(self._retry.send_timeout_seconds):
             return await call
 
-    async def _find_delivered(self, row: OutboxRow, window: tuple[float, float] | None) -> MessageRef | None:
+    async def _find_delivered(
+        self, row: OutboxRow, window: tuple[float, float] | None, *, thread: MessageRef | None = None
+    ) -> MessageRef | None:
         """The message a previous attempt may have posted; None when the platform cannot tell (Discord
         relies on its nonce making the resend harmless instead)."""
         since, until = window if window is not None else (None, None)
         try:
             return await self._call(
-                self._platform.find_delivered(row.channel, row.delivery_key, since=since, until=until)
+                self._platform.find_delivered(row.channel, row.delivery_key, since=since, until=until, thread=thread)
             )
         except NotImplementedError:
             return None
@@ -259,19 +261,21 @@ class RowSender:
             await self._call(self._platform.edit_alert(stored.ref, story))
             await self._outbox.complete(row, self._now(), shown_version=story.version)
             return
-        # Follow-up. Moot if the first post already listed these outlets; and without an idempotency
-        # key on post_followup, one that may have gone out before a crash is not repeated.
+        # Follow-up. Moot if the first post already listed these outlets. One that may have gone out
+        # before a crash or a lost answer is looked for in the alert's thread (Slack: its metadata)
+        # and otherwise sent again with the same key (Discord: the same nonce, so never twice).
         if stored.posted_version >= row.story_version or not row.new_outlets:
             await self._outbox.complete(row, self._now())
             return
-        if row.maybe_sent:
-            log.warning(
-                "follow-up %s in %s may have been sent before a restart; not repeated", row.id, row.channel
-            )
+        if row.maybe_sent and await self._find_delivered(row, window, thread=stored.ref) is not None:
             await self._outbox.complete(row, self._now())
             return
         await self._gate.acquire(row.channel)
-        await self._call(self._platform.post_followup(stored.ref, story, row.new_outlets))
+        if row.maybe_sent:
+            await self._outbox.note_attempt(row.id, self._now())
+        await self._call(
+            self._platform.post_followup(stored.ref, story, row.new_outlets, delivery_key=row.delivery_key)
+        )
         await self._outbox.complete(row, self._now())
 
     async def _send_digest(self, row: OutboxRow, window: tuple[float, float] | None) -> None:

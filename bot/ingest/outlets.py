@@ -166,6 +166,12 @@ def _spelling_of(label: str, name: str | None) -> str | None:
     return None
 
 
+def _abbreviates(label: str, name: str) -> bool:
+    """Whether some run of `name`'s words has `label` as its initials ("Internet Storm Center": isc)."""
+    initials = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", name)).lower()
+    return len(label) >= 2 and label in initials
+
+
 def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | None = None) -> str | None:
     """The publisher's display name, always the URL's own when there is a URL. On a well-known news
     host: the host table. Else the declared name (front-matter `source`/`outlet`, site name) or one of
@@ -189,8 +195,10 @@ def outlet_for(url: str | None, names: Iterable[str | None], *, declared: str | 
     # What the page says about itself ("Okta Security" in og:site_name on a look-alike domain) is
     # shown only when it spells the domain the link goes to; otherwise the domain's own name.
     label = _squash(_registrable_label(host))
-    if declared and _spelling_of(label, declared):
-        return declared  # "Grid Watch Bulletin" on gridwatch.example: it starts with the domain's name
+    if declared and (_spelling_of(label, declared) or _abbreviates(label, declared)):
+        # "Grid Watch Bulletin" on gridwatch.example starts with the domain's name; "SANS Internet
+        # Storm Center" on isc.example.org abbreviates to it.
+        return declared
     for name in candidates:
         if name != fallback and (spelled := _spelling_of(label, name)):
             return spelled

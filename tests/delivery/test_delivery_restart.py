@@ -160,14 +160,14 @@ class SocketPlatform:
         answer = await self._ask(op="post", channel=channel.channel, key=delivery_key)
         return MessageRef(channel, answer["id"])
 
-    async def find_delivered(self, channel, delivery_key, *, since=None, until=None):
+    async def find_delivered(self, channel, delivery_key, *, since=None, until=None, thread=None):
         answer = await self._ask(op="find", channel=channel.channel, key=delivery_key)
         return MessageRef(channel, answer["id"]) if answer["id"] else None
 
     async def edit_alert(self, ref, story):
         raise NotImplementedError
 
-    async def post_followup(self, ref, story, new_outlets):
+    async def post_followup(self, ref, story, new_outlets, *, delivery_key=None):
         raise NotImplementedError
 
     async def post_digest(self, channel, stories, *, delivery_key):

@@ -137,7 +137,9 @@ class FakePlatform:
             "edit_alert", ref.channel, (story.id,), story.version, None, message_id=ref.message_id
         )
 
-    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
+    async def post_followup(
+        self, ref: MessageRef, story: Story, new_outlets: Sequence[str], *, delivery_key: str | None = None
+    ) -> None:
         await self._accept(
             "post_followup", ref.channel, (story.id,), story.version, None, outlets=tuple(new_outlets)
         )
@@ -148,7 +150,13 @@ class FakePlatform:
         return await self._accept("post_digest", channel, tuple(s.id for s in stories), 0, delivery_key)
 
     async def find_delivered(
-        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+        self,
+        channel: ChannelRef,
+        delivery_key: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        thread: MessageRef | None = None,
     ) -> MessageRef | None:
         self.calls.append(("find_delivered", channel.channel))
         self._maybe_fail("find_delivered", channel, after=False)

@@ -370,7 +370,8 @@ class SlackStandIn:
                 await asyncio.sleep(fault.delay)
             if fault.status != 200 or fault.error:
                 return await self._fault_answer(method, params, headers, fault)
-        if method == "conversations.history" and (wait := self._history_wait()) is not None:
+        rationed = method in ("conversations.history", "conversations.replies")
+        if rationed and (wait := self._history_wait()) is not None:
             return await self._fault_answer(
                 method, params, headers, Fault(times=1, status=429, error="ratelimited", retry_after=wait)
             )

@@ -206,10 +206,26 @@ class SlackWorkspace:
             return 200, {"ok": False, "error": "user_not_found"}
         return 200, {"ok": True, "user": {"team_id": self.team_id, "is_bot": False, **user}}
 
+    def _m_conversations_replies(self, params: dict[str, Any]) -> Answer:
+        """A thread: its parent first, then the replies oldest first (as Slack answers), paged."""
+        channel = str(params.get("channel", ""))
+        if (err := self._channel_error(channel)) is not None:
+            return 200, err
+        parent_ts = str(params.get("ts", ""))
+        thread = [m for m in self.messages.get(channel, []) if m["ts"] == parent_ts or m.get("thread_ts") == parent_ts]
+        if not thread:
+            return 200, {"ok": False, "error": "thread_not_found"}
+        return 200, self._page(thread, params)
+
     def _m_conversations_history(self, params: dict[str, Any]) -> Answer:
         channel = str(params.get("channel", ""))
         if (err := self._channel_error(channel)) is not None:
             return 200, err
+        newest_first = [m for m in reversed(self.messages.get(channel, [])) if "thread_ts" not in m]
+        return 200, self._page(newest_first, params)
+
+    def _page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """One page of `messages` (in answer order) within oldest/latest, with Slack's cursor."""
         limit = int(params.get("limit") or 100)
         if self.history_page_cap is not None:
             limit = min(limit, self.history_page_cap)
@@ -221,16 +237,12 @@ class SlackWorkspace:
         def inside(ts: float) -> bool:
             return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
 
-        newest_first = [
-            m
-            for m in reversed(self.messages.get(channel, []))
-            if "thread_ts" not in m and inside(float(m["ts"]))
-        ]
+        chosen = [m for m in messages if inside(float(m["ts"]))]
         start = int(params.get("cursor") or 0)
-        page = newest_first[start : start + limit]
+        page = chosen[start : start + limit]
         shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
-        more = start + limit < len(newest_first)
+        more = start + limit < len(chosen)
         answer: dict[str, Any] = {"ok": True, "messages": shown, "has_more": more}
         if more:
             answer["response_metadata"] = {"next_cursor": str(start + limit)}
-        return 200, answer
+        return answer

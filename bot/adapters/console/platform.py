@@ -113,7 +113,9 @@ class ConsolePlatform:
     async def edit_alert(self, ref: MessageRef, story: Story) -> None:
         self._print(f"\n=== ALERT #{ref.message_id} UPDATED (v{story.version}) ===\n{story_plain_text(story)}\n")
 
-    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
+    async def post_followup(
+        self, ref: MessageRef, story: Story, new_outlets: Sequence[str], *, delivery_key: str | None = None
+    ) -> None:
         self._print(f"  ↳ alert #{ref.message_id}: new coverage from {', '.join(map(visible, new_outlets))}")
 
     async def post_digest(self, channel: ChannelRef, stories: Sequence[Story], *, delivery_key: str) -> MessageRef:
@@ -123,6 +125,12 @@ class ConsolePlatform:
         return ref
 
     async def find_delivered(
-        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+        self,
+        channel: ChannelRef,
+        delivery_key: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        thread: MessageRef | None = None,
     ) -> MessageRef | None:
         return self._sent.get(delivery_key)

@@ -253,14 +253,18 @@ class DiscordPlatform:
         with delivery_errors():
             await message.edit(embed=story_embed(story), allowed_mentions=NO_MENTIONS)
 
-    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
-        """With `thread_updates`, a message in the alert's thread (started on first use)."""
+    async def post_followup(
+        self, ref: MessageRef, story: Story, new_outlets: Sequence[str], *, delivery_key: str | None = None
+    ) -> None:
+        """With `thread_updates`, a message in the alert's thread (started on first use). With a
+        delivery key it carries a nonce with `enforce_nonce`, so a resend after a crash is a no-op."""
         if not self._settings.thread_updates:
             return
         thread_id = ref.thread_id or await self._thread_for(ref, story)
         target = self._messageable(ref.channel, thread_id)
+        nonce: dict[str, Any] = {"nonce": delivery_nonce(delivery_key)} if delivery_key else {}
         with delivery_errors():
-            await target.send(content=followup_text(story, new_outlets), allowed_mentions=NO_MENTIONS)
+            await target.send(content=followup_text(story, new_outlets), allowed_mentions=NO_MENTIONS, **nonce)
 
     async def _thread_for(self, ref: MessageRef, story: Story) -> str:
         """The thread on an alert. A thread started from a message has that message's id, so when
@@ -300,7 +304,13 @@ class DiscordPlatform:
         return MessageRef(channel=channel, message_id=str(message.id))
 
     async def find_delivered(
-        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+        self,
+        channel: ChannelRef,
+        delivery_key: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        thread: MessageRef | None = None,
     ) -> MessageRef | None:
         """Discord cannot look a message up by nonce; the nonce-enforced re-send is the recovery."""
         return None

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ALERT_EVENT_TYPE = "vendor_alert"
 DIGEST_EVENT_TYPE = "vendor_digest"
+FOLLOWUP_EVENT_TYPE = "vendor_followup"
 SHUTDOWN_GRACE_SECONDS = 5.0
 
 
@@ -263,7 +264,15 @@ class SlackPlatform:
             self.client.chat_update(channel=ref.channel.channel, ts=ref.message_id, **message), "chat.update"
         )
 
-    async def post_followup(self, ref: MessageRef, story: Story, new_outlets: Sequence[str]) -> None:
+    async def post_followup(
+        self, ref: MessageRef, story: Story, new_outlets: Sequence[str], *, delivery_key: str | None = None
+    ) -> None:
+        """A thread reply; with a delivery key it carries metadata so a crash's lookup finds it."""
+        metadata = (
+            {"event_type": FOLLOWUP_EVENT_TYPE, "event_payload": {"delivery_key": delivery_key, "story_id": story.id}}
+            if delivery_key
+            else None
+        )
         await slack_call(
             self.client.chat_postMessage(
                 channel=ref.channel.channel,
@@ -271,6 +280,7 @@ class SlackPlatform:
                 text=followup_text(story, new_outlets),
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             ),
             "chat.postMessage",
         )
@@ -289,7 +299,13 @@ class SlackPlatform:
         return await self._post(channel, digest_message(stories).as_kwargs(), metadata=metadata)
 
     async def find_delivered(
-        self, channel: ChannelRef, delivery_key: str, *, since: float | None = None, until: float | None = None
+        self,
+        channel: ChannelRef,
+        delivery_key: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        thread: MessageRef | None = None,
     ) -> MessageRef | None:
         """Look for a message whose metadata carries the key, only between `since` and `until` and
         within the workspace's history budget (see `history.py`).
@@ -298,6 +314,9 @@ class SlackPlatform:
         """
 
         async def history(**params: Any) -> Any:
+            if thread is not None:  # a follow-up: the alert's replies (rationed like history)
+                parent = thread.thread_id or thread.message_id
+                return await slack_call(self.client.conversations_replies(ts=parent, **params), "conversations.replies")
             return await slack_call(self.client.conversations_history(**params), "conversations.history")
 
         try:
@@ -307,7 +326,7 @@ class SlackPlatform:
                 workspace=channel.workspace,
                 channel=channel.channel,
                 key=delivery_key,
-                event_types=(ALERT_EVENT_TYPE, DIGEST_EVENT_TYPE),
+                event_types=(FOLLOWUP_EVENT_TYPE,) if thread is not None else (ALERT_EVENT_TYPE, DIGEST_EVENT_TYPE),
                 page_size=self._settings.slack_history_page_size,
                 since=since,
                 until=until,
