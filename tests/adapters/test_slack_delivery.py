@@ -158,7 +158,7 @@ async def test_rate_limited_history_holds_lookups_not_the_workspace(
         await platform.find_delivered(CHANNEL, "k2")
     assert again.value.scope == "lookup" and again.value.retry_after > 29
     assert len(slack.calls_to("conversations.history", ok=None)) == 1
-    await platform.post_alert(CHANNEL, make_story(), delivery_key="k3")
+    await platform.post_alert(CHANNEL, kaspersky_story(), delivery_key="k3")
 
 
 @pytest.mark.parametrize(

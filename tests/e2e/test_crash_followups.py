@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from standins.app_runner import drop
-from test_crash_e2e import (
+
+from tests.e2e.test_crash_e2e import (
     Coverage,
     DiscordWorld,
     SlackWorld,
@@ -25,6 +25,7 @@ from test_crash_e2e import (
     subscribe_all,
     until,
 )
+from tests.support.app_runner import drop
 
 pytestmark = pytest.mark.slow
 

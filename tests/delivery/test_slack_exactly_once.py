@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standins.app_runner import drop, running_app
-from standins.slack_server import SlackStandIn
 
 from bot.app import Application, open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
+from tests.support.app_runner import drop, running_app
+from tests.support.slack_server import SlackStandIn
 
 pytestmark = pytest.mark.slow
 
-STORY = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories" / "2026-03-10-breachwire-okta-support-breach.md"
+STORY = Path(__file__).resolve().parents[2] / "bot" / "samples" / "stories" / "2026-03-10-breachwire-okta-support-breach.md"
 WAIT = 60.0
 HISTORY_WINDOW = 0.4  # seconds standing for Slack's minute
 SLOW_ANSWER = 2.2  # standing for Slack's 25 s: later than the client timeout plus a first backoff

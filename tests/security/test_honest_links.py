@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from standins.slack_fakes import sample_story
 
 from bot.adapters.discord.embeds import story_embed
 from bot.adapters.slack.blocks import alert_message
 from bot.chat.render import safe_url
 from bot.hostnames import ascii_host, is_lookalike
 from bot.ingest.article import article_from_bytes
+from tests.support.stories import kaspersky_story
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <title>Okta warns customers of support system breach</title>
@@ -37,7 +37,7 @@ def ingest(url: str) -> tuple[str, str | None]:
 
 
 def rendered(outlet: str, url: str) -> tuple[str, str]:
-    story = sample_story(sources=((outlet, url),))
+    story = kaspersky_story(sources=((outlet, url),))
     slack = json.dumps(alert_message(story).as_kwargs(), ensure_ascii=False)
     discord = json.dumps(story_embed(story).to_dict(), ensure_ascii=False)
     return slack, discord

@@ -19,7 +19,7 @@ from bot.store.owner import DatabaseInUse, DatabaseOwner, lock_path
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:

@@ -17,9 +17,6 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
-from standins.app_runner import drop, running_app
-from standins.slack_fakes import RecordingCommands, running
-from standins.slack_server import SlackStandIn
 
 from bot.adapters.slack import SlackPlatform
 from bot.adapters.slack.blocks import SHARE_ACTION_ID, share_value
@@ -28,9 +25,13 @@ from bot.app import Application, open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
+from tests.support.app_runner import drop, running_app
+from tests.support.commands import RecordingCommands
+from tests.support.slack_fakes import running
+from tests.support.slack_server import SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-STORY = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories" / "2026-03-10-breachwire-okta-support-breach.md"
+STORY = Path(__file__).resolve().parents[2] / "bot" / "samples" / "stories" / "2026-03-10-breachwire-okta-support-breach.md"
 IDLE = 1100
 
 

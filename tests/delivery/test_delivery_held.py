@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standins.app_runner import drop, running_app
-from standins.discord_server import DiscordStandIn
-from standins.slack_server import SlackStandIn
 
 from bot.app import Application, open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
+from tests.support.app_runner import drop, running_app
+from tests.support.discord_server import DiscordStandIn
+from tests.support.slack_server import SlackStandIn
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "stories"
+SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "samples" / "stories"
 STORY = SAMPLE / "2026-03-10-breachwire-okta-support-breach.md"
 VENDOR = "okta"
 WAIT = 60.0  # start-up on two shared cores
