@@ -83,7 +83,7 @@ class PlatformWorker:
             self._retry,
             self._clock,
         )
-        recovered = await self._outbox.recover_in_flight(self.name)
+        recovered = await self._outbox.recover_in_flight(self.name, self._now())
         if recovered:
             log.warning(
                 "%d %s delivery(ies) were in flight when last stopped; checking before resending",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 
 import aiosqlite
@@ -205,14 +206,17 @@ class OutboxStore:
 
     # -- worker side: state changes (group-committed) -------------------------------------------------
 
-    async def recover_in_flight(self, platform: str) -> int:
+    async def recover_in_flight(self, platform: str, now: float | None = None) -> int:
         """When a platform's worker starts, before it claims anything: rows left in flight (by a process
         that died, or a worker that was restarted) may have reached the platform."""
         async with (
             self._db.write() as conn,
             conn.execute(
-                "UPDATE outbox SET state='pending', maybe_sent=1 WHERE state='in_flight' AND platform=?",
-                (platform,),
+                # The claim's time may be before a wait for the rate gate; whatever was sent went out
+                # before this restart, so "now" bounds the attempt from above (the lookup waits from it).
+                "UPDATE outbox SET state='pending', maybe_sent=1, last_attempt_at=? WHERE state='in_flight'"
+                " AND platform=?",
+                (time.time() if now is None else now, platform),
             ) as cur,
         ):
             return cur.rowcount
@@ -298,9 +302,13 @@ class OutboxStore:
 
         async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(
+                # A failure that may have reached the platform: it was sent before `now`, so the lookup
+                # after it waits from now (the claim may precede a wait for the rate gate).
                 "UPDATE outbox SET state='pending', not_before=?, updated_at=?, last_error=COALESCE(?, last_error),"
-                " maybe_sent=MAX(maybe_sent, ?), attempts=attempts+? WHERE id=? AND state IN ('pending','in_flight')",
-                (not_before, now, error, int(maybe_sent), int(failed), row_id),
+                " maybe_sent=MAX(maybe_sent, ?), attempts=attempts+?,"
+                " last_attempt_at=CASE WHEN ? THEN ? ELSE last_attempt_at END"
+                " WHERE id=? AND state IN ('pending','in_flight')",
+                (not_before, now, error, int(maybe_sent), int(failed), int(failed and maybe_sent), now, row_id),
             )
 
         await self._group.submit(op)
