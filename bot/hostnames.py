@@ -51,6 +51,25 @@ def _scripts(label: str) -> set[str]:
     return scripts
 
 
+# What each twin imitates, for naming the thing imitated.
+_TWIN_OF = dict(zip("аеорсухкмтніјѕԁԛԝӏɑοανρτικυχεβ", "aeopcyxkmthijsdqwlaoavptikuxeb", strict=True))
+
+
+def latin_skeleton(text: str) -> str:
+    """`text` with look-alike letters replaced by the Latin ones they imitate (`оkta` -> `okta`)."""
+    return "".join(_TWIN_OF.get(ch, ch) for ch in text.lower())
+
+
+def is_lookalike_word(word: str) -> bool:
+    """A word mixing scripts, or spelled only with letters that imitate Latin ones."""
+    if word.isascii():
+        return False
+    if len(_scripts(word)) > 1:
+        return True
+    letters = [ch for ch in word.lower() if ch.isalpha()]
+    return bool(letters) and all(ch in _LATIN_TWINS for ch in letters)
+
+
 @lru_cache(maxsize=4096)
 def is_lookalike(host: str) -> bool:
     """A label mixing scripts (`оkta`: Cyrillic + Latin), or one spelled only with non-Latin letters

@@ -18,6 +18,7 @@ from bot.chat.ports import CommandContext, Reply
 from bot.chat.render import EVENT_LABELS, story_plain_text
 from bot.chat.specs import CommandSpec, OptionKind, OptionSpec
 from bot.config import Settings
+from bot.hostnames import is_lookalike_word, latin_skeleton
 from bot.intel.vendors.registry import VendorRegistry
 from bot.models import DeliveryMode, EventType, Story, Subscription, Vendor
 from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
@@ -319,6 +320,11 @@ class CommandService:
         name = args["name"].strip()
         if not re.fullmatch(r"[\w .&+\-']{2,60}", name):
             raise UsageError("a vendor name is 2-60 letters, digits, spaces or . & + - '")
+        if any(is_lookalike_word(word) for word in re.findall(r"\w+", name)):
+            # "Оkta" with a Cyrillic О would be a second vendor that reads like a catalog one.
+            twin = self._vendors.base.get(latin_skeleton(name)) or self._vendors.base.lookup(latin_skeleton(name))
+            like = f" (it reads like {twin.name})" if twin is not None else ""
+            raise UsageError(f"'{name}' mixes letters from different alphabets{like}; type it in one alphabet")
         existing = self._vendors.base.get(name) or self._vendors.base.lookup(name)
         if existing is not None and existing.name.lower() == name.lower():
             raise UsageError(f"{existing.name} is already in the catalog; /subscribe {existing.name}")
