@@ -54,8 +54,13 @@ _TIME = re.compile(
     r"\b(?P<hour>\d{1,2}):(?P<minute>\d\d)(?::\d\d)?\s{0,2}(?P<ampm>[ap]\.?m\.?)?\s{0,2}(?P<zone>[A-Z]{2,4})?\b",
     re.I,
 )
-_URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d\d)[/-](?P<month>[01]?\d)[/-](?P<day>[0-3]?\d)(?=[/_.-]|$)")
-_URL_MONTH = re.compile(r"/(?P<year>(?:19|20)\d\d)/(?P<month>0[1-9]|1[0-2])/(?!\d{1,2}(?:[/_.-]|$))")
+# /2024/10/08/slug (a day folder: "/2021/03/18-year-old-hacker" is a month folder and a slug), or
+# 2024-10-08 / 2024_10_08 inside a name.
+_URL_DATE = re.compile(
+    r"/(?P<year>(?:19|20)\d\d)/(?P<month>[01]?\d)/(?P<day>[0-3]?\d)(?=/|$)"
+    r"|[/_-](?P<year2>(?:19|20)\d\d)(?P<sep>[-_])(?P<month2>[01]\d)(?P=sep)(?P<day2>[0-3]\d)(?=[/_.-]|$)"
+)
+_URL_MONTH = re.compile(r"/(?P<year>(?:19|20)\d\d)/(?P<month>0[1-9]|1[0-2])/(?![0-3]?\d(?:/|$))")
 _MONTH_YEAR = re.compile(r"^\s*" + _MONTH + r",?\s{1,3}(?P<year>(?:19|20)\d\d)\s*$", re.I)
 _ISO_MONTH = re.compile(r"^\s*(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])\s*$")
 # "LONDON, July 12, 2021 -", "July 12, 2021 (Reuters) —", "Tuesday, 12 July 2021:": a date in the first
@@ -143,7 +148,8 @@ def dated_url(url: str | None) -> Dated | None:
     path = url.split("?", 1)[0].split("#", 1)[0]
     for pattern in (_URL_DATE, _URL_COMPACT_DATE):
         if match := pattern.search(path):
-            found = _day(int(match.group("year")), int(match.group("month")), int(match.group("day")))
+            year, month, day = (match.group(k) or match.groupdict().get(f"{k}2") for k in ("year", "month", "day"))
+            found = _day(int(year or 0), int(month or 0), int(day or 0))
             if found is not None:
                 return Dated(datetime(found.year, found.month, found.day, tzinfo=UTC), "day")
     if match := _URL_MONTH.search(path):

@@ -37,6 +37,9 @@ def page(front: str = "", body: str = PROSE) -> bytes:
         ("https://news.example/security/news-20240315-gateway", datetime(2024, 3, 15, tzinfo=UTC), "day"),
         ("https://news.example/2021/07/gateway-flaw.html", datetime(2021, 7, 1, tzinfo=UTC), "month"),
         ("https://news.example/2021/07/1password-flaw.html", datetime(2021, 7, 1, tzinfo=UTC), "month"),
+        # a slug opening with a number is no day folder
+        ("https://news.example/2014/03/25-million-accounts-breached.html", datetime(2014, 3, 1, tzinfo=UTC), "month"),
+        ("https://news.example/news-2024-10-08-gateway", datetime(2024, 10, 8, tzinfo=UTC), "day"),
     ],
 )
 def test_url_dates_carry_their_precision(url: str, expected: datetime, precision: str) -> None:
