@@ -36,12 +36,12 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the cross-validated figures (evaluation/train_cluster.py: tracked strict
-    F1 0.86, fold range 0.74-0.94; lenient precision 1.00 in every fold), above the baseline."""
+    F1 0.87, fold range 0.74-0.94; lenient F1 0.90; lenient precision 1.00 in every fold), above the baseline."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
     assert result["rejected"] == 0
     assert engine["tracked strict"].f1 >= 0.84
     assert engine["tracked lenient"].precision >= 0.97
-    assert engine["all strict"].precision >= 0.93
+    assert engine["tracked lenient"].f1 >= 0.87
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
