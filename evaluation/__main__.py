@@ -1,5 +1,7 @@
-"""`python -m evaluation [extraction|facts|vendors|clustering] [options]`: every quality figure, each
-beside its baseline. No argument runs them all: extraction (evaluation/extraction.py), key facts on
+"""`python -m evaluation [extraction|extraction-cv|ingest-real|facts|vendors|clustering] [options]`: every quality figure, each
+beside its baseline. No argument runs them all: extraction (evaluation/extraction.py, and by k-fold with the fold spread in
+evaluation/extraction_cv.py), CVE ids kept / date precision / front-matter shapes on real pages
+(evaluation/ingest_real.py), key facts on
 real articles (evaluation/facts.py), vendor subjects (evaluation/vendors.py), one story per event on
 the multi-outlet dev split (evaluation/clustering.py). Other arguments go to extraction
 (`python -m evaluation pages.jsonl.gz --json`)."""
@@ -8,12 +10,14 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clustering, extraction, facts, vendors
+from evaluation import clustering, extraction, extraction_cv, facts, ingest_real, vendors
 
 
 def main(argv: list[str]) -> int:
     parts = {
         "extraction": extraction.main,
+        "extraction-cv": extraction_cv.main,
+        "ingest-real": ingest_real.main,
         "facts": facts.main,
         "vendors": vendors.main,
         "clustering": clustering.main,
@@ -23,6 +27,10 @@ def main(argv: list[str]) -> int:
     if argv:
         return extraction.main(argv)
     status = extraction.main([])
+    print("\nextraction by 5-fold cross-validation (evaluation/extraction_cv.py):")
+    status = extraction_cv.main([]) or status
+    print("\nreal stored pages: CVE ids kept, date precision, front-matter shapes (evaluation/ingest_real.py):")
+    status = ingest_real.main([]) or status
     print("\nkey facts (evaluation/facts.py):")
     status = facts.main([]) or status
     print("\nvendor subjects (evaluation/vendors.py):")
