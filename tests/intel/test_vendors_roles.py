@@ -45,6 +45,8 @@ def _role(text: str, name: str) -> str:
         ("Cybersecurity firm Sophos said the loader was new.", "Sophos", "researcher"),
         ("Cisco is buying cybersecurity company Splunk for $28 billion.", "Splunk", "named"),
         ("Tenable CEO says the vendor was slow to fix the flaw", "Tenable", "commentator"),
+        ("The flaw affects gear from several vendors, including F5 and Citrix.", "Citrix", "affected"),
+        ("Analysts compared the launch with products such as Zscaler Private Access.", "Zscaler", "incidental"),
         ("State-Sponsored Hackers Suspected in JumpCloud Breach", "JumpCloud", "affected"),
     ],
 )

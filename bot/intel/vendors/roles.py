@@ -38,7 +38,8 @@ _BEFORE: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "incidental": re.compile(
-        r"(?:the next|another|like|such as|including|follow us on)\s+(?:the\s+)?$"
+        r"(?:the next|another|like|such as|including|follow us on)\s+(?:the\s+)?"
+        r"(?:[\w.-]+(?: [\w.-]+)?, )*(?:[\w.-]+(?: [\w.-]+)? (?:and|or) )?$"
         r"|(?:^|\s)(?:[A-Z][\w.-]+, ){2,}(?:and |or )?$",
         re.IGNORECASE,
     ),
@@ -163,6 +164,12 @@ _REPORTED = re.compile(
 )
 _TARGETED = re.compile(r"(?:targeting|targets|targeted at|infect(?:s|ed|ing))\s+(?:the\s+)?$", re.IGNORECASE)
 _STORE = re.compile(r"\b(?:Play|Store|App Store|Web Store|Marketplace)\b")
+_FLAWED = re.compile(
+    r"\b(?:vulnerab\w*|flaws?|bugs?|zero-days?|affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|breach(?:ed|es)?|"
+    r"hacked|compromised|exposed|patch(?:ed|es)?)\b",
+    re.IGNORECASE,
+)
+_NEXT = re.compile(r"\b(?:next|another|like)\b", re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"[.!?]\s|\n")
 
 
@@ -250,6 +257,9 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
     if cue:
         return cue
     cue = _cue_before("incidental", before, before_from)
+    if cue and _FLAWED.search(sentence) and not _NEXT.search(cue.words):
+        # "flaws in products from several vendors, including F5 and Citrix": the list is of the affected
+        return RoleCue("affected", cue.words, cue.start, cue.end)
     if cue:
         return cue
     return RoleCue("named", text[start:end], start, end)
