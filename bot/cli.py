@@ -256,6 +256,7 @@ def inspect(
     """Read, clean and match stored pages without storing them."""
     settings = _settings()
     _setup_logging(settings, quiet=True)
+    from bot.ingest.source import shown
     from bot.inspection import inspect_file
 
     async def main() -> None:
@@ -270,6 +271,11 @@ def inspect(
                 typer.echo(_inspect_text(record))
 
     _run(main())
+    # A path that is no file to inspect is a usage error of its own (the JSON still says why).
+    missing = [path for path in files if not path.is_file()]
+    if missing:
+        typer.echo(f"error: not a regular file: {', '.join(shown(p) for p in missing)}", err=True)
+        raise typer.Exit(1)
 
 
 def _inspect_text(record: dict[str, Any]) -> str:
