@@ -146,7 +146,11 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.parts))
+            from bot.ingest.watch import (
+                existing_story_files,  # the watcher's rules: no links out, bounded depth
+            )
+
+            files += existing_story_files(path)
         elif path.is_file():
             files.append(path)
         else:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import watchfiles
 
+from bot.ingest.source import shown
+
 log = logging.getLogger(__name__)
 
 TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".swx", "~")
@@ -51,21 +53,38 @@ def is_story_file(path: Path, root: Path) -> bool:
     if not is_story_name(relative):
         return False
     if path.is_symlink() and not _inside(path, root):
-        log.warning("skipping %s: symlink points outside the stories folder", path)
+        log.warning("skipping %s: symlink points outside the stories folder", shown(path))
         return False
     return path.is_file()
 
 
-def existing_story_files(stories_dir: Path) -> list[Path]:
+MAX_DEPTH = 32  # folders below the stories folder that are searched; deeper ones are skipped, with a warning
+
+
+def existing_story_files(stories_dir: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
     """Story files already in the folder, sorted; hidden folders are not entered, symlinked ones not
-    followed."""
-    root = stories_dir.resolve()
+    followed, and nothing deeper than `max_depth` (walked without recursion: 1,000 nested folders are
+    a warning, not a crash)."""
+    root = Path(stories_dir).resolve()
     found: list[Path] = []
-    for folder, dirs, files in os.walk(stories_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            path = Path(folder) / name
-            if is_story_file(path, root):
+    pending: list[tuple[Path, int]] = [(Path(stories_dir), 0)]
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            log.warning("skipping folder %s: %s", shown(folder), exc.strerror or exc)
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name.startswith("."):
+                    continue
+                if depth + 1 > max_depth:
+                    log.warning("skipping %s: more than %d folders deep", shown(path), max_depth)
+                    continue
+                pending.append((path, depth + 1))
+            elif is_story_file(path, root):
                 found.append(path)
     return sorted(found)
 
