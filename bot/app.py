@@ -68,7 +68,7 @@ async def open_core(
         await registry.reload()
         stories = StoryStore(store.db)
         engine = StoryEngine(StoryStore(store.db), kev=load_catalog(settings.kev_file))
-        router = Router(store.db, store.subscriptions, settings)
+        router = Router(store.db, store.subscriptions, settings, vendor_visible=registry.visible_in)
         commands = CommandService(settings, store.subscriptions, stories, registry)
         relay = _Relay(on_routed)
         readers = ParsePool(
@@ -163,7 +163,11 @@ class Application:
             self.core = core
             self.platforms = self._build_platforms(core)
             delivery = DeliveryService(
-                core.store.db, self.platforms, self.settings, load_story=core.stories.get_story
+                core.store.db,
+                self.platforms,
+                self.settings,
+                load_story=core.stories.get_story,
+                scope_story=core.registry.story_for_channel,
             )
             self.delivery = delivery
             core.routed.target = delivery.wake

@@ -263,7 +263,7 @@ class CommandService:
             else "an alert for every new story from now on (no backlog)"
         )
         text = f"{verb} this channel to {vendor.name}: {when}. {describe_subscription(sub)}"
-        latest = await self._stories.latest_story_for_vendor(vendor.name)
+        latest = await self._scoped_latest(ctx, vendor.name)
         if latest is not None:
             text += "\nLatest story, for reference:\n" + story_plain_text(latest)
         return Reply(text, story=latest, ephemeral=False)
@@ -293,9 +293,14 @@ class CommandService:
             )
         return Reply(text, lines=lines)
 
+    async def _scoped_latest(self, ctx: CommandContext, vendor: str) -> Story | None:
+        """The latest story about a vendor, as this workspace may see it (no other workspace's names)."""
+        story = await self._stories.latest_story_for_vendor(vendor)
+        return None if story is None else self._vendors.story_for(story, ctx.platform, ctx.workspace)
+
     async def _story(self, ctx: CommandContext, args: dict[str, str]) -> Reply:
         vendor = self._resolve(ctx, args["vendor"], typos=True)
-        story = await self._stories.latest_story_for_vendor(vendor.name)
+        story = await self._scoped_latest(ctx, vendor.name)
         if story is None:
             return Reply(f"No story about {vendor.name} yet.")
         return Reply(story_plain_text(story), story=story, shareable=True)

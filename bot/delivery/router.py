@@ -87,8 +87,12 @@ class Router:
         settings: Settings | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        vendor_visible: Callable[[str, ChannelRef], bool] | None = None,
     ) -> None:
+        """`vendor_visible` says whether a channel's workspace may be alerted for a vendor name (a name
+        another workspace tracks with /track is not its to be alerted for); None: every name."""
         self._db = db
+        self._vendor_visible = vendor_visible
         self._subscriptions = subscriptions
         self._outbox = OutboxStore(db)
         self._digests = DigestStore(db)
@@ -102,7 +106,15 @@ class Router:
         story = change.story
         now = self._clock()
         subs = await self._subscriptions.for_vendors(story.vendors)
-        matching = sorted((s for s in subs if subscription_matches(s, story, now)), key=lambda s: s.id)
+        visible = self._vendor_visible
+        matching = sorted(
+            (
+                s
+                for s in subs
+                if subscription_matches(s, story, now) and (visible is None or visible(s.vendor, s.channel))
+            ),
+            key=lambda s: s.id,
+        )
         # One alert per channel however many of its subscriptions match: the oldest one owns it.
         owners: dict[ChannelRef, Subscription] = {}
         digest: list[Subscription] = []

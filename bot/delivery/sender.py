@@ -20,7 +20,7 @@ from bot.chat.errors import ChannelUnavailable, DeliveryError, PermanentFailure,
 from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.limits import RateGate, RetryPolicy
-from bot.models import MessageRef, Story
+from bot.models import ChannelRef, MessageRef, Story
 from bot.observability import telemetry
 from bot.store.outbox import OutboxKind, OutboxRow, OutboxState, OutboxStore, StoredRef
 
@@ -40,14 +40,16 @@ class LookupRateLimited(Exception):
         super().__init__(str(limited))
         self.limited = limited
 StoryLoader = Callable[[int], Awaitable[Story | None]]
+StoryScope = Callable[[Story, ChannelRef], Story]  # the story as one channel's workspace may see it
 
 
 class StoryCache:
     """Fan-out renders one story thousands of times: load it once. A row asks for at least the
     version it was routed with, so a cached older version is never used for a newer change."""
 
-    def __init__(self, load: StoryLoader, size: int = 256) -> None:
+    def __init__(self, load: StoryLoader, size: int = 256, *, scope: StoryScope | None = None) -> None:
         self._load = load
+        self._scope = scope
         self._size = size
         self._cache: OrderedDict[int, Story] = OrderedDict()
         self._lock = asyncio.Lock()  # loads share one connection anyway; this stops N loads of one story
@@ -74,6 +76,13 @@ class StoryCache:
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
             return story
+
+    async def shown_in(self, channel: ChannelRef, story_id: int, min_version: int = 0) -> Story | None:
+        """The story as `channel` may see it (its workspace's view of the vendor names)."""
+        story = await self.get(story_id, min_version)
+        if story is None or self._scope is None:
+            return story
+        return self._scope(story, channel)
 
 
 class RowSender:
@@ -231,7 +240,7 @@ class RowSender:
         if row.kind is OutboxKind.DIGEST:
             await self._send_digest(row, window)
             return
-        story = await self._stories.get(row.story_id, row.story_version)
+        story = await self._stories.shown_in(row.channel, row.story_id, row.story_version)
         if story is None:
             await self._outbox.cancel(row.id, "story no longer exists", self._now())
             return
@@ -279,7 +288,7 @@ class RowSender:
         await self._outbox.complete(row, self._now())
 
     async def _send_digest(self, row: OutboxRow, window: tuple[float, float] | None) -> None:
-        stories = [s for s in [await self._stories.get(i) for i in row.story_ids] if s is not None]
+        stories = [s for s in [await self._stories.shown_in(row.channel, i) for i in row.story_ids] if s is not None]
         if not stories:
             await self._outbox.cancel(row.id, "the digest's stories no longer exist", self._now())
             return

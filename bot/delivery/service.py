@@ -18,7 +18,7 @@ from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.digests import DigestScheduler, DigestSubscriptions
 from bot.delivery.limits import PlatformLimits, RetryPolicy, limits_for
-from bot.delivery.sender import StoryCache, StoryLoader
+from bot.delivery.sender import StoryCache, StoryLoader, StoryScope
 from bot.delivery.worker import PlatformWorker
 from bot.store.db import Database
 from bot.store.digests import DigestStore
@@ -45,6 +45,7 @@ class DeliveryService:
         limits: Mapping[str, PlatformLimits] | None = None,
         clock: Callable[[], datetime] | None = None,
         load_story: StoryLoader | None = None,
+        scope_story: StoryScope | None = None,
         subscriptions: DigestSubscriptions | None = None,
         retry: RetryPolicy | None = None,
         poll_interval: float = 5.0,
@@ -54,7 +55,7 @@ class DeliveryService:
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
         self.outbox = OutboxStore(db)
-        stories = StoryCache(load_story or default_story_loader(db))
+        stories = StoryCache(load_story or default_story_loader(db), scope=scope_story)
         self._workers = {
             name: PlatformWorker(
                 name,

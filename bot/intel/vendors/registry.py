@@ -3,6 +3,10 @@
 The pipeline matches articles against *all* tracked vendors (a tracked vendor is matched from the
 moment it is added); commands resolve names against the built-in catalog plus the asking
 workspace's own vendors. The matcher is rebuilt only when the tracked set changes.
+
+A tracked name belongs to the workspaces that track it: a story keeps every matched name, and
+`story_for` hides the names another workspace tracks before an alert, a digest or /story shows the
+story in a workspace, and `visible_to` keeps such a name from routing alerts anywhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import replace
 from bot.intel.ports import TrackedVendors
 from bot.intel.vendors.catalog import VendorCatalog
 from bot.intel.vendors.matcher import VendorMatcher
-from bot.models import Article, Salience, Vendor
+from bot.models import Article, ChannelRef, Salience, Story, Vendor
 
 
 class VendorRegistry:
@@ -23,12 +27,35 @@ class VendorRegistry:
         self._tracked: list[Vendor] = []
         self._matcher: VendorMatcher | None = None
         self._workspace_catalogs: dict[str, VendorCatalog] = {}
+        self._catalog_names = frozenset(v.name.casefold() for v in base.vendors)
+        self._own_names: dict[str, frozenset[str]] = {}
 
     async def reload(self) -> None:
         """Re-read tracked vendors from the store (after /track, /untrack, at start)."""
         self._tracked = await self._subscriptions.tracked()
         self._matcher = None
         self._workspace_catalogs.clear()
+        own: dict[str, set[str]] = {}
+        for vendor in self._tracked:
+            own.setdefault(vendor.workspace or "", set()).add(vendor.name.casefold())
+        self._own_names = {key: frozenset(names) for key, names in own.items()}
+
+    def visible_to(self, name: str, platform: str, workspace: str) -> bool:
+        """May this workspace see (and be alerted for) this vendor name? Catalog names: everyone;
+        a tracked name: only the workspaces that track it; any other name (untracked since): no one."""
+        folded = name.casefold()
+        return folded in self._catalog_names or folded in self._own_names.get(f"{platform}:{workspace}", ())
+
+    def story_for(self, story: Story, platform: str, workspace: str) -> Story:
+        """The story as this workspace may see it: without the names other workspaces track."""
+        shown = tuple(v for v in story.vendors if self.visible_to(v, platform, workspace))
+        return story if shown == story.vendors else replace(story, vendors=shown)
+
+    def visible_in(self, name: str, channel: ChannelRef) -> bool:
+        return self.visible_to(name, channel.platform, channel.workspace)
+
+    def story_for_channel(self, story: Story, channel: ChannelRef) -> Story:
+        return self.story_for(story, channel.platform, channel.workspace)
 
     @property
     def tracked(self) -> Sequence[Vendor]:
