@@ -27,10 +27,6 @@ def main(argv: list[str]) -> int:
     if argv:
         return extraction.main(argv)
     status = extraction.main([])
-    print("\nextraction by 5-fold cross-validation (evaluation/extraction_cv.py):")
-    status = extraction_cv.main([]) or status
-    print("\nreal stored pages: CVE ids kept, date precision, front-matter shapes (evaluation/ingest_real.py):")
-    status = ingest_real.main([]) or status
     print("\nkey facts (evaluation/facts.py):")
     status = facts.main([]) or status
     print("\nvendor subjects (evaluation/vendors.py):")

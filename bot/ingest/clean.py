@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from itertools import chain, islice
 
+from bot.ingest.block_model import BlockModel, default_model
 from bot.ingest.classify import BAD, GOOD, LIST, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.stopwords import SAMPLE_TOKENS, guess_stopwords
@@ -130,20 +131,54 @@ def _cut_at_comments(blocks: list[Block], weights: list[float], start: int, end:
     return end
 
 
-def select_blocks(blocks: list[Block], title: str | None = None) -> list[Block]:
-    """The article's blocks, in page order."""
-    if not blocks:
-        return []
+HAND = "hand"  # `select_blocks(model=HAND)`: the hand-set weights, kept to compare against
+
+
+def analyse_blocks(blocks: list[Block], title: str | None) -> tuple[list[str], frozenset[str] | None, int | None]:
+    """What the run search needs to know of a page's blocks: their classes, the page's stop words and
+    the index of its title heading."""
     stopwords = guess_stopwords(list(islice(chain.from_iterable(b.tokens for b in blocks), SAMPLE_TOKENS)))
-    classes = classify_all(blocks, stopwords)
+    return classify_all(blocks, stopwords), stopwords, title_anchor(blocks, title)
+
+
+def hand_weights(blocks: list[Block], classes: list[str], anchor: int | None) -> list[float]:
+    """The hand-set weights: words for prose, a small penalty for labels, a large one for chrome, and a
+    head start for the paragraph right under the title heading."""
     weights = [_weight(b, c) for b, c in zip(blocks, classes, strict=True)]
-    anchor = title_anchor(blocks, title)
     if anchor is not None:
         # The article starts just under its title: favour that over any longer prose elsewhere.
         for i in range(anchor + 1, min(anchor + ANCHOR_WINDOW, len(blocks))):
             if classes[i] in (GOOD, NEAR):
                 weights[i] += TITLE_BONUS
                 break
+    return weights
+
+
+def select_blocks(
+    blocks: list[Block], title: str | None = None, model: BlockModel | str | None = None
+) -> list[Block]:
+    """The article's blocks, in page order. `model`: the shipped learned weights when None, a trained
+    `BlockModel`, or HAND for the hand-set weights."""
+    if not blocks:
+        return []
+    classes, stopwords, anchor = analyse_blocks(blocks, title)
+    hand = hand_weights(blocks, classes, anchor)
+    if model == HAND:
+        kept = select_run(blocks, classes, hand, hand)
+    else:
+        chosen = model if isinstance(model, BlockModel) else default_model()
+        kept = select_run(blocks, classes, chosen.weights(blocks, classes, stopwords, anchor, hand), hand)
+    # The headline printed again at the top (a scrape's first line) is the title, not the body.
+    headline = " ".join(title.lower().split()) if title else None
+    while kept and kept[0].text.lower() == headline:
+        kept.pop(0)
+    return kept
+
+
+def select_run(blocks: list[Block], classes: list[str], weights: list[float], hand: list[float]) -> list[Block]:
+    """The densest run of the weights, carried over in-article promos (judged by the hand weights: how
+    much prose resumes after the promo), ended at a comment thread, with chrome and repeated lines left
+    out."""
     start, end = _best_segment(weights)
     if start == end:
         # No run of prose at all (a short note, a bulleted advisory): keep what is not chrome.
@@ -151,7 +186,7 @@ def select_blocks(blocks: list[Block], title: str | None = None) -> list[Block]:
             b for b, c in zip(blocks, classes, strict=True) if c != BAD and b.kind != "h" and b.words >= 4
         ][:50]
     skipped: set[int] = set()
-    end = _bridge_interruptions(blocks, weights, classes, end, skipped)
+    end = _bridge_interruptions(blocks, [max(w, h) for w, h in zip(weights, hand, strict=True)], classes, end, skipped)
     end = _cut_at_comments(blocks, weights, start, end)
     seen: set[str] = set()
     kept: list[Block] = []
@@ -170,11 +205,13 @@ def select_blocks(blocks: list[Block], title: str | None = None) -> list[Block]:
     return kept
 
 
-def clean_text(text: str, fmt: str = "markdown", title: str | None = None) -> str:
+def clean_text(
+    text: str, fmt: str = "markdown", title: str | None = None, *, model: BlockModel | str | None = None
+) -> str:
     """The article body of a stored page as plain-text paragraphs separated by blank lines.
 
     `fmt` is "markdown" or "text": both go through the same parser (plain scraped text is markdown
     without links); `title`, when known, helps find where the article starts.
     """
     del fmt
-    return "\n\n".join(block.text for block in select_blocks(parse_blocks(text), title))
+    return "\n\n".join(block.text for block in select_blocks(parse_blocks(text), title, model))
