@@ -244,6 +244,10 @@ def message_errors(body: Mapping[str, Any], *, creating: bool) -> list[str]:
         if len(footer) > 2048:
             errors.append(f"embeds.{index}.footer.text: Must be 2048 or fewer in length.")
         total += len(footer)
+        author = (embed.get("author") or {}).get("name") or ""
+        if len(author) > 256:
+            errors.append(f"embeds.{index}.author.name: Must be 256 or fewer in length.")
+        total += len(author)
     if total > 6000:
         errors.append("embeds: Embed size exceeds maximum size of 6000")
     return errors

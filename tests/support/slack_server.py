@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from .slack_payloads import message_problem
 from .slack_workspace import (
     APP_ID,
     BOT_USER_ID,
@@ -114,6 +115,7 @@ class SlackStandIn:
         self.calls: list[ApiCall] = []  # answered calls, recorded when answered
         self.received: list[str] = []  # methods of every request, recorded on arrival
         self.responses: list[dict[str, Any]] = []  # bodies POSTed to response_url
+        self.refused_responses: list[dict[str, Any]] = []  # response_url bodies refused for size
         self.workspace = SlackWorkspace(team_id)
         # The workspace's state, at hand: posted messages per channel, users, unavailable channels.
         self.messages = self.workspace.messages
@@ -332,6 +334,9 @@ class SlackStandIn:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if (problem := message_problem(body)) is not None:  # Slack answers 400 with the error
+            self.refused_responses.append(body)
+            return web.Response(status=400, text=problem)
         self.responses.append({"_url": str(request.url), **body})
         await self._notify()
         return web.Response(text="ok")

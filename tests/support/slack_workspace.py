@@ -10,6 +10,8 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from .slack_payloads import message_problem
+
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0BOT"
 APP_ID = "A0STANDIN"
@@ -165,6 +167,8 @@ class SlackWorkspace:
             return 200, err
         if not params.get("text") and not params.get("blocks"):
             return 200, {"ok": False, "error": "no_text"}
+        if (problem := message_problem(params)) is not None:
+            return 200, {"ok": False, "error": problem}
         ts = self._next_ts()
         message: dict[str, Any] = {
             "type": "message",
@@ -186,6 +190,8 @@ class SlackWorkspace:
         channel = str(params.get("channel", ""))
         if (err := self._channel_error(channel)) is not None:
             return 200, err
+        if (problem := message_problem(params)) is not None:
+            return 200, {"ok": False, "error": problem}
         for message in self.messages.get(channel, []):
             if message["ts"] == params.get("ts"):
                 message["text"] = params.get("text", message["text"])
@@ -198,6 +204,8 @@ class SlackWorkspace:
         channel = str(params.get("channel", ""))
         if (err := self._channel_error(channel)) is not None:
             return 200, err
+        if (problem := message_problem(params)) is not None:
+            return 200, {"ok": False, "error": problem}
         return 200, {"ok": True, "message_ts": self._next_ts()}
 
     def _m_users_info(self, params: dict[str, Any]) -> Answer:

@@ -12,18 +12,22 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.adapters.discord import limits
 from bot.adapters.discord.escape import escape, link, plain
 from bot.chat.render import SourceLine, story_plain_text, story_view
 from bot.models import EventType, Story
 
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 2048  # of Discord's 4096: keeps the whole embed under its 6000 total
-FIELD_LIMIT = 1024
-FIELD_NAME_LIMIT = 256
+TITLE_LIMIT = limits.EMBED_TITLE
+DESCRIPTION_LIMIT = 1500  # of Discord's 4096: leaves room for facts and sources in the 6000 total
+FIELD_LIMIT = limits.FIELD_VALUE
+FIELD_NAME_LIMIT = 64  # of Discord's 256: scan labels are short ("CVSS", "Fixed in")
+SCAN_VALUE_LIMIT = 256  # of Discord's 1024 for each scan field
+CHANGES_LIMIT = 300
 MAX_SCAN_FIELDS = 6  # of Discord's 25 fields: the scan fields, then key facts and sources
 FOOTER_LIMIT = 256
-MESSAGE_LIMIT = 2000
+MESSAGE_LIMIT = limits.MESSAGE_CONTENT
 DIGEST_STORIES = 20
+DIGEST_LINK_LIMIT = 600  # a digest line whose link would be longer shows its title unlinked
 
 EVENT_COLOURS: dict[EventType, int] = {
     EventType.BREACH: 0xD32F2F,  # red
@@ -65,9 +69,20 @@ def _source_line(source: SourceLine) -> str:
     return line
 
 
+def _field_room(embed: discord.Embed, name: str) -> int:
+    """Characters left for one more field's value: Discord's per-field limit, the 25-field cap and
+    the 6000 total over all embed text (the whole message is refused past it)."""
+    if len(embed.fields) >= limits.EMBED_FIELDS:
+        return 0
+    return min(FIELD_LIMIT, limits.EMBED_TOTAL - len(embed) - len(name))
+
+
 def story_embed(story: Story) -> discord.Embed:
     """The alert: title linked to the first source, summary, key facts, sources with links,
-    vendors + event type + "N sources" in the footer, coloured by event type."""
+    vendors + event type + "N sources" in the footer, coloured by event type.
+
+    Sizes by construction: title, description, footer and scan fields have fixed caps; key facts
+    and sources share what is left of Discord's 6000 total, whole lines only."""
     view = story_view(story)
     embed = discord.Embed(
         title=escape(view.title, TITLE_LIMIT) or "Untitled story",
@@ -76,18 +91,26 @@ def story_embed(story: Story) -> discord.Embed:
         colour=EVENT_COLOURS.get(view.event_type, EVENT_COLOURS[EventType.OTHER]),
         timestamp=_aware(story.updated_at),
     )
-    if view.changes:
-        embed.add_field(name="Updated", value=escape("; ".join(view.changes), FIELD_LIMIT) or "-", inline=False)
-    for label, value in view.fields[:MAX_SCAN_FIELDS]:
-        embed.add_field(name=plain(label, FIELD_NAME_LIMIT), value=escape(value, FIELD_LIMIT) or "-", inline=True)
-    if view.facts:
-        facts = [escape("• " + fact, FIELD_LIMIT - 20) for fact in view.facts]
-        embed.add_field(name="Key facts", value=_bullets(facts, FIELD_LIMIT, "… and {n} more"), inline=False)
-    if view.sources:
-        sources = [_source_line(source) for source in view.sources]
-        embed.add_field(name="Sources", value=_bullets(sources, FIELD_LIMIT, "… and {n} more"), inline=False)
     vendors = ", ".join(view.vendors) or "Unknown vendor"
     embed.set_footer(text=plain(f"{vendors} · {view.event_label} · {view.source_count_label}", FOOTER_LIMIT))
+    if view.changes:
+        embed.add_field(name="Updated", value=escape("; ".join(view.changes), CHANGES_LIMIT) or "-", inline=False)
+    for label, value in view.fields[:MAX_SCAN_FIELDS]:
+        embed.add_field(
+            name=plain(label, FIELD_NAME_LIMIT) or "-", value=escape(value, SCAN_VALUE_LIMIT) or "-", inline=True
+        )
+    sources = [_source_line(source) for source in view.sources]
+    facts = [escape("• " + fact, FIELD_LIMIT - 20) for fact in view.facts]
+    if facts:
+        room = _field_room(embed, "Key facts") - (_field_room(embed, "Sources") // 2 if sources else 0)
+        value = _bullets(facts, room, "… and {n} more") if room > 20 else ""
+        if value:
+            embed.add_field(name="Key facts", value=value, inline=False)
+    if sources:
+        room = _field_room(embed, "Sources")
+        value = _bullets(sources, room, "… and {n} more") if room > 20 else ""
+        if value:
+            embed.add_field(name="Sources", value=value, inline=False)
     return embed
 
 
@@ -98,8 +121,12 @@ def digest_embed(stories: Sequence[Story]) -> discord.Embed:
     for story in shown:
         view = story_view(story)
         title = link(view.title, view.link, limit=150) if view.link else escape(view.title, 150)
+        if len(title) > DIGEST_LINK_LIMIT:  # an odd URL costs its link, never the digest
+            title = escape(view.title, 150)
         facts = plain(f"{', '.join(view.vendors)} · {view.event_label} · {view.source_count_label}", 120)
         lines.append(f"• {title}\n  {escape(facts)}")
+    if len(stories) > len(shown):
+        lines.append(f"… and {len(stories) - len(shown)} more")
     count = len(stories)
     embed = discord.Embed(
         title=f"Digest: {count} {'story' if count == 1 else 'stories'}",

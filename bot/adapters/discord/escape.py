@@ -118,5 +118,10 @@ def link(label: str, url: str | None, limit: int = 200) -> str:
     if checked is None:
         return escape(label, limit)
     target = checked.replace("(", "%28").replace(")", "%29")
-    shown = label if label.strip() and not _LOOKS_LIKE_ADDRESS.search(label) else host(checked)
-    return f"[{escape(_WHITESPACE_RUN.sub(' ', shown).strip(), limit)}]({target})"
+    if label.strip() and not _LOOKS_LIKE_ADDRESS.search(label):
+        shown = _WHITESPACE_RUN.sub(" ", label).strip()
+    else:
+        shown = host(checked)
+        if len(escape(shown)) > limit:  # keep the end of a long host: "…evil.example", never "bank.co…"
+            shown = ELLIPSIS + shown[-(limit // 2) :]
+    return f"[{escape(shown, limit)}]({target})"

@@ -43,6 +43,7 @@ THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 RATE_LIMIT_WAIT = 30.0  # discord.py sleeps through shorter 429s itself; longer ones reach the outbox
 THREAD_CACHE = 4096
+FOLLOWUP_LINK_LIMIT = 600  # a longer masked link shows its outlet unlinked
 
 
 def delivery_nonce(delivery_key: str) -> str:
@@ -50,10 +51,16 @@ def delivery_nonce(delivery_key: str) -> str:
     return hashlib.blake2b(delivery_key.encode("utf-8"), digest_size=NONCE_LENGTH // 2).hexdigest()
 
 
+def _outlet_link(outlet: str, url: str | None) -> str:
+    """The outlet linked, unless its URL is so long the link would crowd out the others."""
+    linked = link(outlet, url, limit=80)
+    return linked if len(linked) <= FOLLOWUP_LINK_LIMIT else escape(outlet, 80)
+
+
 def followup_text(story: Story, new_outlets: Sequence[str]) -> str:
     """The thread message when coverage grows: who joined (linked), and the new source count."""
     wanted = {outlet.casefold() for outlet in new_outlets}
-    links = [link(s.outlet, s.url, limit=80) for s in story.sources if s.outlet.casefold() in wanted]
+    links = [_outlet_link(s.outlet, s.url) for s in story.sources if s.outlet.casefold() in wanted]
     if not links:
         links = [escape(outlet, 80) for outlet in new_outlets]
     count = len(story.sources)

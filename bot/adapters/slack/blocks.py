@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.adapters.slack import limits
 from bot.adapters.slack.escape import escape, fit, link, one_line
 from bot.chat.ports import Reply
 from bot.chat.render import SourceLine, StoryView, notification_text, story_plain_text, story_view
@@ -21,11 +22,11 @@ from bot.models import Story
 
 Block = dict[str, Any]
 
-HEADER_LIMIT = 150
-SECTION_LIMIT = 3000
-CONTEXT_LIMIT = 2000
-TEXT_LIMIT = 4000  # Slack truncates `text` far later; a notification needs no more than this
-MAX_BLOCKS = 50
+HEADER_LIMIT = limits.HEADER_TEXT
+SECTION_LIMIT = limits.SECTION_TEXT
+CONTEXT_LIMIT = limits.CONTEXT_TEXT
+TEXT_LIMIT = limits.NOTIFICATION_TEXT
+MAX_BLOCKS = limits.BLOCKS_PER_MESSAGE
 MAX_LINKED_SOURCES = 8
 MAX_DIGEST_STORIES = 15
 FACT_LIMIT = 400
@@ -49,7 +50,9 @@ class SlackMessage:
 
 
 def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": fit(one_line(text), HEADER_LIMIT)}}
+    # Slack refuses an empty header: a story without a title still gets one.
+    shown = fit(one_line(text), HEADER_LIMIT) or "Untitled story"
+    return {"type": "header", "text": {"type": "plain_text", "text": shown}}
 
 
 def _section(mrkdwn: str) -> Block:
@@ -89,13 +92,30 @@ def _about_line(view: StoryView) -> str:
     return " · ".join(part for part in (vendors, escape(view.event_label)) if part)
 
 
+def whole_items(items: Sequence[str], limit: int, *, separator: str = "\n") -> str:
+    """As many whole (already escaped) items as fit in `limit` characters, then "… and N more":
+    cutting between items never splits an escape sequence or a `<url|label>` link."""
+    shown: list[str] = []
+    used = 0
+    for index, item in enumerate(items):
+        more = f"… and {len(items) - index} more"
+        tail = len(separator) + len(more) if index < len(items) - 1 else 0
+        if used + len(separator) * bool(shown) + len(item) + tail > limit:
+            shown.append(more)
+            break
+        used += len(separator) * bool(shown) + len(item)
+        shown.append(item)
+    return separator.join(shown)
+
+
 def _facts_section(facts: Sequence[str]) -> Block:
+    heading = "*Key facts*\n"
     items = [f"• {fit(one_line(fact), FACT_LIMIT)}" for fact in facts]
-    return _section("*Key facts*\n" + "\n".join(items))
+    return _section(heading + whole_items(items, SECTION_LIMIT - len(heading)))
 
 
-MAX_FIELDS = 10  # Block Kit: at most 10 fields per section, each at most 2000 characters
-FIELD_TEXT_LIMIT = 2000
+MAX_FIELDS = limits.SECTION_FIELDS
+FIELD_TEXT_LIMIT = limits.FIELD_TEXT
 
 
 def _fields_section(fields: Sequence[tuple[str, str]]) -> Block:
@@ -149,7 +169,7 @@ def alert_blocks(story: Story, *, shared_by: str | None = None, share: str | Non
     view = story_view(story)
     blocks: list[Block] = [_header(view.title)]
     if view.changes:
-        blocks.append(_context(fit("*Updated:* " + escape("; ".join(view.changes)), CONTEXT_LIMIT)))
+        blocks.append(_context("*Updated:* " + fit("; ".join(view.changes), CONTEXT_LIMIT - 11)))
     if view.summary.strip():
         blocks.append(_section(fit(view.summary.strip(), SECTION_LIMIT)))
     if view.fields:
@@ -180,9 +200,11 @@ def followup_text(story: Story, new_outlets: Sequence[str]) -> str:
         source = by_outlet.get(outlet)
         named.append(link(source.url, outlet, limit=120) if source else fit(one_line(outlet), 120))
     noun = "source" if len(named) == 1 else "sources"
-    joined = ", ".join(named) if named else "another outlet"
-    changed = f" Updated: {fit(escape('; '.join(view.changes)), 300)}." if view.changes else ""
-    return f"New {noun}: {joined}. Now {view.source_count_label}.{changed}"
+    changed = f" Updated: {fit('; '.join(view.changes), 300)}." if view.changes else ""
+    tail = f". Now {escape(view.source_count_label)}.{changed}"
+    room = TEXT_LIMIT - len(f"New {noun}: ") - len(tail)
+    joined = whole_items(named, room, separator=", ") if named else "another outlet"
+    return f"New {noun}: {joined}{tail}"
 
 
 def digest_message(stories: Sequence[Story]) -> SlackMessage:
@@ -196,6 +218,8 @@ def digest_message(stories: Sequence[Story]) -> SlackMessage:
         if index:
             blocks.append({"type": "divider"})
         title = f"*{link(view.link, view.title, limit=300)}*"
+        if len(title) > SECTION_LIMIT - 700:  # a URL too long to link beside its summary: no link
+            title = f"*{fit(one_line(view.title), 300)}*"
         summary = fit(view.summary.strip(), 600)
         blocks.append(_section(f"{title}\n{summary}" if summary else title))
         blocks.append(_context(f"{escape(view.source_count_label)} · {_about_line(view)}"))

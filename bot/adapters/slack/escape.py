@@ -87,4 +87,7 @@ def link(url: str | None, label: str, *, limit: int = 300) -> str:
     if target is None:
         return fit(cleaned, limit)
     shown = honest_label(cleaned, target).replace("|", "¦")
+    if shown != cleaned and len(escape(shown)) > limit:
+        # A host name shown in place of the label keeps its end: "…evil.example", never "bank.co…".
+        shown = ELLIPSIS + shown[-(limit - len(ELLIPSIS)) :]
     return f"<{escape(target)}|{fit(shown, limit)}>"
