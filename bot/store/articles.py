@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import replace
 from typing import cast, get_args
 
+import aiosqlite
+
 from bot.models import Article, PublishedPrecision
 from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db, utcnow
@@ -39,6 +41,35 @@ def _row_to_article(row: sqlite3.Row) -> Article:
     )
 
 
+def _stored_values(article: Article) -> tuple[object, ...]:
+    """The article's columns after `path`, in the order add() and revise() write them."""
+    return (
+        article.title,
+        article.body,
+        article.raw,
+        article.content_hash,
+        article.outlet,
+        article.url,
+        to_db(article.published),
+        to_db(article.fetched),
+        article.published_precision,
+        json.dumps(list(article.credits)),
+        json.dumps(list(article.subjects)),
+        json.dumps(list(article.mentions)),
+        to_db(utcnow()),
+    )
+
+
+async def _index_vendors(conn: aiosqlite.Connection, article_id: int, article: Article) -> None:
+    """The article's vendors as rows of article_vendors (the index /story and clustering look up)."""
+    vendors = [(article_id, v, "subject") for v in article.subjects]
+    vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
+    if vendors:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", vendors
+        )
+
+
 class ArticleStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -62,32 +93,11 @@ class ArticleStore:
                 "INSERT INTO articles (path, title, body, raw, content_hash, outlet, url, published, fetched,"
                 " published_precision, credits, subjects, mentions, ingested_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    article.path,
-                    article.title,
-                    article.body,
-                    article.raw,
-                    article.content_hash,
-                    article.outlet,
-                    article.url,
-                    to_db(article.published),
-                    to_db(article.fetched),
-                    article.published_precision,
-                    json.dumps(list(article.credits)),
-                    json.dumps(list(article.subjects)),
-                    json.dumps(list(article.mentions)),
-                    to_db(utcnow()),
-                ),
+                (article.path, *_stored_values(article)),
             )
             article_id = cur.lastrowid
             assert article_id is not None
-            vendors = [(article_id, v, "subject") for v in article.subjects]
-            vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
-            if vendors:
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
-                    vendors,
-                )
+            await _index_vendors(conn, article_id, article)
         return replace(article, id=article_id), True
 
     async def stored_from(self, path: str) -> Article | None:
@@ -105,31 +115,10 @@ class ArticleStore:
                 "UPDATE articles SET title = ?, body = ?, raw = ?, content_hash = ?, outlet = ?, url = ?,"
                 " published = ?, fetched = ?, published_precision = ?, credits = ?, subjects = ?, mentions = ?,"
                 " ingested_at = ? WHERE id = ?",
-                (
-                    article.title,
-                    article.body,
-                    article.raw,
-                    article.content_hash,
-                    article.outlet,
-                    article.url,
-                    to_db(article.published),
-                    to_db(article.fetched),
-                    article.published_precision,
-                    json.dumps(list(article.credits)),
-                    json.dumps(list(article.subjects)),
-                    json.dumps(list(article.mentions)),
-                    to_db(utcnow()),
-                    article_id,
-                ),
+                (*_stored_values(article), article_id),
             )
             await conn.execute("DELETE FROM article_vendors WHERE article_id = ?", (article_id,))
-            vendors = [(article_id, v, "subject") for v in article.subjects]
-            vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
-            if vendors:
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)",
-                    vendors,
-                )
+            await _index_vendors(conn, article_id, article)
         return replace(article, id=article_id)
 
     async def get(self, article_id: int) -> Article | None:
