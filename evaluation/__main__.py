@@ -1,5 +1,5 @@
 """`python -m evaluation [extraction|extraction-cv|ingest-real|facts|vendors|clustering] [options]`: every quality figure, each
-beside its baseline. No argument runs them all: extraction (evaluation/extraction.py, and by k-fold with the fold spread in
+beside its baseline. No argument runs them all: extraction (evaluation/extraction_report.py, by k-fold with the fold spread in
 evaluation/extraction_cv.py), CVE ids kept / date precision / front-matter shapes on real pages
 (evaluation/ingest_real.py), key facts on
 real articles (evaluation/facts.py), vendor subjects (evaluation/vendors.py), one story per event on
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clustering, extraction, extraction_cv, facts, ingest_real, vendors
+from evaluation import clustering, extraction_cv, extraction_report, facts, ingest_real, vendors
 
 
 def main(argv: list[str]) -> int:
     parts = {
-        "extraction": extraction.main,
+        "extraction": extraction_report.main,
         "extraction-cv": extraction_cv.main,
         "ingest-real": ingest_real.main,
         "facts": facts.main,
@@ -25,8 +25,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] and argv[0] in parts:
         return parts[argv[0]](argv[1:])
     if argv:
-        return extraction.main(argv)
-    status = extraction.main([])
+        return extraction_report.main(argv)
+    status = extraction_report.main([])
     print("\nkey facts (evaluation/facts.py):")
     status = facts.main([]) or status
     print("\nvendor subjects (evaluation/vendors.py):")
