@@ -8,6 +8,7 @@ or the path given; says so and exits 0 when it is absent. Run: `python -m evalua
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -145,33 +146,86 @@ def report(rows: list[dict[str, object]]) -> dict[str, object]:
             "stdev": round(statistics.pstdev(per_fold), 3) if len(per_fold) > 1 else None,
         }
     if LABELS.exists():
-        out["labelled"] = labelled()
+        out["labelled"] = labelled(rows)
     return out
 
 
-def labelled() -> dict[str, object]:
-    """Per-kind precision and event-type accuracy from evaluation/labels/facts-sample.jsonl: one line
-    per story row with `facts` ([kind, verdict] pairs, verdict "useful"/"not") and `event_ok`."""
+# Samples read while tuning (not labelled here); a fresh held-out sample excludes them too.
+TUNING_SEEDS = (1616, 4040, 5050)
+
+
+def fact_key(kind: str, text: str) -> str:
+    """A short hash naming one fact without storing its (third-party) text: a verdict stays attached
+    to the same fact when the code changes, and a fact the reader never judged shows as unjudged."""
+    return hashlib.sha1(f"{kind}|{' '.join(text.split())}".encode()).hexdigest()[:12]
+
+
+def load_labels() -> list[dict[str, object]]:
+    return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_rows(labels: list[dict[str, object]], rows: dict[int, dict[str, object]]) -> dict[str, object]:
+    """Today's code against the reader's verdicts: event type against the true type (`truth`), facts
+    by key (useful / not / unjudged: produced now but never read)."""
     useful: Counter[str] = Counter()
     seen: Counter[str] = Counter()
-    events = [0, 0]
-    for line in LABELS.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
+    events, unjudged, missing, confusion = [0, 0], 0, 0, Counter[str]()
+    for label in labels:
+        row = rows.get(int(str(label["row"])))
+        if row is None:
+            missing += 1
             continue
-        label = json.loads(line)
-        for kind, verdict in label.get("facts", []):
+        reading = story_reading(row)
+        verdicts = {key: verdict for _, verdict, key in label.get("facts", [])}  # type: ignore[attr-defined]
+        for kind, text in reading["facts"]:  # type: ignore[attr-defined]
+            verdict = verdicts.get(fact_key(kind, text))
+            if verdict is None:
+                unjudged += 1
+                continue
             seen[kind] += 1
             useful[kind] += verdict == "useful"
-        if "event_ok" in label:
-            events[0] += bool(label["event_ok"])
+        truth = label.get("truth")
+        if truth:
+            right = reading["event_type"] in str(truth).split("|")  # "a|b": honestly either
+            events[0] += right
             events[1] += 1
+            if not right:
+                confusion[f"{truth}->{reading['event_type']}"] += 1
     return {
         "precision": {k: f"{useful[k]}/{seen[k]} = {useful[k] / seen[k]:.2f}" for k in sorted(seen)},
-        "overall": round(sum(useful.values()) / max(1, sum(seen.values())), 3),
-        "facts": sum(seen.values()),
+        "facts_useful": round(sum(useful.values()) / max(1, sum(seen.values())), 3),
+        "facts_judged": sum(seen.values()),
+        "facts_unjudged": unjudged,
         "event_type_accuracy": round(events[0] / events[1], 3) if events[1] else None,
-        "stories": events[1],
+        "event_right": f"{events[0]}/{events[1]}",
+        "event_errors": dict(confusion.most_common()),
+        "rows_missing": missing,
     }
+
+
+def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
+    """Per-kind precision and event-type accuracy from evaluation/labels/facts-sample.jsonl (one line
+    per story row: `truth` event type, `facts` as [kind, verdict, key]), re-scored on today's code,
+    for the tuning samples and the held-out sample (`heldout`: labelled before any tuning on it)."""
+    by_row = {int(str(r["row"])): r for r in rows}
+    labels = load_labels()
+    out: dict[str, object] = {}
+    for name, group in (
+        ("dev", [x for x in labels if not x.get("heldout")]),
+        ("heldout", [x for x in labels if x.get("heldout")]),
+    ):
+        if group:
+            out[name] = {"stories": len(group), **read_rows(group, by_row)}
+    return out
+
+
+def fresh_sample(rows: list[dict[str, object]], size: int, seed: int) -> list[dict[str, object]]:
+    """Rows never read before (not labelled, not in a tuning seed's sample), drawn with a fixed seed."""
+    read = {int(str(x["row"])) for x in load_labels()} if LABELS.exists() else set()
+    for tuning in TUNING_SEEDS:
+        read |= {int(str(r["row"])) for r in random.Random(tuning).sample(rows, 30)}
+    pool = [r for r in rows if int(str(r["row"])) not in read]
+    return random.Random(seed).sample(pool, size)
 
 
 def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
@@ -198,7 +252,8 @@ def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    """`[PATH]` the figures; `--sample N [--seed S]` the sample to read and label (printed, not saved)."""
+    """`[PATH]` the figures; `--sample N [--seed S] [--fresh]` the sample to read and label (printed, not
+    saved; `--fresh` draws only rows never read before)."""
     args = [a for a in argv if not a.startswith("--")]
     path = Path(args[0]) if args and not args[0].isdigit() else DEFAULT
     if not path.exists():
@@ -208,8 +263,13 @@ def main(argv: list[str]) -> int:
     if "--sample" in argv:
         size = int(argv[argv.index("--sample") + 1])
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 16
-        for row in random.Random(seed).sample(rows, size):
-            print(json.dumps(story_reading(row), ensure_ascii=False))
+        picked = (
+            fresh_sample(rows, size, seed) if "--fresh" in argv else random.Random(seed).sample(rows, size)
+        )
+        for row in picked:
+            reading = story_reading(row)
+            reading["keys"] = [fact_key(k, t) for k, t in reading["facts"]]  # type: ignore[attr-defined]
+            print(json.dumps(reading, ensure_ascii=False))
         return 0
     out = report(rows)
     out["summaries"] = summaries(rows)
