@@ -12,125 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.intel.event_cues import CUES
 from bot.models import EventType
 
-# Earlier types win ties: a breach that came from an attack is reported as a breach.
-CUES: dict[EventType, tuple[str, ...]] = {
-    EventType.BREACH: (
-        r"data breach",
-        r"breach(?:ed|es)?",
-        r"stole",
-        r"stolen (?:\w+ )?(?:data|files|records|information|credentials)",
-        r"data (?:was |were )?(?:stolen|exposed|leaked)",
-        r"exfiltrat\w+",
-        r"unauthori[sz]ed access",
-        r"leaked",
-        r"expos(?:ed|es|ing) (?:\w+ ){0,3}(?:data|records|databases?|information|details|credentials|passwords)",
-        r"data (?:dump|dumped)",
-        r"data (?:\w+ ){0,6}(?:have|has|had) been (?:compromised|accessed|stolen|exposed|leaked)",
-        r"steal(?:s|ing)? (?:\w+ ){0,3}(?:data|information|records|credentials|passwords|card)",
-        r"accounts? (?:were |was |have been |had been )?(?:hacked|accessed|compromised|breached|stolen|hijacked)",
-        r"(?:selling|sells|sold|for sale)(?: \w+){0,4} (?:passwords|credentials|records|accounts|data)",
-        r"(?:passwords|credentials|records) (?:\w+ )?(?:for sale|leaked|stolen|dumped)",
-        r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
-        r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
-        r"dumped",
-    ),
-    EventType.VULNERABILITY: (
-        r"vulnerabilit(?:y|ies)",
-        r"vulnerable",
-        r"hard[- ]?coded (?:\w+ )?(?:credentials|passwords?|accounts?|keys?)",
-        r"(?:secret|hidden|undocumented) (?:admin(?:istrator)? )?(?:accounts?|passwords?|backdoor)",
-        r"CVE-\d{4}-\d{4,}",
-        r"zero-day",
-        r"flaws?",
-        r"security (?:update|patch|advisory)",
-        r"patch(?:ed|es)?",
-        r"exploit(?:ed|s)?",
-        r"bug",
-    ),
-    EventType.ATTACK: (
-        r"ransomware",
-        r"cyber-?attacks?",
-        r"attack(?:ed|s)?",
-        r"hack(?:s|ed|ing|ers?)?",
-        r"DDoS",
-        r"malware",
-        r"trojans?",
-        r"backdoors?",
-        r"botnets?",
-        r"spyware",
-        r"(?:info)?stealers?",
-        r"phishing",
-        r"scams?",
-        r"(?:fake|rogue) (?:antivirus|anti-virus|AV|security|apps?|updates?)",
-        r"extortion",
-    ),
-    EventType.OUTAGE: (
-        r"outages?",
-        r"(?:faulty|buggy|bad|botched|defective|flawed) (?:\w+ )?(?:update|patch|release)",
-        r"crash(?:ed|es|ing)?",
-        r"blue screens?(?: of death)?",
-        r"BSODs?",
-        r"boot ?loops?",
-        r"(?:service|services|website|site|platform|network) (?:was |were |is |went )?(?:down|offline|unavailable)",
-        r"went (?:down|offline)",
-        r"service disruptions?",
-    ),
-    EventType.LAYOFFS: (
-        r"lay(?:ing|s)? off",
-        r"laid off",
-        r"layoffs?",
-        r"job cuts",
-        r"cut(?:ting|s)? (?:\d+ )?jobs",
-        r"redundanc(?:y|ies)",
-        r"clos(?:e|es|ed|ing)(?: down)? (?:its |the |an? )?(?:\w+ )?(?:office|offices|operations|business|site)",
-        r"shut(?:ting|s)? down",
-        r"shutter(?:s|ed|ing)?",
-        r"wind[- ]?down",
-        r"restructuring",
-    ),
-    EventType.ACQUISITION: (
-        r"acquir(?:e|es|ed|ing)",
-        r"acquisition",
-        r"to buy",
-        r"buys",
-        r"merger",
-        r"funding",
-        r"raise[sd]? \$",
-        r"series [a-f]",
-        r"valuation",
-        r"investment",
-    ),
-    EventType.LEGAL: (
-        r"bann(?:ed|ing)",
-        r"bans?",
-        r"lawsuit",
-        r"su(?:ed|es|ing)",
-        r"fined?",
-        r"regulat(?:or|ors|ory|ion)",
-        r"court",
-        r"settlement",
-        r"indict(?:ed|ment)",
-        r"charg(?:e|es|ed|ing) (?:\w+ ){0,4}(?:officials?|suspects?|individuals|hackers|men|members|nationals)",
-        r"prosecut(?:ors?|ion|ed)",
-        r"arrest(?:ed|s)?",
-        r"extradit\w+",
-        r"sanction(?:s|ed)?",
-        r"antitrust",
-        r"GDPR",
-        r"probe",
-    ),
-    EventType.PRODUCT: (
-        r"launch(?:es|ed)?",
-        r"unveil(?:s|ed)?",
-        r"introduc(?:es|ed)",
-        r"now available",
-        r"generally available",
-        r"new (?:feature|product|version|release)",
-        r"releases?",
-    ),
-}
 _PATTERNS = {
     event: re.compile(rf"(?<![\w-])(?:{'|'.join(cues)})(?!\w)", re.IGNORECASE) for event, cues in CUES.items()
 }
@@ -173,37 +57,66 @@ class EventVerdict:
 # "could have hacked your phone", "can be used to steal card data": a harm that could happen is a
 # vulnerability, not an attack or a breach that did
 _MODAL = re.compile(
-    r"\b(?:could|can|may|might|would)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*\s+(?:\w+\s+){0,2}$",
+    r"\b(?:could|can|may|might|would|possible\s+for)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*"
+    r"\s+(?:\w+\s+){0,2}$",
     re.I,
 )
 
 
 _MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
+# "malware designed to steal credentials", "an implant to exfiltrate": what a tool is built to do is
+# the attack; a breach is data that was taken
+_PURPOSE = re.compile(
+    r"\b(?:to|designed\s+to|capable\s+of|able\s+to|in\s+order\s+to|that|which|(?:apps?|malware|trojans?|extensions?)\s+\w+)\s+$",
+    re.I,
+)
+_CAPABILITY = re.compile(r"^(?:steal|exfiltrat)", re.I)
 
 
 _IN_THE_WILD_WORDS = re.compile(
     r"\bin\s+the\s+wild\b|\bactively\s+exploit|\bcampaigns?\b|\bthreat\s+actors?\b|\bransomware\b|\bmalware\b|\bstole\b|\bstolen\b",
     re.IGNORECASE,
 )
-# Who did it decides what it is: researchers who find a flaw and show a "hack" report a vulnerability
+# Who did it decides what it is: researchers who find a flaw and show a "hack" report a vulnerability.
+# Within one sentence (initials such as "Yasser H. Ali" do not end it), in either order, or a
+# discovery verb with the flaw as its object ("XDA developers have discovered a new vulnerability").
+_SENTENCE = r"(?:[^.!?]|(?<=\b[A-Z])\.|\.(?!\s)){0,150}?"
+_WHO = r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert)s?|experts?|professors?|students?)\b"
+_FLAW = r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?)\b"
 RESEARCH_FLAW = re.compile(
-    r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert)s?|experts?|professors?|students?)\b[^.]{0,150}?"
-    r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?)\b",
+    rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
+    r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|disclos(?:es|ed)|spott(?:ed|s))\s+(?:\w+\s+){0,4}"
+    r"(?:vulnerabilit\w*|flaws?|bugs?|zero-days?|security\s+holes?)\b",
     re.IGNORECASE,
 )
+
+
+def _hypothetical(text: str, start: int, end: int) -> bool:
+    return bool(_MODAL.search(text[max(0, start - 40) : start]) or _MODAL_AFTER.match(text[end : end + 30]))
 
 
 def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
     out: dict[EventType, list[str]] = {event: [] for event in _PATTERNS}
     for event, pattern in _PATTERNS.items():
         for m in pattern.finditer(text):
-            hypothetical = event in (EventType.ATTACK, EventType.BREACH) and bool(
-                research
-                or _MODAL.search(text[max(0, m.start() - 40) : m.start()])
-                or _MODAL_AFTER.match(text[m.end() : m.end() + 30])
-            )
-            out[EventType.VULNERABILITY if hypothetical else event].append(m.group(0).lower())
+            target = event
+            if (
+                event is EventType.BREACH
+                and _CAPABILITY.match(m.group(0))
+                and _PURPOSE.search(text[max(0, m.start() - 40) : m.start()])
+            ):
+                target = EventType.ATTACK
+            if target in (EventType.ATTACK, EventType.BREACH) and (
+                research or _hypothetical(text, m.start(), m.end())
+            ):
+                target = EventType.VULNERABILITY
+            out[target].append(m.group(0).lower())
     return out
+
+
+def _actual_in_the_wild(text: str) -> bool:
+    """An in-the-wild word that is not hypothetical ("it's possible for malware to…" is not a campaign)."""
+    return any(not _hypothetical(text, m.start(), m.end()) for m in _IN_THE_WILD_WORDS.finditer(text))
 
 
 LEAD_WORDS = 60  # a one-line teaser paragraph ("It's been a bad week for Facebook users.") is no lead
@@ -242,7 +155,7 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     EventType.PRODUCT: re.compile(
-        r"\blaunch(?:es|ed)?\s+(?:a\s+|its\s+)?(?:new\s+)?(?:free\s+)?(?:online\s+)?(?:service|tool|product|platform|app|feature)"
+        r"\blaunch(?:es|ed)?\s+(?:a\s+|an\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:service|tool|product|platform|app|feature)s?\b"
         r"|\b(?:unveil(?:s|ed)?|introduc(?:es|ed)|adds?|roll(?:s|ed)\s+out)\s+(?:a\s+)?new\s+(?:[\w-]+\s+){0,3}"
         r"(?:service|tool|product|platform|app|feature|scanner|version|protection)s?\b|\blatest\s+version\s+download\b",
         re.IGNORECASE,
@@ -259,13 +172,14 @@ FEATURE_TITLE = re.compile(
     re.IGNORECASE,
 )
 FEATURE = "feature"  # the pseudo-cue recorded for a feature piece
-EVENT_FACTS = frozenset(
-    {"cve", "exploitation", "kev", "fixed", "affected", "data", "victims", "ransom", "actor", "malware", "layoffs", "money"}
-)
+# Only facts that name a specific event turn a feature back into news: counts of data or victims and
+# malware names also fill the background paragraphs of explainers ("millions of emails compromised").
+EVENT_FACTS = frozenset({"cve", "exploitation", "kev", "fixed", "ransom", "layoffs", "actor"})
 
 
 _HAPPENED = re.compile(
-    r"\b(?:hacked|breached|exploited|stolen|stole|leaked|arrested|fined|attacked|compromised|patched|fixed)\b", re.I
+    r"\b(?:hacked|breached|exploited|stolen|stole|leaked|arrested|fined|attacked|compromised|patched|fixed)\b",
+    re.I,
 )
 
 
@@ -292,7 +206,7 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
         return scores
     if is_feature(title):
         scores[EventType.OTHER] = (0.0, [FEATURE])
-    research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _IN_THE_WILD_WORDS.search(f"{title}. {lead}")
+    research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _actual_in_the_wild(f"{title}. {lead}")
     for text, weight, cap in (
         (title, TITLE_WEIGHT, None),
         (lead, LEAD_WEIGHT, None),

@@ -84,7 +84,10 @@ def test_a_faulty_update_that_crashed_machines_is_an_outage_not_an_attack() -> N
     [
         ("Webinar: Building a zero-trust program that survives a breach", "Register now. Save your seat."),
         ("How to protect your SaaS apps from ransomware", "Attackers breach companies with ransomware."),
-        ("Using breached-password detection to prevent account takeover", "Attackers reuse stolen passwords."),
+        (
+            "Using breached-password detection to prevent account takeover",
+            "Attackers reuse stolen passwords.",
+        ),
         (
             "Ransomware is evolving: is your backup strategy ready?",
             "This article is sponsored by Contoso. Request a demo of the platform. Attackers exploit flaws.",
@@ -138,3 +141,65 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
     assert decide([scored]).event_type is EventType.OTHER
     # the same piece whose facts show an event (a named gang, a ransom) reports that event
     assert decide([scored], ["malware", "ransom"]).event_type is EventType.ATTACK
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        # a white-hat "hacking X" headline: a researcher (initials do not end the sentence) found flaws
+        (
+            "Hacking Acmepay Accounts with Just a Click",
+            "A security researcher, Jane Q. Doe has discovered three critical vulnerabilities in the Acmepay website "
+            "that could be used by cybercriminals in targeted attacks.",
+            EventType.VULNERABILITY,
+        ),
+        # flaw named before the researchers who showed it
+        (
+            "$20 gadget is enough to hack police radios",
+            "The radios have major security flaws that allowed researchers to intercept sensitive traffic.",
+            EventType.VULNERABILITY,
+        ),
+        # a discovery verb with the flaw as its object
+        (
+            "Acme Phone 9 Hacked",
+            "Forum developers have discovered a new vulnerability in Acme Phone 9.",
+            EventType.VULNERABILITY,
+        ),
+        # what malware is built to do is the attack, not a breach that happened
+        (
+            "Password Stealing Apps Found on Acme Store",
+            "Researchers found 80 apps designed to steal credentials from users of a social network.",
+            EventType.ATTACK,
+        ),
+        (
+            "Exploit kit attack on Acme web server sites",
+            "The exploit kit redirects visitors of the site.",
+            EventType.ATTACK,
+        ),
+        # a plane crash is no outage; a crash of computers after an update is
+        (
+            "Scammers use plane crash news to bait users",
+            "Spammers spread malware with links about the crashed plane.",
+            EventType.ATTACK,
+        ),
+        (
+            "Acme update leaves machines stuck",
+            "A faulty update from Acme made millions of Windows machines crash on boot.",
+            EventType.OUTAGE,
+        ),
+        # a defender's tool, launched
+        (
+            "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",
+            "Acme on Tuesday launched a security testing tool to evaluate scanners against vulnerabilities seen in the wild.",
+            EventType.PRODUCT,
+        ),
+    ],
+)
+def test_who_did_what_decides_over_hack_words(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected
+
+
+def test_a_feature_stays_other_unless_a_fact_names_a_specific_event() -> None:
+    scored = [score_text("Most Vulnerable Cities to Cyber Attack", "Imagine a hacker takes over your car.")]
+    assert decide(scored, ["data", "victims"]).event_type is EventType.OTHER  # background counts
+    assert decide(scored, ["cve"]).event_type is not EventType.OTHER

@@ -1,0 +1,143 @@
+"""The cue words of each event type (bot/intel/events.py weighs them by where they stand).
+
+Kept apart from the weighing so the lists can grow without the decision logic passing the module
+size limit. Each cue is a regular expression matched case-insensitively on word boundaries.
+"""
+
+from __future__ import annotations
+
+from bot.models import EventType
+
+# Earlier types win ties: a breach that came from an attack is reported as a breach.
+CUES: dict[EventType, tuple[str, ...]] = {
+    EventType.BREACH: (
+        r"data breach",
+        r"breach(?:ed|es)?",
+        r"stole",
+        r"stolen (?:\w+ )?(?:data|files|records|information|credentials)",
+        r"data (?:was |were )?(?:stolen|exposed|leaked)",
+        r"exfiltrat\w+",
+        r"unauthori[sz]ed access",
+        r"leaked",
+        r"expos(?:ed|es|ing) (?:\w+ ){0,3}(?:data|records|databases?|information|details|credentials|passwords)",
+        r"data (?:dump|dumped)",
+        r"data (?:\w+ ){0,6}(?:have|has|had) been (?:compromised|accessed|stolen|exposed|leaked)",
+        r"steal(?:s|ing)? (?:\w+ ){0,3}(?:data|information|records|credentials|passwords|card)",
+        r"accounts? (?:were |was |have been |had been )?(?:hacked|accessed|compromised|breached|stolen|hijacked)",
+        r"(?:selling|sells|sold|for sale)(?: \w+){0,4} (?:passwords|credentials|records|accounts|data)",
+        r"(?:passwords|credentials|records) (?:\w+ )?(?:for sale|leaked|stolen|dumped)",
+        r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
+        r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
+        r"dumped",
+    ),
+    EventType.VULNERABILITY: (
+        r"vulnerabilit(?:y|ies)",
+        r"vulnerable",
+        r"hard[- ]?coded (?:\w+ )?(?:credentials|passwords?|accounts?|keys?)",
+        r"(?:secret|hidden|undocumented) (?:admin(?:istrator)? )?(?:accounts?|passwords?|backdoor)",
+        r"CVE-\d{4}-\d{4,}",
+        r"zero-day",
+        r"flaws?",
+        r"security (?:update|patch|advisory)",
+        r"patch(?:ed|es)?",
+        r"exploit(?:ed|s|ing)?(?!\s+kits?\b)",  # an exploit kit is attack tooling
+        r"bug",
+    ),
+    EventType.ATTACK: (
+        r"ransomware",
+        r"cyber-?attacks?",
+        r"attack(?:ed|s)?",
+        r"hack(?:s|ed|ing|ers?)?",
+        r"DDoS",
+        r"malware",
+        r"trojans?",
+        r"backdoors?",
+        r"botnets?",
+        r"spyware",
+        r"(?:info)?stealers?",
+        r"phishing",
+        r"scams?",
+        r"(?:fake|rogue) (?:antivirus|anti-virus|AV|security|apps?|updates?)",
+        r"extortion",
+        r"exploit kits?",
+        r"malvertising",
+        r"trojani[sz]ed",
+        r"backdoored",
+        r"worms?",
+        r"(?:cyber-?)?espionage",
+        r"cyber ?war(?:fare)?",
+        r"(?:password|credential|data|info(?:rmation)?|card|cookie|crypto)[- ]steal(?:ing|ers?)",
+        r"malicious (?:[\w-]+ ){0,2}(?:apps?|applications?|extensions?|add-?ons?|packages?|librar(?:y|ies)|installers?"
+        r"|ads?|code|files?|software|programs?|versions?|updates?|ad ?blockers?|plugins?|websites?|documents?|emails?)",
+    ),
+    EventType.OUTAGE: (
+        r"outages?",
+        r"(?:faulty|buggy|bad|botched|defective|flawed) (?:\w+ )?(?:update|patch|release)",
+        # a crash of computers, not of a plane or a car
+        r"(?:systems?|computers?|machines?|PCs?|servers?|devices?|apps?|services?|Windows|hosts?|endpoints?|browsers?)"
+        r" (?:to )?crash(?:ed|es|ing)?",
+        r"crash(?:ed|es|ing)? (?:\w+ ){0,2}(?:systems?|computers?|machines?|PCs?|servers?|devices?|Windows|hosts?|endpoints?)",
+        r"blue screens?(?: of death)?",
+        r"BSODs?",
+        r"boot ?loops?",
+        r"(?:service|services|website|site|platform|network) (?:was |were |is |went )?(?:down|offline|unavailable)",
+        r"went (?:down|offline)",
+        r"service disruptions?",
+    ),
+    EventType.LAYOFFS: (
+        r"lay(?:ing|s)? off",
+        r"laid off",
+        r"layoffs?",
+        r"job cuts",
+        r"cut(?:ting|s)? (?:\d+ )?jobs",
+        r"redundanc(?:y|ies)",
+        r"clos(?:e|es|ed|ing)(?: down)? (?:its |the |an? )?(?:\w+ )?(?:office|offices|operations|business|site)",
+        r"shut(?:ting|s)? down",
+        r"shutter(?:s|ed|ing)?",
+        r"wind[- ]?down",
+        r"restructuring",
+    ),
+    EventType.ACQUISITION: (
+        r"acquir(?:e|es|ed|ing)",
+        r"acquisition",
+        r"to buy",
+        r"buys",
+        r"merger",
+        r"funding",
+        r"raise[sd]? \$",
+        r"series [a-f]",
+        r"valuation",
+        r"investment",
+    ),
+    EventType.LEGAL: (
+        r"bann(?:ed|ing)",
+        r"bans?",
+        r"lawsuit",
+        r"su(?:ed|es|ing)",
+        r"fined?",
+        r"regulat(?:or|ors|ory|ion)",
+        r"court",
+        r"settlement",
+        r"indict(?:ed|ment)",
+        r"charg(?:e|es|ed|ing) (?:\w+ ){0,4}(?:officials?|suspects?|individuals|hackers|men|members|nationals)",
+        r"prosecut(?:ors?|ion|ed)",
+        r"arrest(?:ed|s)?",
+        r"extradit\w+",
+        r"sanction(?:s|ed)?",
+        r"antitrust",
+        r"GDPR",
+        r"probe",
+    ),
+    EventType.PRODUCT: (
+        r"launch(?:es|ed)?",
+        r"unveil(?:s|ed)?",
+        r"introduc(?:es|ed)",
+        r"now available",
+        r"generally available",
+        r"new (?:feature|product|version|release)",
+        r"releases?",
+        # "Open Source Web App Vulnerability Scanning Tool", "Anti-Malware Tool": a defender's tool
+        r"(?:anti-?\w+|security|scanning|testing|open[- ]source|free|forensics?|pen-?testing|detection|removal|decryption)"
+        r" (?:[\w-]+ ){0,2}(?:tool|scanner|toolkit|utility|framework|decryptor)s?",
+    ),
+}
