@@ -67,7 +67,7 @@ def story_reading(row: dict[str, object]) -> dict[str, object]:
 def ids_in_facts(facts: tuple[KeyFact, ...]) -> set[str]:
     out: set[str] = set()
     for fact in facts:
-        for value in (fact.data.get("id"), *(fact.data.get("cves") or [])):
+        for value in (fact.data.get("id"), *(fact.data.get("cves") or []), *(fact.data.get("related") or [])):
             if isinstance(value, str):
                 out.add(value.upper())
     return out

@@ -187,3 +187,44 @@ def test_a_fix_shipped_and_attackers_using_the_flaw() -> None:
     assert kinds["fixed"][0].data["versions"] == ["7.4.3", "7.2.7"]
     assert kinds["exploitation"][0].data["status"] == "in_the_wild"
     assert kinds["workaround"][0].data["cves"] == ["CVE-2024-21762"]
+
+
+BACKGROUND_STORY = (
+    "Acme fixed a critical flaw in its Gateway appliance, tracked as CVE-2024-11111, that attackers "
+    "exploited to steal data of 40,000 customers. "
+    "The company said the attackers accessed names and email addresses of 40,000 customers. "
+    "Acme urged customers to install version 5.2.1 immediately. "
+    "The Gateway has long been a source of bugs, with Acme fixing CVE-2023-22222 and CVE-2023-33333 in the past year alone. "
+    "The flaw is similar to last year's Spoolbreak vulnerability (CVE-2022-44444). "
+    "In a separate incident, hackers stole 3 million records from a rival firm."
+)
+
+
+def test_facts_from_sentences_that_retell_other_events_are_set_aside() -> None:
+    merged = merge_facts([facts_of(BACKGROUND_STORY)], ["Example News"])
+    kinds = by_kind(list(merged))
+    (cve,) = kinds["cve"]  # the story's CVE; the earlier ones are its related ids, still in the JSON
+    assert cve.data["id"] == "CVE-2024-11111"
+    assert cve.data["related"] == ["CVE-2023-22222", "CVE-2023-33333", "CVE-2022-44444"]
+    counts = " ".join(f.text for f in merged)
+    assert "40,000" in counts
+    assert "3 million" not in counts  # the rival firm's breach is background
+
+
+def test_an_opening_that_dates_the_event_earlier_is_still_the_event() -> None:
+    body = (
+        "Earlier this year, hackers breached Acme's support portal and stole data of 12,000 customers. "
+        "Acme disclosed the breach on Monday. "
+        "Earlier this April, a separate group had targeted the portal with phishing."
+    )
+    texts = " ".join(f.text for f in merge_facts([facts_of(body)], ["Example News"]))
+    assert "12,000" in texts
+
+
+def test_the_same_victim_count_told_twice_is_one_fact() -> None:
+    body = (
+        "The agency hacked into more than 8,000 computers in 120 countries, court filings show. "
+        "The transcript reveals the agency hacked into more than 8,000 users' computers."
+    )
+    victims = by_kind(list(merge_facts([facts_of(body)], ["Example News"]))).get("victims", [])
+    assert len(victims) == 1 and "8,000" in victims[0].text

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.intel.facts.background import background_positions
 from bot.intel.facts.dates import find_dates
 from bot.intel.facts.gazetteer import NOT_NAMES, PLACES, find_places
 from bot.intel.facts.kev import KevCatalog
@@ -129,12 +130,13 @@ def extract_facts(
     organisations and places only appear as fields of a typed fact."""
     facts: list[ArticleFact] = []
     complete = [s for s in sentences if s.complete]
+    aside = background_positions(sentences)  # sentences that retell another event
     # What happened is told at the top; statements further down retell background or explain how
     # something works (measured on real articles: most later statements were not useful).
     statements = [
         s
         for s in find_statements(complete, published, tuple(vendors))
-        if _rank(complete, s.position) < LEAD_SENTENCES
+        if _rank(complete, s.position) < LEAD_SENTENCES and s.position not in aside
     ]
     facts += [
         ArticleFact(
@@ -161,7 +163,7 @@ def extract_facts(
             continue
         if sentence.text.startswith(("“", '"', "‘", "'")) or not _EVENT_VERB.search(sentence.text):
             continue  # a quote fragment, or a date that dates no event ("grew 614% from March to March")
-        if _rank(complete, sentence.index) >= LEAD_SENTENCES:
+        if _rank(complete, sentence.index) >= LEAD_SENTENCES or sentence.index in aside:
             continue
         for mention in find_dates(sentence.text, published)[:1]:
             if mention.date.granularity == "year" or count_words(sentence.text) > 40:

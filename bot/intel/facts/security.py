@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.intel.facts.background import set_background_aside
 from bot.intel.facts.cve import CVE_ID, Cvss, find_cves, weakness_in
 from bot.intel.facts.dates import find_dates
 from bot.intel.facts.gazetteer import find_places
@@ -80,6 +81,19 @@ def _covered(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:
             continue
         theirs = set(map(str, other.data.get("versions") or []))  # type: ignore[call-overload]
         if mine < theirs or (mine == theirs and len(other.text) > len(fact.text)):
+            return True
+    return False
+
+
+def _counted_twice(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:
+    """The same number of victims told again with another noun ("8,000 computers" and then "8,000
+    users' computers") is one count: the first telling stays."""
+    if fact.kind != "victims" or fact.data.get("value") is None:
+        return False
+    for other in facts:
+        if other is fact:
+            return False
+        if other.kind == "victims" and other.data.get("value") == fact.data.get("value"):
             return True
     return False
 
@@ -232,7 +246,12 @@ def typed_facts(
             )
         if ids_here:
             context = ids_here[-1]  # "the flaw" in the next sentence is the last one named
-    out = [f for f in out if not _covered(f, out) and not _in_passing(f, sentences)]
+    kept = [
+        f
+        for f in out
+        if not _covered(f, out) and not _in_passing(f, sentences) and not _counted_twice(f, out)
+    ]
+    out = set_background_aside(kept, sentences)
     for fact in cves.values():
         cve_id = fact.data.get("id")
         entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None

@@ -1,0 +1,61 @@
+"""Facts read from sentences that retell another, earlier event are background, not this story's.
+
+Measured on real articles (evaluation/labels/facts-sample.jsonl): counts, fines and CVE ids from
+sentences such as "a separate, 2014 data breach…", "Microsoft fixed three issues — CVE-… — in the
+past year alone", "similar to last year's GHOST vulnerability (CVE-2015-0235)" were judged not
+useful by every reading. The lead is exempt: "Earlier this year, hackers breached…" opening an
+article is the event itself. Background CVE ids are not dropped (every id stays in the JSON): they
+move to the main CVE fact's `related` list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.intel.facts.cve import CVE_ID
+from bot.intel.sentences import Sentence
+
+if TYPE_CHECKING:
+    from bot.intel.facts.security import TypedFact
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+BACKGROUND = re.compile(
+    rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\ba\s+separate\b"
+    r"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:19|20)\d\d\b"
+    r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b",
+    re.IGNORECASE,
+)
+LEAD = 2  # the first complete sentences tell the event, whatever their words
+
+
+def background_positions(sentences: Sequence[Sentence]) -> set[int]:
+    """Indexes of the sentences below the lead that retell something else."""
+    complete = [s for s in sentences if s.complete]
+    return {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text)}
+
+
+def set_background_aside(facts: list[TypedFact], sentences: Sequence[Sentence]) -> list[TypedFact]:
+    """Drop facts read from background sentences; a CVE named only there joins the main CVE's
+    `related` ids (kept as a fact when the article has no other CVE)."""
+    aside = background_positions(sentences)
+    if not aside:
+        return facts
+    current = {m.group(0).upper() for s in sentences if s.index not in aside for m in CVE_ID.finditer(s.text)}
+    main = next(
+        (f for f in facts if f.kind == "cve" and str(f.data.get("id") or "").upper() in current), None
+    )
+    out: list[TypedFact] = []
+    for fact in facts:
+        if fact.kind == "cve":
+            cve_id = str(fact.data.get("id") or "").upper()
+            if main is not None and fact is not main and cve_id and cve_id not in current:
+                related = main.data.setdefault("related", [])
+                if isinstance(related, list):
+                    related.append(cve_id)
+                continue
+            out.append(fact)
+        elif fact.position not in aside:
+            out.append(fact)
+    return out
