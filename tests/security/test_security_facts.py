@@ -228,3 +228,13 @@ def test_the_same_victim_count_told_twice_is_one_fact() -> None:
     )
     victims = by_kind(list(merge_facts([facts_of(body)], ["Example News"]))).get("victims", [])
     assert len(victims) == 1 and "8,000" in victims[0].text
+
+
+def test_an_amount_rounded_once_and_exact_once_is_one_fact_and_a_rate_is_none() -> None:
+    body = (
+        "The Acmelock ransomware extorted nearly $6 million from its victims, a ransom tally shows. "
+        "Researchers found the ransomware gang received more than $5.9 million in ransom payments, "
+        "netting around $300,000 per month in ransom."
+    )
+    ransoms = by_kind(list(merge_facts([facts_of(body)], ["Example News"]))).get("ransom", [])
+    assert [f.text for f in ransoms] == ["Ransom: about $6 million"]  # "nearly" reads as about

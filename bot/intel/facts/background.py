@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 BACKGROUND = re.compile(
-    rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\ba\s+separate\b"
+    rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
     r"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:19|20)\d\d\b"
-    r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b",
+    r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b"
+    r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b",
     re.IGNORECASE,
 )
 LEAD = 2  # the first complete sentences tell the event, whatever their words

@@ -135,6 +135,11 @@ def _money(q: Quantity) -> dict[str, object]:
     return {"amount": float(q.value), "currency": _CURRENCY.get(q.unit, q.unit), "comparator": q.comparator}
 
 
+_RATE = re.compile(
+    r"\s*(?:per|a|each|every)\s+(?:month|year|week|day|hour|victim|user|record|account)\b", re.I
+)
+
+
 def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
     """Counted facts of one sentence that say what they count: victims, data, money, layoffs."""
     out: list[Finding] = []
@@ -155,6 +160,8 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
         count = {"count": q.render(), "value": q.value, "comparator": q.comparator, "unit": q.unit}
         if q.family == "money" and sentence[max(0, q.start - 2) : q.start].strip() == "(":
             continue  # "£400,000 ($510,000)": the same amount converted
+        if q.family == "money" and _RATE.match(sentence, q.start + len(q.phrase)):
+            continue  # "netting around $300,000 per month": a rate, not a ransom or a total
         if q.family == "money":
             if _RANSOM.search(sentence):
                 out.append(

@@ -85,15 +85,25 @@ def _covered(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:
     return False
 
 
+def _amount(fact: TypedFact) -> float | None:
+    value = fact.data.get("amount" if fact.kind in ("ransom", "money") else "value")
+    try:
+        return float(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _counted_twice(fact: TypedFact, facts: Sequence[TypedFact]) -> bool:
-    """The same number of victims told again with another noun ("8,000 computers" and then "8,000
-    users' computers") is one count: the first telling stays."""
-    if fact.kind != "victims" or fact.data.get("value") is None:
+    """The same count told again: victims with another noun ("8,000 computers", then "8,000 users'
+    computers"), an amount rounded once and exact once ("nearly $6 million", "more than $5.9
+    million", within 5%). The first telling stays."""
+    if fact.kind not in ("victims", "ransom", "money") or (mine := _amount(fact)) is None:
         return False
     for other in facts:
         if other is fact:
             return False
-        if other.kind == "victims" and other.data.get("value") == fact.data.get("value"):
+        theirs = _amount(other) if other.kind == fact.kind else None
+        if theirs is not None and abs(theirs - mine) <= 0.05 * max(abs(theirs), abs(mine)):
             return True
     return False
 
