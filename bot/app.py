@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
 EOF_DRAIN_SECONDS = 10.0  # --exit-at-eof: alerts still owed get this long to go out
+WATCH_GROUP_FILES = 32  # files read and stored together at most (one transaction per group)
 
 
 @dataclass
@@ -219,11 +221,16 @@ class Application:
         """Read every file in the watched folder once it has settled, then each new or changed one.
 
         When a file is ready and what happens after a read that did not finish is `Arrivals`' policy.
-        Files are read concurrently, as many at a time as there are parse workers (plus one), so a
-        page that takes its whole budget never delays the next file."""
+        Files due together are read as a group (`Pipeline.process_files`: chunks of files to the parse
+        workers, one transaction for the group), up to WATCH_GROUP_FILES at a time; a file due alone
+        goes at once. Several groups run at a time (one per parse worker, plus one), so while one group
+        is stored the next is being parsed, and a page that takes its whole budget never delays the
+        files due after it."""
         arrivals = Arrivals(self.settings.settle_seconds)
         slots = asyncio.Semaphore(self.settings.parse_workers + 1)
         running: set[asyncio.Task[None]] = set()
+        due: deque[Path] = deque()
+        more = asyncio.Event()
 
         async def feed() -> None:
             async for path in watch_story_files(
@@ -231,37 +238,56 @@ class Application:
             ):
                 arrivals.note(path)
 
-        async def handle(path: Path) -> None:
-            status = "failed"
+        async def collect() -> None:
+            async for path in arrivals.ready():
+                due.append(path)
+                more.set()
+
+        async def handle(paths: list[Path]) -> None:
+            statuses = dict.fromkeys(paths, "failed")
             try:
-                telemetry().watcher_lag(await asyncio.to_thread(_seconds_since_write, path))
-                result = await pipeline.process_file(
-                    path,
+                for lag in await asyncio.to_thread(_seconds_since_write, paths):
+                    telemetry().watcher_lag(lag)
+                results = await pipeline.process_files(
+                    paths,
                     settle_seconds=0,
                     reject_grace=arrivals.reject_grace,
-                    wait_for_writers=arrivals.wait_for_writers(path),
+                    wait_for_writers=arrivals.wait_for_writers,
                 )
-                status = result.status
-                _log_result(result)
-            except Exception:  # a bug on one file must not stop the watcher
-                log.exception("failed to process %s", shown(path))
+                for path, result in zip(paths, results, strict=True):
+                    statuses[path] = result.status
+                    _log_result(result)
+            except Exception:  # a bug must not stop the watcher
+                log.exception("failed to process %s", ", ".join(shown(p) for p in paths))
             finally:
-                arrivals.done(path, status)
+                for path in paths:
+                    arrivals.done(path, statuses[path])
                 slots.release()
 
-        feeder = asyncio.get_running_loop().create_task(feed(), name="watch-feed")
+        loop = asyncio.get_running_loop()
+        feeder = loop.create_task(feed(), name="watch-feed")
+        collector = loop.create_task(collect(), name="watch-ready")
+        for helper in (feeder, collector):
+            helper.add_done_callback(lambda _: more.set())  # a watcher that stopped is seen at once
         self._watching = True
         try:
-            async for path in arrivals.ready():
-                if feeder.done():
-                    feeder.result()  # the watcher itself failed: let the service see it
+            while True:
+                await more.wait()
+                for task in (feeder, collector):
+                    if task.done():
+                        task.result()  # the watcher itself failed: let the service see it
+                if not due:
+                    more.clear()
+                    continue
                 await slots.acquire()
-                task = asyncio.get_running_loop().create_task(handle(path), name="ingest-file")
+                group = [due.popleft() for _ in range(min(len(due), WATCH_GROUP_FILES))]
+                task = loop.create_task(handle(group), name="ingest-files")
                 running.add(task)
                 task.add_done_callback(running.discard)
         finally:
             self._watching = False
             feeder.cancel()
+            collector.cancel()
             for task in running:
                 task.cancel()
 
@@ -271,11 +297,14 @@ async def _plain(files: list[Path]) -> AsyncIterator[Path]:
         yield path
 
 
-def _seconds_since_write(path: Path) -> float:
-    try:
-        return time.time() - path.stat().st_mtime
-    except OSError:
-        return 0.0
+def _seconds_since_write(paths: list[Path]) -> list[float]:
+    lags: list[float] = []
+    for path in paths:
+        try:
+            lags.append(time.time() - path.stat().st_mtime)
+        except OSError:
+            lags.append(0.0)
+    return lags
 
 
 def _log_result(result: IngestResult) -> None:
@@ -292,6 +321,8 @@ def _log_result(result: IngestResult) -> None:
             ",".join(result.change.kinds),
         )
     elif result.status in ("duplicate", "seen", "stored"):  # a rejection was logged where it happened
-        log.info("%s %s: %s", result.status, shown(Path(result.path).name), result.reason or "no story change")
+        log.info(
+            "%s %s: %s", result.status, shown(Path(result.path).name), result.reason or "no story change"
+        )
     elif result.status == "retry":
         log.warning("cannot read %s for now (%s): will retry", shown(Path(result.path).name), result.reason)

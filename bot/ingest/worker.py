@@ -7,8 +7,10 @@ CPU timer (SIGPROF) around each file, and the parent kills the worker when the w
 (a page stuck in C code, or a stopped worker) and starts a fresh one. Either way the file is rejected
 with the reason and the next file goes to another worker at once.
 
-The pool has `size` workers (one per core is the natural size; `ParsePool.read` hands a job to any idle
-worker), so the same class later serves throughput. Workers start from a fork server that has imported
+The pool has `size` workers (one per core is the natural size). `ParsePool.read_many` hands a group of
+files out in chunks (several files per message: a hand-off per file cost more than reading a short
+page), and each worker answers file by file, so the budgets still hold per file: a file that overruns
+costs only itself, and the rest of its chunk goes to another worker. Workers start from a fork server that has imported
 the readers once, so a restart after a kill costs milliseconds. Warnings a worker logs (loose front
 matter, ...) are sent back with its answer and logged by the parent.
 """
@@ -23,7 +25,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 
 CPU_SECONDS = 2.0  # per file; a page read in seconds of CPU is an attack or a bug, not news
 WALL_SECONDS = 6.0  # per file, from the parent; the machine may be busy, so looser than the CPU budget
+# Files sent to a worker in one message: a hand-off per file cost more than reading a short page.
+CHUNK_FILES = 8
+
+_Answer = tuple[tuple[str, Any], list[tuple[str, int, str]]]  # (kind, value), warnings logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +104,29 @@ class _Collect(logging.Handler):
         self.records.append((record.name, record.levelno, record.getMessage()))
 
 
+def _answer(job: ReadJob, cpu_seconds: float) -> tuple[str, Any]:
+    """One job under the CPU timer: ("ok", article), ("rejected", reason) or ("error", what)."""
+    try:
+        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+        try:
+            return ("ok", read_story(job))
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    except OverBudget:
+        return ("rejected", f"took more than {cpu_seconds:g} s of CPU to read (the budget per file)")
+    except RejectedFile as exc:
+        return ("rejected", exc.reason)
+    except RecursionError:
+        return ("rejected", "nested too deeply to read")
+    except MemoryError:
+        return ("rejected", "needs too much memory to read")
+    except Exception as exc:  # a bug on one page: report it, keep serving
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
 def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[Vendor, ...]]) -> None:
-    """Worker main loop: one job in, one answer out, until the pipe closes."""
+    """Worker main loop: a list of jobs in, one answer out per job as each is done (so the parent's
+    wall budget runs per file), until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGPROF, _expired)
     collect = _Collect()
@@ -110,34 +137,31 @@ def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[
         _matcher(*warm)  # built before the first file arrives, not on its clock
     while True:
         try:
-            job = conn.recv()
+            jobs: list[ReadJob] = conn.recv()
         except (EOFError, OSError):
             return
-        collect.records.clear()
-        answer: tuple[str, Any]
-        try:
-            signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+        for job in jobs:
+            collect.records.clear()
+            answer = _answer(job, cpu_seconds)
             try:
-                answer = ("ok", read_story(job))
-            finally:
-                signal.setitimer(signal.ITIMER_PROF, 0)
-        except OverBudget:
-            answer = ("rejected", f"took more than {cpu_seconds:g} s of CPU to read (the budget per file)")
-        except RejectedFile as exc:
-            answer = ("rejected", exc.reason)
-        except RecursionError:
-            answer = ("rejected", "nested too deeply to read")
-        except MemoryError:
-            answer = ("rejected", "needs too much memory to read")
-        except Exception as exc:  # a bug on one page: report it, keep serving
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send((answer, list(collect.records)))
-        except (OSError, EOFError):
-            return
+                conn.send((answer, list(collect.records)))
+            except (OSError, EOFError):
+                return
 
 
 # -- the parent side ------------------------------------------------------------------------------
+
+
+def _outcome(answer: _Answer) -> Article | Exception:
+    """A worker's answer as the article, or the exception it ended in; its warnings logged here."""
+    (kind, value), records = answer
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
+    if kind == "ok":
+        return value  # type: ignore[no-any-return]
+    if kind == "rejected":
+        return RejectedFile(value)
+    return RuntimeError(f"reading failed: {value}")
 
 
 def _context() -> BaseContext:
@@ -240,34 +264,68 @@ class ParsePool:
 
     async def read(self, job: ReadJob) -> tuple[Article, list[tuple[str, int, str]]]:
         """The article read by a worker, with the warnings it logged. Waits for an idle worker."""
-        if self._closed:
-            raise RuntimeError("the parse pool is closed")
-        worker = await self._take()
-        replace_worker = True
-        try:
-            await asyncio.to_thread(worker.conn.send, job)
-            async with asyncio.timeout(self.wall_seconds):
-                await _readable(worker.conn)
-            (kind, value), records = await asyncio.to_thread(worker.conn.recv)
-            replace_worker = False
-        except TimeoutError:
-            raise RejectedFile(
-                f"took more than {self.wall_seconds:g} s to read (the time budget per file); reading stopped"
-            ) from None
-        except (EOFError, OSError, BrokenPipeError):
-            raise RejectedFile("the reader stopped on this page (crashed); reading stopped") from None
-        finally:
-            if replace_worker:
-                await self._replace(worker)
-            elif not self._closed:
-                self._give(worker)
-        for name, level, message in records:
-            logging.getLogger(name).log(level, "%s", message)
-        if kind == "ok":
-            return value, records
-        if kind == "rejected":
-            raise RejectedFile(value)
-        raise RuntimeError(f"reading failed: {value}")
+        answers: list[_Answer | None] = [None]
+        await self._read_chunk([job], [0], answers)
+        answer = answers[0]
+        assert answer is not None
+        outcome = _outcome(answer)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome, answer[1]
+
+    async def read_many(self, jobs: Sequence[ReadJob]) -> list[Article | Exception]:
+        """Each job's article, or the RejectedFile (bad page, over budget) or error it ended in, in
+        the jobs' order. The jobs go out in chunks, several per message, to every idle worker at once;
+        each answer comes back as soon as its file is read, so the budgets still hold per file."""
+        answers: list[_Answer | None] = [None] * len(jobs)
+        per = max(1, min(CHUNK_FILES, -(-len(jobs) // self.size)))
+        chunks = [list(range(start, min(start + per, len(jobs)))) for start in range(0, len(jobs), per)]
+        done = await asyncio.gather(
+            *(self._read_chunk(jobs, c, answers) for c in chunks), return_exceptions=True
+        )
+        outcomes: list[Article | Exception] = []
+        for chunk, failure in zip(chunks, done, strict=True):
+            if isinstance(failure, BaseException) and not isinstance(failure, Exception):
+                raise failure  # cancelled: not a file's fault
+            for index in chunk:  # a chunk that could not start (no worker) fails its unread files
+                answer = answers[index]
+                if answer is not None:
+                    outcomes.append(_outcome(answer))
+                else:
+                    outcomes.append(failure if isinstance(failure, Exception) else RuntimeError("not read"))
+        return outcomes
+
+    async def _read_chunk(
+        self, jobs: Sequence[ReadJob], todo: list[int], answers: list[_Answer | None]
+    ) -> None:
+        """Read jobs[i] for i in `todo` on one worker; a worker that overruns or dies is replaced, its
+        file rejected, and the rest of the chunk goes to the next idle worker."""
+        while todo:
+            if self._closed:
+                raise RuntimeError("the parse pool is closed")
+            worker = await self._take()
+            done = 0
+            failure: str | None = None
+            try:
+                await asyncio.to_thread(worker.conn.send, [jobs[i] for i in todo])
+                for index in todo:
+                    async with asyncio.timeout(self.wall_seconds):
+                        await _readable(worker.conn)
+                    answers[index] = await asyncio.to_thread(worker.conn.recv)
+                    done += 1
+            except TimeoutError:
+                failure = f"took more than {self.wall_seconds:g} s to read (the time budget per file); reading stopped"
+            except (EOFError, OSError, BrokenPipeError):
+                failure = "the reader stopped on this page (crashed); reading stopped"
+            finally:
+                if done < len(todo):
+                    await self._replace(worker)
+                elif not self._closed:
+                    self._give(worker)
+            if failure is not None:
+                answers[todo[done]] = (("rejected", failure), [])
+                done += 1
+            todo = todo[done:]
 
     async def _replace(self, worker: _Worker) -> None:
         """Kill a worker that overran (or died) and put a fresh one in its place."""

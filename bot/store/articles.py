@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import cast, get_args
 
@@ -132,6 +133,19 @@ class ArticleStore:
     async def file_seen(self, file_hash: str) -> bool:
         row = await self._db.fetchone("SELECT 1 FROM processed_files WHERE file_hash = ?", (file_hash,))
         return row is not None
+
+    async def files_seen(self, file_hashes: Sequence[str]) -> set[str]:
+        """Which of these file hashes were processed before: one query for a group of files."""
+        seen: set[str] = set()
+        unique = sorted(set(file_hashes))
+        for start in range(0, len(unique), 500):  # well under SQLite's limit on bound parameters
+            part = unique[start : start + 500]
+            rows = await self._db.fetchall(
+                f"SELECT file_hash FROM processed_files WHERE file_hash IN ({','.join('?' * len(part))})",
+                part,
+            )
+            seen.update(str(row[0]) for row in rows)
+        return seen
 
     async def record_file(
         self, file_hash: str, path: str, status: str, article_id: int | None = None, reason: str | None = None
