@@ -29,6 +29,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
         r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
+        r"compromised",
     ),
     EventType.VULNERABILITY: (
         r"vulnerabilit(?:y|ies)",
@@ -42,6 +43,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"patch(?:ed|es)?",
         r"exploit(?:ed|s|ing)?(?!\s+kits?\b)",  # an exploit kit is attack tooling
         r"bug",
+        r"at risk",
     ),
     EventType.ATTACK: (
         r"ransomware",
@@ -59,6 +61,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"scams?",
         r"(?:fake|rogue) (?:antivirus|anti-virus|AV|security|apps?|updates?)",
         r"extortion",
+        r"keyloggers?",
         r"exploit kits?",
         r"malvertising",
         r"trojani[sz]ed",
@@ -119,7 +122,9 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"court",
         r"settlement",
         r"indict(?:ed|ment)",
-        r"charg(?:e|es|ed|ing) (?:\w+ ){0,4}(?:officials?|suspects?|individuals|hackers|men|members|nationals)",
+        r"charg(?:e|es|ed|ing) (?:[\w&]+ ){0,5}(?:officials?|suspects?|individuals|hackers|men|members|nationals|spies|officers|operators)",
+        r"executive order",
+        r"sign(?:s|ed)? (?:\w+ ){0,3}(?:law|bill|legislation)",
         r"prosecut(?:ors?|ion|ed)",
         r"arrest(?:ed|s)?",
         r"extradit\w+",

@@ -91,8 +91,22 @@ RESEARCH_FLAW = re.compile(
 )
 
 
+# "Compromised using Sql Flaw", "breach servers using SaltStack vulnerability": a flaw named as the
+# means of something that happened is not the event
+_MEANS = re.compile(
+    r"\b(?:using|via|through|leveraging|exploiting|by\s+exploiting|abusing)\s+(?:[\w'.-]+\s+){0,4}$", re.I
+)
+
+
+# "Passwords May Have Been Hacked and Leaked": an uncertain report of what happened, not a harm that could
+_UNSURE = re.compile(r"\b(?:may|might)\s+have\s+(?:been\s+)?(?:\w+\s+(?:and|or)\s+)?$", re.I)
+
+
 def _hypothetical(text: str, start: int, end: int) -> bool:
-    return bool(_MODAL.search(text[max(0, start - 40) : start]) or _MODAL_AFTER.match(text[end : end + 30]))
+    before = text[max(0, start - 40) : start]
+    if _UNSURE.search(before):
+        return False
+    return bool(_MODAL.search(before) or _MODAL_AFTER.match(text[end : end + 30]))
 
 
 def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
@@ -110,6 +124,10 @@ def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
                 research or _hypothetical(text, m.start(), m.end())
             ):
                 target = EventType.VULNERABILITY
+            elif target is EventType.VULNERABILITY and _MEANS.search(
+                text[max(0, m.start() - 60) : m.start()]
+            ):
+                continue
             out[target].append(m.group(0).lower())
     return out
 
@@ -150,7 +168,7 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
     ),
     EventType.LEGAL: re.compile(
         r"\barrest(?:s|ed)\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
-        r"|\bcharged\s+(?:with|over|for)\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
+        r"|\bcharged\s+(?:with|over|for)\b|\b(?:been|were|was)\s+charged\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
         r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b",
         re.IGNORECASE,
     ),
@@ -168,7 +186,9 @@ DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 
 # typed `other` unless its facts show an event (a CVE, data taken, an actor, a ransom…)
 FEATURE_TITLE = re.compile(
     r"^\s*(?:why|is\s+your|are\s+you|the\s+(?:evolution|revolution|rise|future|state)\s+of)\b|\bwho'?s\s+to\s+blame\b"
-    r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b",
+    r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b"
+    # a bounty programme or a hacking contest announced is no event (its findings would carry CVEs)
+    r"|\bbug\s+bounty\s+program(?:me)?s?\b|\b(?:hacking\s+)?(?:contest|competition)\b",
     re.IGNORECASE,
 )
 FEATURE = "feature"  # the pseudo-cue recorded for a feature piece
@@ -178,7 +198,8 @@ EVENT_FACTS = frozenset({"cve", "exploitation", "kev", "fixed", "ransom", "layof
 
 
 _HAPPENED = re.compile(
-    r"\b(?:hacked|breached|exploited|stolen|stole|leaked|arrested|fined|attacked|compromised|patched|fixed)\b",
+    r"\b(?:hacked|breached|exploited|stolen|stole|leaked|arrested|fined|attacked|compromised|patched|fixed"
+    r"|revealed|disclosed|discovered|uncovered)\b",
     re.I,
 )
 

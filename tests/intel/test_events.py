@@ -187,6 +187,29 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
             "A faulty update from Acme made millions of Windows machines crash on boot.",
             EventType.OUTAGE,
         ),
+        # a flaw named as the means of a compromise: the compromise is the event
+        (
+            "Hackers Breach Acme Servers Using Gizmo Vulnerability",
+            "A hacking campaign breached the servers of three firms by exploiting the flaws.",
+            EventType.BREACH,
+        ),
+        # an uncertain report of what happened is not a harm that could happen
+        (
+            "Warning! 32 Million Acme Passwords May Have Been Hacked and Leaked",
+            "A dump is for sale.",
+            EventType.BREACH,
+        ),
+        (
+            "US Charges Two Spies & Two Hackers For Hacking Acme",
+            "They have been charged by the US.",
+            EventType.LEGAL,
+        ),
+        (
+            "Acme launches Bug Bounty Program for Hackers",
+            "Acme offers up to $15,000 for flaws.",
+            EventType.OTHER,
+        ),
+        ("Drones affected by Keylogger", "A keylogger has infiltrated the base's systems.", EventType.ATTACK),
         # a defender's tool, launched
         (
             "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",
