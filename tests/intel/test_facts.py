@@ -158,9 +158,7 @@ def test_statements_and_no_bare_names_from_an_article() -> None:
         "led to layoffs.\n\nThe ban forced Kaspersky to move its customer base in the U.S. to a new company "
         "called UltraAV.\n\nTechCrunch has learned that staff were told on Monday."
     )
-    facts = extract_facts(
-        body, article_sentences(body), published=OCT_8_2024, vendors=("Kaspersky",)
-    )
+    facts = extract_facts(body, article_sentences(body), published=OCT_8_2024, vendors=("Kaspersky",))
     by_kind: dict[str, list[ArticleFact]] = {}
     for fact in facts:
         by_kind.setdefault(fact.kind, []).append(fact)
@@ -191,3 +189,17 @@ def test_statements_from_two_outlets_meet_when_places_agree_or_one_is_silent() -
         ("Acme is closing its UK office", (0, 1, 2)),
         ("Acme closed its US office", (0,)),
     ]
+
+
+def test_generic_claims_are_no_statements_of_the_event() -> None:
+    body = (
+        "Acme Bank disclosed on Monday that attackers breached its network in London. "
+        "Cross-site scripting is a type of vulnerability found in web applications in London. "
+        "Two-factor authentication is becoming a standard for banks in London. "
+        "The company said the breach reinforced the need to protect credentials in London."
+    )
+    texts = [
+        f.text for f in extract_facts(body, article_sentences(body), published=None) if f.kind == "statement"
+    ]
+    assert any("breached its network" in t for t in texts)
+    assert not any("type of" in t or "becoming" in t or "need to" in t for t in texts)

@@ -238,3 +238,11 @@ def test_an_amount_rounded_once_and_exact_once_is_one_fact_and_a_rate_is_none() 
     )
     ransoms = by_kind(list(merge_facts([facts_of(body)], ["Example News"]))).get("ransom", [])
     assert [f.text for f in ransoms] == ["Ransom: about $6 million"]  # "nearly" reads as about
+
+
+def test_a_place_or_a_pandemic_names_no_product_of_a_cve() -> None:
+    assert find_cves("Two zero-days, CVE-2021-11111 in Western Europe, were found.")[0].product is None
+    assert find_cves("The flaw, CVE-2021-22222, in COVID-19 lures was used.")[0].product is None
+    assert (
+        find_cves("The flaw, CVE-2021-33333, in Exchange Server was patched.")[0].product == "Exchange Server"
+    )

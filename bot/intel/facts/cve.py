@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
+from bot.intel.facts.gazetteer import find_places
+
 CVE_ID = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _SCORE = r"(?P<score>10(?:\.0)?|\d\.\d|\d)(?![\d.]\d)"
 _VERSION = r"(?:\s*v?(?P<ver>[234](?:\.[01])?)(?!\.\d))?"
@@ -244,13 +246,32 @@ def weakness_in(text: str) -> tuple[int, str] | None:
     return m.start(), WEAKNESSES[index][0]
 
 
+_NO_PRODUCT = re.compile(
+    r"(?:(?:Western|Eastern|Northern|Southern|Central)\s+)?(?:Europe|Asia|Africa|America|Middle\s+East)\b"
+    r"|COVID|coronavirus|pandemic",
+    re.I,
+)
+
+
+def _not_a_product(name: str) -> bool:
+    """ "in Western Europe", "in COVID-19": a place or a disease names no product."""
+    places = find_places(name)
+    return bool(places and places[0][0] == 0) or bool(_NO_PRODUCT.match(name))
+
+
 def product_in(text: str) -> str | None:
     for m in _PRODUCT.finditer(text):
         words = m.group("p").split()
         while words and words[-1] in ("for", "of"):
             words.pop()
-        if words and words[0] not in _PRODUCT_STOP and not CVE_ID.match(words[0]):
-            return " ".join(words)
+        name = " ".join(words)
+        if (
+            words
+            and words[0] not in _PRODUCT_STOP
+            and not CVE_ID.match(words[0])
+            and not _not_a_product(name)
+        ):
+            return name
     return None
 
 
