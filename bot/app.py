@@ -64,7 +64,9 @@ async def open_core(
 ) -> AsyncIterator[Core]:
     """Open the store and build the platform-neutral core (also used by the CLI and benchmarks)."""
     catalog = VendorCatalog.load(settings.vendors_file)
-    store = await Store.open(settings.db_path)
+    store = await Store.open(
+        settings.database, retry=settings.startup_retry, max_backoff=settings.startup_max_backoff_seconds
+    )
     try:
         registry = VendorRegistry(catalog, store.subscriptions)
         await registry.reload()
@@ -154,8 +156,9 @@ class Application:
     async def run(self) -> None:
         self._service_task = asyncio.current_task()
         with ExitStack() as owned:
-            if str(self.settings.db_path) != ":memory:":
-                # One service per database file: a second one would resend the first's in-flight rows.
+            if not self.settings.database_url and str(self.settings.db_path) != ":memory:":
+                # One service per SQLite file: a second one would resend the first's in-flight rows.
+                # (PostgreSQL is shared by design: several workers, each claiming its own rows.)
                 owned.enter_context(DatabaseOwner(self.settings.db_path))
             await self._run_owned()
 

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     db_path: Path = Field(Path("data/bot.sqlite3"), validation_alias="BOT_DB_PATH")
+    # PostgreSQL instead of the SQLite file (`postgresql://user:password@host:5432/dbname`): several
+    # `bot run` processes may then share one database. Unset: BOT_DB_PATH.
+    database_url: str | None = Field(None, validation_alias="BOT_DATABASE_URL")
     stories_dir: Path = Field(Path("stories"), validation_alias="BOT_STORIES_DIR")
     vendors_file: Path | None = Field(None, validation_alias="BOT_VENDORS_FILE")
     # CISA KEV catalog refreshed by `bot kev update`; until it exists the shipped snapshot is used.
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
     # false: exit at once with one error line (let systemd or the container engine restart it).
     startup_retry: bool = Field(True, validation_alias="BOT_STARTUP_RETRY")
     startup_max_backoff_seconds: float = Field(60.0, validation_alias="BOT_STARTUP_MAX_BACKOFF_SECONDS")
+
+    @property
+    def database(self) -> str | Path:
+        """What the store opens: BOT_DATABASE_URL when set, else the SQLite file BOT_DB_PATH."""
+        return self.database_url if self.database_url else self.db_path
 
     @property
     def slack_enabled(self) -> bool:

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.postgres import PostgresServer, PostgresUnavailable, start
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -41,6 +47,65 @@ def stories_dir(tmp_path: Path) -> Iterator[Path]:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# -- PostgreSQL: one server per session, a fresh database per test -----------------------------------
+
+PG_TEMPLATE = "bot_template"
+_pg_names = itertools.count(1)
+
+
+def _in_thread(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to the end from a synchronous session fixture (no loop may be running here)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
+
+
+async def _migrated_template(server: PostgresServer) -> None:
+    from bot.store.db import Database
+    from bot.store.pg import create_database, drop_database
+
+    await drop_database(server.admin_url, PG_TEMPLATE)
+    await create_database(server.admin_url, PG_TEMPLATE)
+    db = await Database.open(server.url(PG_TEMPLATE))
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL with a migrated template database. Not available: an error in CI
+    (CI=true), a skip with the reason elsewhere; never a silent pass."""
+    try:
+        server = start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"PostgreSQL is needed in CI: {exc}")
+        pytest.skip(f"no PostgreSQL for the tests (set BOT_TEST_POSTGRES to an admin URL): {exc}")
+    try:
+        _in_thread(_migrated_template(server))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def pg_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database for one test (a copy of the template), dropped after."""
+    from bot.store.pg import create_database, drop_database
+
+    name = f"t{os.getpid()}_{next(_pg_names)}"
+    await create_database(postgres_server.admin_url, name, template=PG_TEMPLATE)
+    yield postgres_server.url(name)
+    await drop_database(postgres_server.admin_url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a repository test opens its store: every such test runs on both backends."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.sqlite3"
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 # -- a word in the test output about the shared real data ---------------------------------------------

@@ -1,6 +1,7 @@
-"""Persistence. The only package that imports aiosqlite; the core sees these repositories only.
+"""Persistence. The only package that imports aiosqlite or asyncpg; the core sees these repositories only.
 
-A Postgres backend would provide the same repository classes; nothing outside this package changes.
+SQLite (a file, the default) and PostgreSQL (a `postgresql://` URL) serve the same repository classes
+(see bot/store/db.py and bot/store/pg.py); nothing outside this package knows which one it has.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ class Store:
     subscriptions: SubscriptionStore
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        db = await Database.open(path)
+    async def open(cls, target: str | Path, *, retry: bool = False, max_backoff: float = 60.0) -> Store:
+        """`target`: a SQLite file path or a `postgresql://` URL. `retry`: wait for a PostgreSQL that
+        is not reachable yet (BOT_STARTUP_RETRY), with backoff up to `max_backoff` seconds."""
+        db = await Database.open(target, retry=retry, max_backoff=max_backoff)
         return cls(db=db, articles=ArticleStore(db), subscriptions=SubscriptionStore(db))
 
     async def close(self) -> None:

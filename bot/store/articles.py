@@ -4,15 +4,13 @@ the same URL) is recognised and returns the stored article instead of a second r
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import cast, get_args
 
-import aiosqlite
-
 from bot.models import Article, PublishedPrecision
 from bot.store.db import Database
+from bot.store.dialect import Connection, Row
 from bot.store.timefmt import from_db, to_db, utcnow
 
 
@@ -23,7 +21,7 @@ def _precision(value: str | None) -> PublishedPrecision | None:
     return None
 
 
-def _row_to_article(row: sqlite3.Row) -> Article:
+def _row_to_article(row: Row) -> Article:
     return Article(
         id=row["id"],
         path=row["path"],
@@ -61,13 +59,14 @@ def _stored_values(article: Article) -> tuple[object, ...]:
     )
 
 
-async def _index_vendors(conn: aiosqlite.Connection, article_id: int, article: Article) -> None:
+async def _index_vendors(conn: Connection, article_id: int, article: Article) -> None:
     """The article's vendors as rows of article_vendors (the index /story and clustering look up)."""
     vendors = [(article_id, v, "subject") for v in article.subjects]
     vendors += [(article_id, v, "mention") for v in article.mentions if v not in article.subjects]
     if vendors:
         await conn.executemany(
-            "INSERT OR IGNORE INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", vendors
+            "INSERT INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+            vendors,
         )
 
 
@@ -90,14 +89,15 @@ class ArticleStore:
             existing = await self.find_copy(article)
             if existing is not None:
                 return existing, False
-            cur = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO articles (path, title, body, raw, content_hash, outlet, url, published, fetched,"
                 " published_precision, credits, subjects, mentions, ingested_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (article.path, *_stored_values(article)),
-            )
-            article_id = cur.lastrowid
-            assert article_id is not None
+            ) as cur:
+                inserted = await cur.fetchone()
+            assert inserted is not None
+            article_id = int(inserted[0])
             await _index_vendors(conn, article_id, article)
         return replace(article, id=article_id), True
 
@@ -151,7 +151,8 @@ class ArticleStore:
         self, file_hash: str, path: str, status: str, article_id: int | None = None, reason: str | None = None
     ) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO processed_files (file_hash, path, status, article_id, reason, processed_at)"
-            " VALUES (?,?,?,?,?,?)",
+            "INSERT INTO processed_files (file_hash, path, status, article_id, reason, processed_at)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT(file_hash) DO UPDATE SET path=excluded.path, status=excluded.status,"
+            " article_id=excluded.article_id, reason=excluded.reason, processed_at=excluded.processed_at",
             (file_hash, path, status, article_id, reason, to_db(utcnow())),
         )

@@ -65,6 +65,7 @@ async def insert_articles(db: Database, rows: Sequence[Row], vendors: Sequence[R
             await db.executemany(
                 "INSERT INTO article_vendors (article_id, vendor, salience) VALUES (?,?,?)", vendors
             )
+        await db.after_explicit_ids()
 
 
 async def insert_story_rows(
@@ -83,6 +84,7 @@ async def insert_story_rows(
         await conn.executemany(f"INSERT INTO story_vendors VALUES ({_marks(7)})", story_vendors)
         await conn.executemany("INSERT INTO term_df VALUES (?,?)", sorted(term_counts.items()))
         await conn.execute("UPDATE term_df SET df = ? WHERE term = ''", (documents,))
+        await db.after_explicit_ids()
 
 
 async def insert_subscriptions(db: Database, columns: Sequence[str], rows: Sequence[Row]) -> list[int]:

@@ -1,22 +1,28 @@
-"""The SQLite connection: WAL, busy timeout, versioned migrations, one writer at a time.
+"""The database behind every repository: SQLite (the default, one file) or PostgreSQL (`BOT_DATABASE_URL`).
 
-Only `bot/store/` imports aiosqlite. Repositories (articles, stories, subscriptions, outbox) take a
-`Database` and run their SQL through it; `write()` gives one IMMEDIATE transaction so that a story
-change and its outbox rows commit together or not at all.
+`Database` is what repositories (articles, stories, subscriptions, outbox) take and run their SQL
+through; `Database.open` picks the implementation from the target: a file path opens SQLite here
+(WAL, busy timeout, versioned migrations from bot/store/migrations), a `postgresql://` URL opens
+bot/store/pg.py. `write()` gives one transaction on either, so that a story change and its outbox
+rows commit together or not at all; only one task writes at a time in a process (on PostgreSQL the
+database itself arbitrates between processes). Only `bot/store/` imports aiosqlite or asyncpg.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import aiosqlite
+
+from bot.store.dialect import Connection, Params, Row
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -25,10 +31,11 @@ class StoreError(Exception):
     """The database cannot be used as it is (corrupt, newer schema, unwritable). One-line message."""
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every `NNNN_name.sql` shipped in bot/store/migrations, in order."""
+def migrations(package: str = "bot.store.migrations") -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every `NNNN_name.sql` shipped in `package`, in order. SQLite's are in
+    bot/store/migrations, PostgreSQL's in bot/store/migrations_pg: same versions, each in its DDL."""
     found: list[tuple[int, str, str]] = []
-    for entry in resources.files("bot.store.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         name = entry.name
         if not name.endswith(".sql") or not name[:4].isdigit():
             continue
@@ -40,15 +47,110 @@ def _migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        self._conn = conn
-        self.path = path
+_SQLITE_SCHEMES = ("", "sqlite")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_url(target: str | Path) -> bool:
+    """A `scheme://…` database URL rather than a SQLite file path."""
+    return isinstance(target, str) and "://" in target
+
+
+class Database(abc.ABC):
+    """One database and its single in-process writer. Subclasses give the connection and the dialect."""
+
+    dialect: ClassVar[str]
+
+    def __init__(self, path: str) -> None:
+        self.path = path  # the SQLite file, or the URL without its password: for messages
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[Any] | None = None  # the task whose transaction is open
+        self._writer_conn: Connection | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, target: str | Path, *, retry: bool = False, max_backoff: float = 60.0) -> Database:
+        """Open a SQLite file (path) or a PostgreSQL database (`postgresql://` URL), check its schema
+        version and migrate it. Any other URL is refused with a one-line StoreError."""
+        text = str(target)
+        scheme = text.split("://", 1)[0].lower() if is_url(target) else ""
+        if scheme in _POSTGRES_SCHEMES:
+            from bot.store.pg import PgDatabase
+
+            return await PgDatabase.connect(text, retry=retry, max_backoff=max_backoff)
+        if scheme not in _SQLITE_SCHEMES:
+            raise StoreError(
+                f"unsupported database URL scheme {scheme}://: use postgresql://… in BOT_DATABASE_URL, "
+                "or a SQLite file in BOT_DB_PATH"
+            )
+        return await SqliteDatabase.open_file(text.split("://", 1)[1] if scheme else text)
+
+    @abc.abstractmethod
+    def _transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """Begin, yield the connection, commit; roll back on any exception."""
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    @abc.abstractmethod
+    async def schema_version(self) -> int:
+        """The version of the last migration applied."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    async def after_explicit_ids(self) -> None:
+        """Rows were inserted with their ids given (bulk load, import): let generated ids follow them.
+        SQLite needs nothing (its next rowid is the largest plus one)."""
+        return None
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        """One transaction; nested use *by the same task* joins the outer one, any other task waits its
+        turn (so one task's rollback never takes another task's writes with it)."""
+        current = asyncio.current_task()
+        if self._writer is not None and self._writer is current and self._writer_conn is not None:
+            yield self._writer_conn
+            return
+        async with self._write_lock:
+            self._writer = current
+            try:
+                async with self._transaction() as conn:
+                    self._writer_conn = conn
+                    yield conn
+            finally:
+                self._writer = None
+                self._writer_conn = None
+
+    def _in_write(self) -> Connection | None:
+        """The open transaction's connection when the calling task holds it (reads see its writes)."""
+        if self._writer is not None and self._writer is asyncio.current_task():
+            return self._writer_conn
+        return None
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement in its own write transaction (or the current one); returns rows changed."""
+        async with self.write() as conn, conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.write() as conn:
+            await conn.executemany(sql, rows)
+
+
+class SqliteDatabase(Database):
+    """One SQLite file through aiosqlite: WAL, busy timeout, PRAGMA user_version as schema version."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        super().__init__(path)
+        self._conn = conn
+
+    @classmethod
+    async def open_file(cls, path: str | Path) -> SqliteDatabase:
         """Open (creating parent folders), check integrity and schema version, migrate."""
         path_str = str(path)
         if path_str != ":memory:":
@@ -86,10 +188,13 @@ class Database:
         await self._conn.execute("PRAGMA synchronous = NORMAL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
 
+    async def schema_version(self) -> int:
+        return await self._schema_version()
+
     async def _schema_version(self) -> int:
         """The file's schema version; StoreError when it is newer than the migrations shipped."""
-        migrations = _migrations()
-        known = migrations[-1][0] if migrations else 0
+        shipped = migrations()
+        known = shipped[-1][0] if shipped else 0
         current: int = (await (await self._conn.execute("PRAGMA user_version")).fetchone())[0]  # type: ignore[index]
         if current > known:
             raise StoreError(
@@ -99,14 +204,13 @@ class Database:
         return current
 
     async def _migrate(self) -> None:
-        migrations = _migrations()
         current = await self._schema_version()
-        for version, name, sql in migrations:
+        for version, name, sql in migrations():
             if version <= current:
                 continue
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
-                for statement in _split_sql(sql):
+                for statement in split_sql(sql):
                     await self._conn.execute(statement)
                 await self._conn.execute(f"PRAGMA user_version = {version}")
                 await self._conn.execute("COMMIT")
@@ -118,29 +222,19 @@ class Database:
         await self._conn.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One IMMEDIATE transaction; nested use *by the same task* joins the outer one, any other
-        task waits its turn (so one task's rollback never takes another task's writes with it)."""
-        current = asyncio.current_task()
-        if self._writer is not None and self._writer is current:
-            yield self._conn
-            return
-        async with self._write_lock:
-            self._writer = current
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    await self._rollback()
-                    raise
-                try:
-                    await self._conn.execute("COMMIT")
-                except sqlite3.Error:  # disk full, I/O error: end the transaction so the next one can begin
-                    await self._rollback()
-                    raise
-            finally:
-                self._writer = None
+    async def _transaction(self) -> AsyncIterator[Connection]:
+        """BEGIN IMMEDIATE: the write lock is taken at once, so a busy file waits here, not mid-way."""
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield cast(Connection, self._conn)
+        except BaseException:
+            await self._rollback()
+            raise
+        try:
+            await self._conn.execute("COMMIT")
+        except sqlite3.Error:  # disk full, I/O error: end the transaction so the next one can begin
+            await self._rollback()
+            raise
 
     async def _rollback(self) -> None:
         """Undo the open transaction. SQLite has already rolled it back itself after some errors
@@ -149,22 +243,13 @@ class Database:
             with contextlib.suppress(sqlite3.Error):
                 await self._conn.execute("ROLLBACK")
 
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._conn.execute(sql, params) as cur:
             return await cur.fetchone()
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one statement in its own write transaction (or the current one); returns lastrowid."""
-        async with self.write() as conn, conn.execute(sql, params) as cur:
-            return cur.lastrowid or 0
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.write() as conn:
-            await conn.executemany(sql, rows)
 
 
 def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
@@ -172,7 +257,11 @@ def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
     telling someone with a permissions problem to move the database aside invites starting over empty."""
     text = str(exc)
     code = getattr(exc, "sqlite_errorcode", None)
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
+    if (
+        code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+        or "malformed" in text
+        or "not a database" in text
+    ):
         return f"database {path} is not usable, it is damaged ({text}); restore a backup, or move it aside to start empty"
     if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
         return f"database {path} or its folder is read-only for this user ({text}): fix their permissions"
@@ -185,7 +274,7 @@ def _explain(path: str, exc: sqlite3.DatabaseError) -> str:
     return f"database {path} cannot be used ({text}); nothing was changed"
 
 
-def _split_sql(sql: str) -> list[str]:
+def split_sql(sql: str) -> list[str]:
     """Split a migration file into statements (no semicolons inside our string literals or triggers)."""
     statements: list[str] = []
     buf: list[str] = []

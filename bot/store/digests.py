@@ -24,7 +24,7 @@ class DigestStore:
         async with (
             self._db.write() as conn,
             conn.execute(
-                "INSERT OR IGNORE INTO digest_items (subscription_id, story_id, added_at) VALUES (?,?,?)",
+                "INSERT INTO digest_items (subscription_id, story_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 (subscription_id, story_id, to_db(at)),
             ) as cur,
         ):
@@ -60,7 +60,8 @@ class DigestStore:
                 if story_ids:
                     async with conn.execute(
                         "INSERT INTO outbox (kind, subscription_id, story_id, story_version, platform, workspace,"
-                        " channel, payload, created_at, not_before, updated_at) VALUES ('digest',?,0,0,?,?,?,?,?,?,?)",
+                        " channel, payload, created_at, not_before, updated_at) VALUES ('digest',?,0,0,?,?,?,?,?,?,?)"
+                        " RETURNING id",
                         (
                             subscription_id,
                             *channel_params(channel),
@@ -70,7 +71,8 @@ class DigestStore:
                             now,
                         ),
                     ) as cur:
-                        row_id = cur.lastrowid
+                        inserted = await cur.fetchone()
+                    row_id = int(inserted[0]) if inserted else None
                     await conn.execute(
                         "UPDATE digest_items SET digest_outbox_id=? WHERE subscription_id=? AND digest_outbox_id IS NULL",
                         (row_id, subscription_id),

@@ -17,13 +17,12 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.store.db import Database
+from bot.store.dialect import Connection
 
 T = TypeVar("T")
 
-_Op = Callable[[aiosqlite.Connection], Awaitable[Any]]
+_Op = Callable[[Connection], Awaitable[Any]]
 
 
 class GroupCommit:
@@ -35,7 +34,7 @@ class GroupCommit:
         self._queue: list[tuple[_Op, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def submit(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def submit(self, op: Callable[[Connection], Awaitable[T]]) -> T:
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append((op, fut))
         if self._flusher is None or self._flusher.done():

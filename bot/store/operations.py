@@ -33,9 +33,9 @@ async def ping(db: Database) -> None:
 async def outbox_backlog(db: Database) -> list[OutboxBacklog]:
     rows = await db.fetchall(
         "SELECT platform,"
-        " SUM(state IN ('pending','in_flight')) AS open_rows,"
+        " SUM(CASE WHEN state IN ('pending','in_flight') THEN 1 ELSE 0 END) AS open_rows,"
         " MIN(CASE WHEN state IN ('pending','in_flight') THEN created_at END) AS oldest,"
-        " SUM(state = 'dead') AS dead_rows"
+        " SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) AS dead_rows"
         " FROM outbox GROUP BY platform ORDER BY platform"
     )
     return [

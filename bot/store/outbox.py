@@ -16,14 +16,12 @@ task.) Digest bookkeeping lives in `bot.store.digests`; the row types in `bot.st
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.models import ChannelRef, MessageRef
 from bot.store.db import Database
+from bot.store.dialect import Connection, Row
 from bot.store.group_commit import GroupCommit
 from bot.store.outbox_rows import (
     OPEN_STATES,
@@ -74,15 +72,15 @@ class OutboxStore:
             return 0
         async with self._db.write() as conn:
             cur = await conn.executemany(
-                "INSERT OR IGNORE INTO outbox (kind, subscription_id, story_id, story_version, platform,"
-                " workspace, channel, created_at, not_before, updated_at) VALUES ('post',?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO outbox (kind, subscription_id, story_id, story_version, platform, workspace,"
+                " channel, created_at, not_before, updated_at) VALUES ('post',?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [(sub_id, story_id, version, *channel_params(ch), now, now, now) for sub_id, ch in owners],
             )
             added = cur.rowcount
             await cur.close()
         return added
 
-    async def _pending(self, kind: OutboxKind, story_id: int) -> dict[ChannelRef, sqlite3.Row]:
+    async def _pending(self, kind: OutboxKind, story_id: int) -> dict[ChannelRef, Row]:
         rows = await self._db.fetchall(
             "SELECT id, platform, workspace, channel, payload FROM outbox WHERE kind=? AND state='pending'"
             " AND story_id=?",
@@ -224,7 +222,7 @@ class OutboxStore:
     async def claim(self, row_id: int, now: float) -> OutboxRow | None:
         """pending -> in_flight, committed before the caller sends. None if someone else changed it."""
 
-        async def op(conn: aiosqlite.Connection) -> OutboxRow | None:
+        async def op(conn: Connection) -> OutboxRow | None:
             async with conn.execute(
                 # A fresh row is handed to the platform right after this commit: that is its attempt.
                 # A maybe-sent one is looked for first; `note_attempt` records a re-send, if any.
@@ -246,7 +244,7 @@ class OutboxStore:
         """A maybe-sent row was not found and is sent again now: committed before the send, so a
         crash during it leaves the lookup window covering this attempt too."""
 
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "UPDATE outbox SET last_attempt_at=?, first_attempt_at=COALESCE(first_attempt_at, ?) WHERE id=?",
                 (now, now, row_id),
@@ -259,7 +257,7 @@ class OutboxStore:
     ) -> None:
         """Done, with the platform's message reference in the same transaction."""
 
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "UPDATE outbox SET state='done', updated_at=?, message_id=?, thread_id=?, last_error=NULL"
                 " WHERE id=?",
@@ -300,21 +298,30 @@ class OutboxStore:
     ) -> None:
         """Back to pending for a later try. `failed` counts an attempt (backoff grows); a 429 does not."""
 
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 # A failure that may have reached the platform: it was sent before `now`, so the lookup
                 # after it waits from now (the claim may precede a wait for the rate gate).
                 "UPDATE outbox SET state='pending', not_before=?, updated_at=?, last_error=COALESCE(?, last_error),"
                 " maybe_sent=MAX(maybe_sent, ?), attempts=attempts+?,"
-                " last_attempt_at=CASE WHEN ? THEN ? ELSE last_attempt_at END"
+                " last_attempt_at=CASE WHEN ? = 1 THEN ? ELSE last_attempt_at END"
                 " WHERE id=? AND state IN ('pending','in_flight')",
-                (not_before, now, error, int(maybe_sent), int(failed), int(failed and maybe_sent), now, row_id),
+                (
+                    not_before,
+                    now,
+                    error,
+                    int(maybe_sent),
+                    int(failed),
+                    int(failed and maybe_sent),
+                    now,
+                    row_id,
+                ),
             )
 
         await self._group.submit(op)
 
     async def cancel(self, row_id: int, reason: str, now: float) -> None:
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "UPDATE outbox SET state='cancelled', last_error=?, updated_at=? WHERE id=?",
                 (reason, now, row_id),
@@ -323,7 +330,7 @@ class OutboxStore:
         await self._group.submit(op)
 
     async def dead_letter(self, row: OutboxRow, reason: str, now: float, attempts: int) -> None:
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "UPDATE outbox SET state='dead', last_error=?, attempts=?, updated_at=? WHERE id=?",
                 (reason, attempts, now, row.id),
@@ -350,7 +357,7 @@ class OutboxStore:
         what it is still owed. Returns how many subscriptions were disabled."""
         ch = row.channel
 
-        async def op(conn: aiosqlite.Connection) -> int:
+        async def op(conn: Connection) -> int:
             async with conn.execute(
                 "UPDATE subscriptions SET disabled_reason=? WHERE platform=? AND workspace=? AND channel=?"
                 " AND disabled_reason IS NULL",

@@ -7,13 +7,13 @@ which queues its digest rows into the same table.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from bot.models import ChannelRef, MessageRef
+from bot.store.dialect import Row
 
 
 class OutboxKind(StrEnum):
@@ -94,7 +94,7 @@ ROW_SELECT = (
 )
 
 
-def outbox_row(r: sqlite3.Row) -> OutboxRow:
+def outbox_row(r: Row) -> OutboxRow:
     payload = json.loads(r["payload"] or "{}")
     return OutboxRow(
         id=r["id"],

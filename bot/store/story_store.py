@@ -9,7 +9,6 @@ which joins the caller's when there is one.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 from bot.models import ChangeKind, EventType, KeyFact, Member, Source, Story, StoryRecord
 from bot.store.db import Database
+from bot.store.dialect import Row
 from bot.store.timefmt import from_db, to_db
 
 _TERM_BATCH = 900  # bound on SQL parameters per statement
@@ -41,9 +41,16 @@ _STORY_COLUMNS = (
 )
 
 
-def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
+def _story(row: Row, sources: Sequence[Row]) -> Story:
     facts = tuple(
-        KeyFact(f["kind"], f["text"], tuple(f["sources"]), f.get("key", ""), f.get("data") or {}, f.get("sentence", ""))
+        KeyFact(
+            f["kind"],
+            f["text"],
+            tuple(f["sources"]),
+            f.get("key", ""),
+            f.get("data") or {},
+            f.get("sentence", ""),
+        )
         for f in json.loads(row["key_facts"])
     )
     return Story(
@@ -64,7 +71,7 @@ def _story(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> Story:
     )
 
 
-def _record(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> StoryRecord:
+def _record(row: Row, sources: Sequence[Row]) -> StoryRecord:
     return StoryRecord(
         story=_story(row, sources),
         event_cues=tuple(json.loads(row["event_cues"])),
@@ -77,7 +84,7 @@ def _record(row: sqlite3.Row, sources: Sequence[sqlite3.Row]) -> StoryRecord:
     )
 
 
-def _member(row: sqlite3.Row) -> Member:
+def _member(row: Row) -> Member:
     return Member(
         article_id=row["article_id"],
         story_id=row["story_id"],
@@ -157,14 +164,14 @@ class StoryStore:
 
     # ----- reads for commands and digests -------------------------------------------------------
 
-    async def _sources(self, story_ids: Sequence[int]) -> dict[int, list[sqlite3.Row]]:
+    async def _sources(self, story_ids: Sequence[int]) -> dict[int, list[Row]]:
         marks = ",".join("?" * len(story_ids))
         rows = await self._db.fetchall(
             "SELECT story_id, article_id, outlet, url, title, published FROM story_articles"
             f" WHERE story_id IN ({marks}) AND source_index IS NOT NULL ORDER BY story_id, source_index",
             list(story_ids),
         )
-        out: dict[int, list[sqlite3.Row]] = {sid: [] for sid in story_ids}
+        out: dict[int, list[Row]] = {sid: [] for sid in story_ids}
         for row in rows:
             out[row["story_id"]].append(row)
         return out
@@ -308,8 +315,11 @@ class StoryStore:
                 ),
             )
             await conn.executemany(
-                "INSERT OR REPLACE INTO story_vendors (vendor, story_id, first_published, last_published, last_seen,"
-                " recency, updated_at) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO story_vendors (vendor, story_id, first_published, last_published, last_seen,"
+                " recency, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(vendor, story_id) DO UPDATE SET"
+                " vendor=excluded.vendor, first_published=excluded.first_published,"
+                " last_published=excluded.last_published, last_seen=excluded.last_seen, recency=excluded.recency,"
+                " updated_at=excluded.updated_at",
                 [
                     (
                         v,
@@ -375,7 +385,7 @@ class StoryStore:
     async def add_document(self, terms: Iterable[str]) -> None:
         """Count one more document containing each of `terms` (call once per clustered article)."""
         await self._db.executemany(
-            "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = term_df.df + 1",
             [(_DOCUMENTS,), *((t,) for t in sorted(set(terms) - {_DOCUMENTS}))],
         )
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import ChannelRef, DeliveryMode, EventType, Subscription, Vendor
 from bot.store.db import Database
+from bot.store.dialect import Row
 from bot.store.timefmt import from_db, to_db, utcnow
 
 
-def _row_to_subscription(row: sqlite3.Row) -> Subscription:
+def _row_to_subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         channel=ChannelRef(row["platform"], row["workspace"], row["channel"]),
@@ -166,8 +166,9 @@ class SubscriptionStore:
 
     async def track(self, platform: str, workspace: str, name: str, aliases: Sequence[str]) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO tracked_vendors (platform, workspace, name, aliases, created_at)"
-            " VALUES (?,?,?,?,?)",
+            "INSERT INTO tracked_vendors (platform, workspace, name, aliases, created_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(platform, workspace, name) DO UPDATE SET aliases=excluded.aliases,"
+            " created_at=excluded.created_at",
             (platform, workspace, name, json.dumps(list(aliases)), to_db(utcnow())),
         )
 

@@ -91,8 +91,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db = await Database.open(tmp_path / "delivery.sqlite3")
+async def env(db_target: str | Path) -> AsyncIterator[Env]:
+    db = await Database.open(db_target)
     environment = Env(db)
     yield environment
     await environment.stop_all()

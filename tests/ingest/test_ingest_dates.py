@@ -130,9 +130,9 @@ def test_json_story_with_json_ld_style_field() -> None:
     assert article.published == datetime(2022, 5, 4, tzinfo=UTC) and article.published_precision == "day"
 
 
-async def test_precision_is_stored_and_read_back(tmp_path: Path) -> None:
+async def test_precision_is_stored_and_read_back(db_target: str | Path) -> None:
     article = article_from_bytes(page("title: Gateway flaws patched\nurl: https://hn.example/2021/07/gw.html\n"))
-    store = await Store.open(tmp_path / "bot.sqlite3")
+    store = await Store.open(db_target)
     try:
         stored, created = await store.articles.add(article)
         assert created and stored.id is not None

@@ -1,4 +1,5 @@
-"""The SQLite store: WAL, migrations, refusal of newer or corrupt files, copy recognition."""
+"""The store: SQLite's WAL, migrations, refusal of newer or corrupt files; copy recognition and rollback
+on both backends (`db_target`)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ async def test_wal_and_migrations(tmp_path: Path) -> None:
     await reopened.close()
 
 
-async def test_copy_is_recognised(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+async def test_copy_is_recognised(db_target: str | Path) -> None:
+    store = await Store.open(db_target)
     try:
         first, new = await store.articles.add(article(subjects=("Okta",)))
         assert new and first.id is not None and first.subjects == ("Okta",)
@@ -64,8 +65,8 @@ async def test_corrupt_file_is_reported(tmp_path: Path) -> None:
     assert path.read_bytes().startswith(b"this is not a database")
 
 
-async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+async def test_failed_transaction_rolls_back(db_target: str | Path) -> None:
+    store = await Store.open(db_target)
     channel = ChannelRef("slack", "T1", "C1")
     try:
         with pytest.raises(RuntimeError):

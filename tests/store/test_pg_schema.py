@@ -1,0 +1,114 @@
+"""The two dialects stay one schema, and PostgreSQL's own failure modes read as one line each.
+
+The repository tests themselves run on both backends through the `db_target` fixture (tests/conftest.py);
+here: the migrations of each dialect give the same versions, tables and columns in the same order; a
+URL of another database is refused; a PostgreSQL that is down at start is waited for (BOT_STARTUP_RETRY)
+or refused at once, as Slack and Discord are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.store.db import Database, StoreError, migrations
+from bot.store.pg import PG_MIGRATIONS, VERSION_TABLE, PgDatabase, translate
+
+
+async def _sqlite_columns(db: Database) -> dict[str, list[str]]:
+    tables = [
+        r[0]
+        for r in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    return {t: [r["name"] for r in await db.fetchall(f"PRAGMA table_info({t})")] for t in tables}
+
+
+async def _pg_columns(db: Database) -> dict[str, list[str]]:
+    rows = await db.fetchall(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+        " ORDER BY table_name, ordinal_position"
+    )
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        if r["table_name"] != VERSION_TABLE:
+            out.setdefault(r["table_name"], []).append(r["column_name"])
+    return out
+
+
+def test_both_dialects_ship_the_same_migration_versions() -> None:
+    sqlite = [(v, name) for v, name, _ in migrations()]
+    postgres = [(v, name) for v, name, _ in migrations(PG_MIGRATIONS)]
+    assert sqlite == postgres and len(sqlite) >= 7
+
+
+async def test_both_dialects_build_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
+    sqlite = await Database.open(tmp_path / "bot.sqlite3")
+    postgres = await Database.open(pg_url)
+    try:
+        sqlite_columns, pg_columns = await _sqlite_columns(sqlite), await _pg_columns(postgres)
+        assert "outbox" in sqlite_columns and "story_vendors" in sqlite_columns
+        assert pg_columns == sqlite_columns
+        assert await postgres.schema_version() == await sqlite.schema_version() == migrations()[-1][0]
+    finally:
+        await sqlite.close()
+        await postgres.close()
+
+
+async def test_reopening_and_a_newer_schema(pg_url: str) -> None:
+    db = await Database.open(pg_url)  # the template is migrated already: opening again is a no-op
+    try:
+        await db.execute(f"UPDATE {VERSION_TABLE} SET version = 999")
+    finally:
+        await db.close()
+    with pytest.raises(StoreError, match="newer than this bot knows"):
+        await Database.open(pg_url)
+
+
+def test_placeholders_are_rewritten_outside_string_literals() -> None:
+    assert translate("SELECT '?' , x FROM t WHERE a=? AND b IN (?,?)") == (
+        "SELECT '?' , x FROM t WHERE a=$1 AND b IN ($2,$3)"
+    )
+    assert (
+        translate("UPDATE o SET v=MAX(v, ?), n=? WHERE id=?")
+        == "UPDATE o SET v=GREATEST(v, $1), n=$2 WHERE id=$3"
+    )
+    assert translate("SELECT MAX(id) FROM t") == "SELECT MAX(id) FROM t"
+
+
+@pytest.mark.parametrize("url", ["mysql://bot@localhost/bot", "mongodb://x", "oracle://a/b"])
+async def test_another_database_url_is_refused_in_one_line(url: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        await Database.open(url)
+    message = str(caught.value)
+    assert "\n" not in message and "unsupported database URL" in message and "postgresql://" in message
+
+
+async def test_a_postgres_that_is_down_is_refused_at_once_without_retry(tmp_path: Path) -> None:
+    url = f"postgresql://postgres@/bot?host={tmp_path}"  # no server listens there
+    with pytest.raises(StoreError) as caught:
+        await asyncio.wait_for(Database.open(url, retry=False), 10)
+    message = str(caught.value)
+    assert "\n" not in message and "not reachable" in message and "BOT_STARTUP_RETRY=false" in message
+
+
+async def test_a_postgres_that_is_down_is_waited_for_with_backoff(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"postgresql://postgres@/bot?host={tmp_path}"
+    caplog.set_level(logging.WARNING, logger="bot.store.pg")
+    opening = asyncio.create_task(PgDatabase.connect(url, retry=True, max_backoff=1.0))
+    for _ in range(100):
+        if len(caplog.records) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert not opening.done()  # still waiting, not failed
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    waits = [r.getMessage() for r in caplog.records]
+    assert len(waits) >= 2 and all("not reachable yet" in w and "retrying in 1s" in w for w in waits), waits
