@@ -56,6 +56,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"backdoors?",
         r"botnets?",
         r"spyware",
+        r"adware",
         r"(?:info)?stealers?",
         r"phishing",
         r"scams?",

@@ -57,12 +57,21 @@ class EventVerdict:
 # "could have hacked your phone", "can be used to steal card data": a harm that could happen is a
 # vulnerability, not an attack or a breach that did
 _MODAL = re.compile(
-    r"\b(?:could|can|may|might|would|possible\s+for)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*"
+    r"\b(?:could|can|may|might|would|possible\s+for|risk\s+of(?:\s+having)?)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*"
     r"\s+(?:\w+\s+){0,2}$",
     re.I,
 )
 
 
+# malware exists even when the sentence tells what it can do ("This Malware Can Delete Your Browser")
+_MALWARE = re.compile(
+    r"(?:\w+[- ])?(?:malware|trojans?|ransomware|adware|spyware|botnets?|worms?|keyloggers?|(?:info)?stealers?)",
+    re.I,
+)
+# "Ransomware Protection", "malware scanner": a defender's product named after what it stops
+_DEFENCE = re.compile(
+    r"\s+(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b", re.I
+)
 _MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
 # "malware designed to steal credentials", "an implant to exfiltrate": what a tool is built to do is
 # the attack; a breach is data that was taken
@@ -81,8 +90,15 @@ _IN_THE_WILD_WORDS = re.compile(
 # Within one sentence (initials such as "Yasser H. Ali" do not end it), in either order, or a
 # discovery verb with the flaw as its object ("XDA developers have discovered a new vulnerability").
 _SENTENCE = r"(?:[^.!?]|(?<=\b[A-Z])\.|\.(?!\s)){0,150}?"
-_WHO = r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert)s?|experts?|professors?|students?)\b"
-_FLAW = r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?)\b"
+_WHO = (
+    r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert|advis[eo]r)s?|experts?|professors?|students?"
+    r"|developers?|penetration\s+testers?|pen-?testers?|scientists?|academics?)\b"
+)
+# what researchers show: a flaw, or a proof of concept, prototype or technique they demonstrated
+_FLAW = (
+    r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?"
+    r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+)\b"
+)
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
     r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|disclos(?:es|ed)|spott(?:ed|s))\s+(?:\w+\s+){0,4}"
@@ -102,11 +118,11 @@ _MEANS = re.compile(
 _UNSURE = re.compile(r"\b(?:may|might)\s+have\s+(?:been\s+)?(?:\w+\s+(?:and|or)\s+)?$", re.I)
 
 
-def _hypothetical(text: str, start: int, end: int) -> bool:
+def _hypothetical(text: str, start: int, end: int, exists: bool = False) -> bool:
     before = text[max(0, start - 40) : start]
     if _UNSURE.search(before):
         return False
-    return bool(_MODAL.search(before) or _MODAL_AFTER.match(text[end : end + 30]))
+    return bool(_MODAL.search(before) or (not exists and _MODAL_AFTER.match(text[end : end + 30])))
 
 
 def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
@@ -120,8 +136,10 @@ def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
                 and _PURPOSE.search(text[max(0, m.start() - 40) : m.start()])
             ):
                 target = EventType.ATTACK
-            if target in (EventType.ATTACK, EventType.BREACH) and (
-                research or _hypothetical(text, m.start(), m.end())
+            if target is EventType.ATTACK and _DEFENCE.match(text, m.end()):
+                target = EventType.PRODUCT
+            elif target in (EventType.ATTACK, EventType.BREACH) and (
+                research or _hypothetical(text, m.start(), m.end(), bool(_MALWARE.fullmatch(m.group(0))))
             ):
                 target = EventType.VULNERABILITY
             elif target is EventType.VULNERABILITY and _MEANS.search(
@@ -167,7 +185,7 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     EventType.LEGAL: re.compile(
-        r"\barrest(?:s|ed)\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
+        r"\barrest(?:s|ed)?\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
         r"|\bcharged\s+(?:with|over|for)\b|\b(?:been|were|was)\s+charged\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
         r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b",
         re.IGNORECASE,

@@ -245,7 +245,9 @@ def features(article: Signals, profile: Profile) -> list[float]:
     # identifiers the article names that the story never did: a different CVE, malware or victim
     unshared = 1.0 - sum(article.keys[k] for k in shared_keys(article, profile)) / own if own else 0.0
     recent = profile.outlets.get(article.outlet)
-    same_outlet = recent is not None and abs((article.day - datetime.fromisoformat(recent)).total_seconds()) < 86400
+    same_outlet = (
+        recent is not None and abs((article.day - datetime.fromisoformat(recent)).total_seconds()) < 86400
+    )
     return [
         cosine(article.title, profile.title),
         cosine(article.lead, profile.lead),

@@ -210,6 +210,23 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
             EventType.OTHER,
         ),
         ("Drones affected by Keylogger", "A keylogger has infiltrated the base's systems.", EventType.ATTACK),
+        (
+            "Police Arrest Author of Largest Phishing Service",
+            "Police identified the developer.",
+            EventType.LEGAL,
+        ),
+        # malware exists even when the sentence tells what it can do
+        (
+            "This Malware Can Delete Your Browser",
+            "Researchers uncovered adware that replaces the browser.",
+            EventType.ATTACK,
+        ),
+        # a product named after what it stops
+        (
+            "Acme Office Gets Built-in Ransomware Protection",
+            "Acme announced new features.",
+            EventType.PRODUCT,
+        ),
         # a defender's tool, launched
         (
             "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",

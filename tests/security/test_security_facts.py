@@ -246,3 +246,13 @@ def test_a_place_or_a_pandemic_names_no_product_of_a_cve() -> None:
     assert (
         find_cves("The flaw, CVE-2021-33333, in Exchange Server was patched.")[0].product == "Exchange Server"
     )
+
+
+def test_the_whole_a_count_is_part_of_is_no_victim_count() -> None:
+    body = (
+        "Acme Air confirmed a data breach that affected about 20,000 customers of its 1.7 million app users."
+    )
+    counted = [
+        f.text for f in merge_facts([facts_of(body)], ["Example News"]) if f.kind in ("victims", "data")
+    ]
+    assert counted == ["About 20,000 customers affected"]

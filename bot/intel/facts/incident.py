@@ -135,6 +135,9 @@ def _money(q: Quantity) -> dict[str, object]:
     return {"amount": float(q.value), "currency": _CURRENCY.get(q.unit, q.unit), "comparator": q.comparator}
 
 
+_BASE = re.compile(
+    r"\b(?:of|out\s+of)\s+(?:its|their|the\s+company's|the\s+firm's|our)\s+(?:total\s+)?$", re.I
+)
 _RATE = re.compile(
     r"\s*(?:per|a|each|every)\s+(?:month|year|week|day|hour|victim|user|record|account)\b", re.I
 )
@@ -160,6 +163,8 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
         count = {"count": q.render(), "value": q.value, "comparator": q.comparator, "unit": q.unit}
         if q.family == "money" and sentence[max(0, q.start - 2) : q.start].strip() == "(":
             continue  # "£400,000 ($510,000)": the same amount converted
+        if q.family != "money" and _BASE.search(sentence[: q.start]):
+            continue  # "20,000 customers of its 1.7 million app users": the whole, not who was hit
         if q.family == "money" and _RATE.match(sentence, q.start + len(q.phrase)):
             continue  # "netting around $300,000 per month": a rate, not a ransom or a total
         if q.family == "money":

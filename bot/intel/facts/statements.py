@@ -151,7 +151,9 @@ def with_resolved_dates(text: str, reference: date | None) -> str:
 GENERIC_CLAIM = re.compile(
     r"\b(?:is|are)\s+(?:a|an)\s+(?:\w+\s+)?(?:type|kind|form|class)\s+of\b|\brefers\s+to\b"
     r"|\b(?:is|are)\s+(?:increasingly\s+)?becoming\b|\b(?:has|have)\s+(?:\w+\s+)?become\b"
-    r"|\bthe\s+need\s+(?:to|for)\b|\bonce\s+again\b|^\s*\d+\.\s+[A-Z]{2,}",
+    r"|\bthe\s+need\s+(?:to|for)\b|\bonce\s+again\b|^\s*\d+\.\s+[A-Z]{2,}"
+    # a generic subject: "In fact, most strains of ransomware target…"
+    r"|^(?:[Ii]n\s+fact,?\s+)?(?:[Mm]ost|[Mm]any|[Aa]ll|[Ss]ome|[Ss]everal)\s+(?:of\s+)?(?:the\s+)?[a-z]+s\b",
 )
 
 
