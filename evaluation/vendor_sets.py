@@ -20,6 +20,7 @@ from bot.intel.vendors import VendorCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = Path(__file__).resolve().parent / "labels" / "vendor-dev.jsonl"
+EVENTS = Path(__file__).resolve().parent / "labels" / "thn_events.jsonl"  # rows reporting the same event
 DEFAULT_TEXT = Path("/work/devdata/vendor-dev.jsonl")
 MULTI_OUTLET = ROOT.parent / "shared" / "data" / "multi-outlet-dev"
 
@@ -36,6 +37,7 @@ class Case:
     mention_roles: dict[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # subject organisations the catalog does not know (recall it cannot get)
     abused: frozenset[str] = frozenset()  # subjects labelled for their service being abused (a store)
+    group: str = ""  # the event it reports: cross-validation keeps one event's articles in one fold
 
 
 Predictor = Callable[[Case], set[str]]
@@ -77,6 +79,7 @@ def load_vendor_dev(
             if line.strip():
                 row = json.loads(line)
                 articles[int(row["row"])] = (row["title"] or "", row["article"] or "")
+    events = _events()
     cases = []
     for line in labels.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -105,9 +108,18 @@ def load_vendor_dev(
                 mention_roles=roles,
                 missing=tuple(unknown + missing),
                 abused=frozenset(v for v, role in label.get("subject_roles", {}).items() if role == "abused"),
+                group=events.get(row, f"row {row}"),
             )
         )
     return cases
+
+
+def _events(path: Path = EVENTS) -> dict[int, str]:
+    """Row -> event name for the rows the clustering labels put in one event (others are their own)."""
+    if not path.exists():
+        return {}
+    found = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {int(item["row"]): str(item["event"]) for item in found}
 
 
 def stores_ambiguous(case: Case, owner: str = "Google") -> Case:
@@ -147,6 +159,7 @@ def load_multi_outlet(catalog: VendorCatalog, folder: Path = MULTI_OUTLET) -> li
                 subjects=frozenset((subjects | grown) - ambiguous),
                 ambiguous=frozenset(ambiguous),
                 missing=tuple(unknown + missing),
+                group=str(label.get("event") or label["file"]),
             )
         )
     return cases

@@ -46,8 +46,17 @@ def _role(text: str, name: str) -> str:
         ("Cisco is buying cybersecurity company Splunk for $28 billion.", "Splunk", "named"),
         ("Tenable CEO says the vendor was slow to fix the flaw", "Tenable", "commentator"),
         ("The flaw affects gear from several vendors, including F5 and Citrix.", "Citrix", "affected"),
-        ("Analysts compared the launch with products such as Zscaler Private Access.", "Zscaler", "incidental"),
+        (
+            "Analysts compared the launch with products such as Zscaler Private Access.",
+            "Zscaler",
+            "incidental",
+        ),
         ("State-Sponsored Hackers Suspected in JumpCloud Breach", "JumpCloud", "affected"),
+        ("SolarWinds Hackers Target Think Tanks With a New Backdoor", "SolarWinds", "incidental"),
+        ("Flaw in the Notely app for Android leaks saved notes", "Android", "platform"),
+        ("Google releases a security update for Android", "Android", "affected"),
+        ("Learn more about Zscaler Private Access and start a free trial today.", "Zscaler", "actor"),
+        ("Rapid7 provides organizations with a unified view of their exposure.", "Rapid7", "actor"),
     ],
 )
 def test_occurrence_role_from_the_words_around_it(text: str, name: str, role: str) -> None:
@@ -136,3 +145,41 @@ def test_kev_growth_adds_vendors_and_products_without_moving_curated_names() -> 
     found = grown.lookup("Ghostscript", typos=False)
     assert found is not None and found.name == "Artifex"
     assert curated.lookup("Ghostscript", typos=False) is None
+
+
+def test_title_lists_and_qualifiers_are_told_apart(matcher: VendorMatcher) -> None:
+    """Vendors listed together in a headline share it; a platform that only qualifies another vendor's
+    product ("Windows users ... Java flaw") is outshared by the vendor the body is about."""
+    body = (
+        "Researchers found the same internal address leak on the sites of Google, PayPal and Facebook. "
+        "Google fixed its pages within a day; PayPal and Facebook followed."
+    )
+    listed = {
+        e.vendor: e.evidence
+        for e in matcher.evidence("Google, PayPal, Facebook leak internal addresses", body)
+    }
+    assert listed["PayPal"].title_listed and listed["Meta"].title_listed and listed["Google"].title_listed
+    assert not listed["PayPal"].title_outshared
+    body = (
+        "A new Java flaw lets a rigged page run code. Oracle said the Java fix ships next week, and Java "
+        "users should disable the plugin until Oracle releases it."
+    )
+    found = {
+        e.vendor: e.evidence for e in matcher.evidence("Millions of Windows users exposed by Java flaw", body)
+    }
+    assert found["Microsoft"].title_outshared and not found["Microsoft"].title_listed
+    assert not found["Oracle"].title_outshared
+
+
+def test_malware_words_are_whole_words(matcher: VendorMatcher) -> None:
+    """A handle such as "Virus_Hima" does not make the headline a malware story."""
+    found = {
+        e.vendor: e.evidence
+        for e in matcher.evidence("Yahoo data leak by Virus_Hima", "Yahoo confirmed the leak.")
+    }
+    assert not found["Yahoo"].malware_title
+    found = {
+        e.vendor: e.evidence
+        for e in matcher.evidence("New Android trojans steal codes", "The trojans hit Android.")
+    }
+    assert found["Google"].malware_title

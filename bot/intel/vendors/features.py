@@ -55,11 +55,15 @@ FEATURES = (
     "title",
     "title_platform",
     "title_researcher",
+    "title_incidental",
     "title_first",
     "title_malware_ground",
     "title_affected",
     "title_kind_platform",
     "title_kind_research",
+    "title_listed",
+    "title_outshared",
+    "untitled_top",
     "lead_researcher",
     "lead_platform",
     "lead",
@@ -108,6 +112,9 @@ class Evidence:
     runner_up: int
     kind: str
     vendors: int  # how many vendors the article names
+    title_listed: bool = False  # listed with another title vendor ("Google, PayPal, Facebook flaw")
+    title_outshared: bool = False  # another vendor in the title, not listed with it, is named more below
+    title_vendors: int = 0  # how many vendors the title names
 
 
 def feature_vector(evidence: Evidence) -> dict[str, float]:
@@ -125,6 +132,7 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         "title": float(title),
         "title_platform": float("platform" in evidence.title_roles),
         "title_researcher": float("researcher" in evidence.title_roles),
+        "title_incidental": float("incidental" in evidence.title_roles),
         "title_first": float(evidence.title_first),
         "title_malware_ground": float(
             title and evidence.malware_title and set(evidence.title_roles) <= {"named", "platform"}
@@ -132,6 +140,14 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         "title_affected": float(any(r in ("affected", "actor", "abused") for r in evidence.title_roles)),
         "title_kind_platform": float(title and evidence.kind == "platform"),
         "title_kind_research": float(title and evidence.kind == "research"),
+        "title_listed": float(title and evidence.title_listed),
+        "title_outshared": float(title and evidence.title_outshared),
+        "untitled_top": float(
+            evidence.title_vendors == 0
+            and evidence.count > 0
+            and evidence.count == evidence.most
+            and evidence.runner_up < evidence.count
+        ),
         "lead_researcher": float("researcher" in evidence.lead_roles),
         "lead_platform": float("platform" in evidence.lead_roles),
         "lead": float(bool(evidence.lead_roles)),

@@ -2,7 +2,8 @@
 
 Roles (why a security team cares):
 - affected: its product has the flaw, it was breached or attacked, it patched its own flaw;
-- actor: it announced, acquired, launched, banned, took down something;
+- actor: it announced, acquired, launched, banned, took down something, or a sponsored post pitches
+  its product ("start a free trial", "X provides organizations with");
 - researcher: it did or published the research ("X researchers", "according to X", "X said in a
   report", a research brand such as Talos or Unit 42);
 - abused: its service is what attackers use ("using Telegram to control", "on Google Play", a store);
@@ -54,7 +55,10 @@ _BEFORE: dict[str, re.Pattern[str]] = {
     ),
     "platform": re.compile(
         r"(?:targeting|targets|targeted at|infect(?:s|ed|ing)?|running|runs on|"
-        r"posing as|impersonat(?:e|es|ed|ing)|disguised as|fake|rogue|compatible with)"
+        r"posing as|impersonat(?:e|es|ed|ing)|disguised as|fake|rogue|compatible with|"
+        # "AppLock for Android", "Etsy for iPhone": someone's product for that platform (a patch or
+        # update "for X" is read as affected first)
+        r"(?<![\w.-])[\w.-]+ for)"
         r"\s+(?:the\s+|both\s+)?$",
         re.IGNORECASE,
     ),
@@ -137,9 +141,9 @@ _FOOTER = re.compile(
     r"related (?:articles?|stories|posts)|read more|also read)",
     re.IGNORECASE,
 )
-MALWARE_WORDS = re.compile(
-    r"\b(?:malware|trojan|ransomware|backdoor|botnet|spyware|stealer|adware|keylogger|worm|virus|"
-    r"malicious (?:apps?|software|code)|miner|infect)",
+MALWARE_WORDS = re.compile(  # whole words: "Virus_Hima" is a hacker's handle, not a virus
+    r"\b(?:malware|trojans?|ransomware|backdoors?|botnets?|spyware|stealers?|adware|keyloggers?|worms?|"
+    r"virus(?:es)?|malicious (?:apps?|software|code)|miners?|infect\w*)\b",
     re.IGNORECASE,
 )
 _OWN_TROUBLE = re.compile(
@@ -169,6 +173,15 @@ _FLAWED = re.compile(
     r"hacked|compromised|exposed|patch(?:ed|es)?)\b",
     re.IGNORECASE,
 )
+# A sponsored post's pitch: the vendor whose product the sentence sells is the post's business subject
+_PROMO = re.compile(
+    r"\b(?:free trial|\d+[- ]day trial|request a demo|book a demo|learn more about|start a free|"
+    r"download (?:a |the )?free|sign up for a|(?:provides|offers|helps|lets|allows|enables) (?:you|your|"
+    r"organi[sz]ations|companies|businesses|teams|admins|administrators|users to)\b)",
+    re.IGNORECASE,
+)
+# "SolarWinds hackers", "the Twitter attackers": a campaign named after its first victim, not that victim
+_NAMED_AFTER = re.compile(r"^\s+(?:supply[- ]chain\s+)?(?:hackers|attackers|threat actors)\b", re.IGNORECASE)
 _NEXT = re.compile(r"\b(?:next|another|like)\b", re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"[.!?]\s|\n")
 
@@ -210,6 +223,9 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
     cue = _cue_before("researcher", before, before_from) or _cue_after("researcher", after, end)
     if cue:
         return cue
+    named_after = _NAMED_AFTER.match(after)
+    if named_after:
+        return RoleCue("incidental", text[start : end + named_after.end()], start, end + named_after.end())
     if _FOOTER.search(sentence):
         found = _FOOTER.search(sentence)
         assert found is not None
@@ -222,6 +238,9 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
         assert title is not None
         if _quoted_person_of_vendor(sentence, start - s_start, end - s_start):
             return RoleCue("commentator", title.group(0), s_start + title.start(), s_start + title.end())
+    promo = _PROMO.search(sentence)
+    if promo:
+        return RoleCue("actor", promo.group(0), s_start + promo.start(), s_start + promo.end())
     own = _OWN_TROUBLE.search(sentence, end - s_start)
     if own and not text[s_start:start].strip(" \t\"“‘'*-–—"):  # "X said attackers reached its systems"
         return RoleCue("affected", own.group(0), s_start + own.start(), s_start + own.end())

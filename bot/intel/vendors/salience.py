@@ -13,6 +13,7 @@ dropped, since a menu entry is neither subject nor mention of the story.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
@@ -94,6 +95,8 @@ def collect_evidence(
     per_vendor = max(3, _ROLE_BUDGET // len(by_vendor))
     malware_title = bool(MALWARE_WORDS.search(title))
     first_in_title = min(title_hits, key=lambda h: h.start).vendor if title_hits else None
+    listed = _title_listed(title, title_hits)
+    title_vendors = {h.vendor for h in title_hits}
     out = []
     for vendor, hits in by_vendor.items():
         in_title = [h for h in hits if h.in_title]
@@ -122,6 +125,14 @@ def collect_evidence(
             runner_up=runner_up,
             kind=vendor_kind(category_of(vendor)),
             vendors=len(by_vendor),
+            title_listed=vendor in listed,
+            title_outshared=bool(in_title)
+            and any(
+                counts.get(other, 0) > count
+                for other in title_vendors - {vendor}
+                if frozenset((vendor, other)) not in listed.get(vendor, set())
+            ),
+            title_vendors=len(title_vendors),
         )
         title_score = 0.0 if not in_title else 1.0 if any(not h.fuzzy for h in in_title) else _FUZZY_TITLE
         share = count / most if most else 0.0
@@ -141,6 +152,23 @@ def collect_evidence(
             )
         )
     return out
+
+
+_LIST_GAP = re.compile(r"^(?:\s+[\w.-]+){0,3}?\s*(?:,|&|/|\band\b|\bor\b)\s*$", re.IGNORECASE)
+
+
+def _title_listed(title: str, hits: list[VendorHit]) -> dict[str, set[frozenset[str]]]:
+    """Title vendors named in one list ("Google, PayPal, Facebook ...", "Microsoft and Adobe to ...",
+    "Samsung Galaxy S4 and iPhone 5 ..."): per vendor, the pairs it is listed in. Listed vendors share
+    the headline; a vendor that merely qualifies another ("Windows users", "Etsy for iPhone") is not."""
+    ordered = sorted(hits, key=lambda h: h.start)
+    pairs: dict[str, set[frozenset[str]]] = defaultdict(set)
+    for before, after in itertools.pairwise(ordered):
+        if before.vendor != after.vendor and _LIST_GAP.match(title[before.end : after.start]):
+            pair = frozenset((before.vendor, after.vendor))
+            pairs[before.vendor].add(pair)
+            pairs[after.vendor].add(pair)
+    return pairs
 
 
 def rank_vendors(
