@@ -70,6 +70,7 @@ def prepare_rows(rows: Sequence[Mapping[str, object]], *, dated: bool) -> list[P
                     day,
                     event,
                     dated,
+                    precise=False,  # the URL gives the month
                 )
             )
     return out

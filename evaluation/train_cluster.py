@@ -22,7 +22,7 @@ import statistics
 import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +48,7 @@ from bot.intel.sentences import paragraphs
 from bot.intel.similarity import TfidfSimilarity
 from bot.models import EventType, Salience
 from evaluation.clustering import DEV_DIR, Item, headline, load_items, pair_scores, word_overlap_baseline
+from evaluation.untimed_cv import cross_validate_untimed
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "bot" / "intel" / "data" / "same_event.json"
 WINDOW = timedelta(days=7)
@@ -68,6 +69,7 @@ class Prepared:
     day: datetime
     event_type: EventType
     dated: bool = True  # False: `day` is an arrival time
+    precise: bool = True  # False: `day` is only the month of publication
 
 
 def prepare(items: Sequence[Item], folder: Path = DEV_DIR) -> list[Prepared]:
@@ -158,6 +160,7 @@ def replay(
             day=p.day,
             outlet=p.outlet,
             dated=p.dated,
+            precise=p.precise,
             topics=catalog_topics(),
         )
         best: _Story | None = None
@@ -209,9 +212,13 @@ def _same_thread(story: _Story, p: Prepared) -> bool:
     return bool(p.item.thread) and _THREADS.get(story.group) == p.item.thread
 
 
+DROPPED: set[str] = set()  # features left out (weight 0), to compare feature sets
+
+
 def fit(rows: Sequence[Row], threshold: float, l2: float = 1.0) -> Model:
     """Logistic regression on standardised features, Newton steps with an L2 penalty."""
     x = np.array([r[0] for r in rows], dtype=float)
+    x[:, [i for i, f in enumerate(FEATURES) if f in DROPPED]] = 0.0
     y = np.array([r[1] for r in rows], dtype=float)
     means = x.mean(axis=0)
     scales = x.std(axis=0)
@@ -281,7 +288,8 @@ def cross_validate(
 def hand_model(_: list[Row], threshold: float) -> Model:
     """Hand-set weights for comparison: wording and rare keys for, distance against."""
     n = len(FEATURES)
-    return Model((4.0, 5.0, 1.5, -1.0, -1.5, 0.5, -1.0), -3.0, (0.0,) * n, (1.0,) * n, threshold)
+    weights = (4.0, 5.0, 1.5, -1.0, -1.5, 0.5, -1.0)
+    return Model(weights + (0.0,) * (n - len(weights)), -3.0, (0.0,) * n, (1.0,) * n, threshold)
 
 
 def summarise(name: str, results: Mapping[float, list[dict[str, tuple[float, float, float]]]]) -> float:
@@ -293,7 +301,9 @@ def summarise(name: str, results: Mapping[float, list[dict[str, tuple[float, flo
     best = max(t for t in results if means[t] >= max(means.values()) - TOLERANCE)
     print("  mean held-out F1 (tracked) by threshold, strict:", {t: round(m, 3) for t, m in strict.items()})
     print("  lenient:", {t: round(m, 3) for t, m in lenient.items()})
-    print(f"{name}: threshold {best} (highest within 0.01 of the best mean of held-out strict and lenient F1, tracked)")
+    print(
+        f"{name}: threshold {best} (highest within 0.01 of the best mean of held-out strict and lenient F1, tracked)"
+    )
     for measure in ("tracked strict", "tracked lenient", "all strict", "all lenient"):
         folds = results[best]
         cols = []
@@ -313,7 +323,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="read feed items the loader refuses straight from the file",
     )
+    parser.add_argument("--drop", default="", help="comma-separated features to leave out")
+    parser.add_argument("--no-hand", action="store_true", help="skip the hand-weights comparison")
     args = parser.parse_args(argv)
+    DROPPED.update(f for f in args.drop.split(",") if f)
     items = load_items()
     _THREADS.update({i.group: i.thread for i in items})
     prepared = prepare(items)
@@ -323,10 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     base = scores_on(items, baseline)
     print("word-overlap baseline (all items, no CV):", {k: round(v[2], 3) for k, v in base.items()})
-    summarise("hand weights", cross_validate(prepared, args.folds, hand_model))
+    if not args.no_hand:
+        summarise("hand weights", cross_validate(prepared, args.folds, hand_model))
     threshold = summarise("logistic regression", cross_validate(prepared, args.folds, fit))
     _, rows = replay(prepared, None, gold=True)
-    model = fit(rows, threshold)
+    untimed = cross_validate_untimed(
+        prepared, folds_by_event(prepared, args.folds), rows, fit, threshold, replay
+    )
+    model = replace(fit(rows, threshold), untimed_threshold=untimed)
     print(
         "final model:",
         {f: round(w, 3) for f, w in zip(FEATURES, model.weights, strict=True)},

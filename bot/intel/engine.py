@@ -254,6 +254,7 @@ class StoryEngine(Generic[Repository]):
                 day=day,
                 outlet=outlet_of(article),
                 dated=dated,
+                precise=article.published_precision != "month",
                 topics=self._topics,
             )
             records = {

@@ -58,6 +58,16 @@ def names_a_topic(key: str, topics: AbstractSet[str]) -> bool:
     )
 
 
+def names_one_event(key: str) -> bool:
+    """Whether an identifier can name one event rather than a recurring kind of news: a CVE id, a
+    numbered name (Storm-0558, APT29, LockBit 3.0) or a coined single word of six letters or more
+    (PrintNightmare, BlackCat). Phrases of ordinary capitalised words recur every year ("Patch
+    Tuesday", "Security Updates") and short odd-cased words are abbreviations ("PoC", "DoS")."""
+    if key.startswith("cve-") or any(c.isdigit() for c in key):
+        return True
+    return " " not in key and len(key) >= 6
+
+
 def lead_of(title: str, body: str) -> str:
     """Title plus the body's first sentences, about LEAD_WORDS words."""
     words: list[str] = []
@@ -66,3 +76,35 @@ def lead_of(title: str, body: str) -> str:
         if len(words) >= LEAD_WORDS - len(title.split()):
             break
     return f"{title}\n{' '.join(words)}"
+
+
+# Figures an outlet reports about an event: "336,000 servers", "1.2 million records", "38TB", "$5m".
+# Plain numbers under 1,000 (versions, counts of flaws) and lone years say nothing about which event.
+_FIGURE = re.compile(
+    r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(million|billion|thousand|[mbk]\b|tb|gb|pb)?(?![\w.-]*\d)",
+    re.IGNORECASE,
+)
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "b": 1e9}
+_BYTES = {"gb": 1e9, "tb": 1e12, "pb": 1e15}
+FIGURE_TOLERANCE = 0.15  # "300,000+" and "335,923" are one figure rounded two ways
+
+
+def figures(text: str) -> set[float]:
+    """Reported quantities of 1,000 and more in the text (years such as 2023 excepted)."""
+    out = set()
+    for m in _FIGURE.finditer(text):
+        digits, unit = m.group(1).replace(",", ""), (m.group(2) or "").lower()
+        value = float(digits)
+        if unit in _SCALE:
+            value *= _SCALE[unit]
+        elif unit in _BYTES:
+            value = value * _BYTES[unit] + 0.5  # a size never equals a count
+        elif "," not in m.group(1) and 1900 <= value <= 2100:
+            continue
+        if value >= 1000:
+            out.add(value)
+    return out
+
+
+def same_figure(a: float, b: float) -> bool:
+    return abs(a - b) <= FIGURE_TOLERANCE * max(a, b)

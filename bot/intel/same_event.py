@@ -38,22 +38,29 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from bot.intel.identifiers import identifiers, lead_of, names_a_topic
-from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise
+from bot.intel.identifiers import figures, identifiers, lead_of, names_a_topic, names_one_event, same_figure
+from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise, tokenize
 from bot.models import EventType
 
-FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet")
+FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet", "best_title", "figure")
 CENTROID_TERMS = 60  # terms kept per centroid
 ARTICLE_KEYS = 16  # rarest identifiers kept per article
 STORY_KEYS = 32  # rarest identifiers kept per story
 STORY_OUTLETS = 40
+STORY_TITLES = 8  # member titles kept per story (the best-fitting ones), compared one by one
+STORY_FIGURES = 16
 KEY_PREFIX = "key:"  # identifiers share the TF-IDF document counts under this prefix
 # Without publication dates on both sides, the prior that two reports of one vendor are one event is
-# far lower than inside a dated week (the dev split the model learnt from): a join needs a
-# distinctive shared identifier and at least UNTIMED_THRESHOLD, or wording alone at UNTIMED_WORDING
-# (a re-report of the same news). Set by reading full-text clusters (evaluation/full_text.py).
-UNTIMED_THRESHOLD = 0.95
-UNTIMED_WORDING = 0.999
+# far lower than inside a dated week (the dev split the model learnt from), and a vendor's recurring
+# news is worded alike every year ("Patch Tuesday", "zero-day PoC published"): a join then needs a
+# shared identifier that names one event (identifiers.names_one_event) and no other candidate has, in
+# both headlines unless it is a CVE id, and the model's `untimed_threshold` (chosen by grouped
+# cross-validation on the dev split replayed without dates, evaluation/train_cluster.py).
+UNTIMED_THRESHOLD = 0.95  # for a model file that has none
+# When one side has a publication date to the day and the other only its fetch or arrival time (the
+# seeds: a dated page and an undated paste of the same news), the date anchors the pair to a moment:
+# wording this close (a re-report) may also join. Without a date on either side it never does.
+ANCHORED_WORDING = 0.999
 
 
 def idf(documents: int, frequency: int) -> float:
@@ -72,6 +79,8 @@ class Signals:
     day: datetime
     outlet: str
     dated: bool = True  # False: `day` is when it was fetched or arrived, not published
+    figures: tuple[float, ...] = ()  # reported quantities in the title and lead (identifiers.figures)
+    precise: bool = True  # the publication date is known to the day (not only the month)
 
 
 def signals(
@@ -85,6 +94,7 @@ def signals(
     day: datetime,
     outlet: str,
     dated: bool = True,
+    precise: bool = True,
     topics: AbstractSet[str] = frozenset(),
 ) -> Signals:
     """An article's signals. `key_frequencies` are the corpus counts of its identifiers (with
@@ -105,6 +115,8 @@ def signals(
         day=day,
         outlet=outlet.lower(),
         dated=dated,
+        figures=tuple(sorted(figures(lead))),
+        precise=precise,
     )
 
 
@@ -122,6 +134,8 @@ class Profile:
     outlets: dict[str, str] = field(default_factory=dict)  # outlet -> last day (ISO)
     weight: float = 0.0  # sum of the members' fits
     members: int = 0
+    titles: list[tuple[float, Vector]] = field(default_factory=list)  # (fit, member title), best first
+    figures: list[float] = field(default_factory=list)
 
     @classmethod
     def start(cls, article: Signals) -> Profile:
@@ -151,6 +165,11 @@ class Profile:
         self.outlets[article.outlet] = max(self.outlets.get(article.outlet, ""), article.day.isoformat())
         if len(self.outlets) > STORY_OUTLETS:
             self.outlets = dict(sorted(self.outlets.items(), key=lambda kv: kv[1])[-STORY_OUTLETS:])
+        self.titles = sorted([*self.titles, (fit, article.title)], key=lambda ft: -ft[0])[:STORY_TITLES]
+        for value in article.figures:
+            if not any(same_figure(value, mine) for mine in self.figures):
+                self.figures.append(value)
+        self.figures = self.figures[-STORY_FIGURES:]
         self.weight += fit
         self.members += 1
 
@@ -177,6 +196,8 @@ class Profile:
             "outlets": self.outlets,
             "weight": self.weight,
             "members": self.members,
+            "titles": [[f, t] for f, t in self.titles],
+            "figures": self.figures,
         }
 
     @classmethod
@@ -200,6 +221,8 @@ class Profile:
             outlets=dict(data.get("outlets", {})),
             weight=float(data.get("weight", 0.0)),
             members=int(data.get("members", 0)),
+            titles=[(float(f), dict(t)) for f, t in data.get("titles", [])],
+            figures=[float(v) for v in data.get("figures", [])],
         )
 
 
@@ -230,8 +253,9 @@ def days_apart(day: datetime, profile: Profile) -> float:
 
 
 def timed(article: Signals, profile: Profile) -> bool:
-    """Whether both sides have publication dates: only then does the gap between them mean much."""
-    return article.dated and profile.dated
+    """Whether both sides have publication dates, the article's to the day: only then does the gap
+    between them mean much (a month holds a vendor's several zero-days and Patch Tuesdays)."""
+    return article.dated and article.precise and profile.dated
 
 
 def shared_keys(article: Signals, profile: Profile) -> list[str]:
@@ -256,6 +280,8 @@ def features(article: Signals, profile: Profile) -> list[float]:
         math.log1p(days_apart(article.day, profile)) if timed(article, profile) else 0.0,
         compatibility(article.event_type, profile.event_type),
         1.0 if same_outlet else 0.0,
+        max((cosine(article.title, t) for _, t in profile.titles), default=0.0),
+        1.0 if any(same_figure(a, b) for a in article.figures for b in profile.figures) else 0.0,
     ]
 
 
@@ -268,6 +294,7 @@ class Model:
     means: tuple[float, ...]
     scales: tuple[float, ...]
     threshold: float
+    untimed_threshold: float = UNTIMED_THRESHOLD  # without publication dates on both sides
 
     def probability(self, values: Sequence[float]) -> float:
         z = self.bias + sum(
@@ -283,6 +310,7 @@ class Model:
             "means": list(self.means),
             "scales": list(self.scales),
             "threshold": self.threshold,
+            "untimed_threshold": self.untimed_threshold,
         }
 
     @classmethod
@@ -295,6 +323,7 @@ class Model:
             tuple(float(m) for m in data["means"]),
             tuple(float(s) or 1.0 for s in data["scales"]),
             float(data["threshold"]),
+            float(data.get("untimed_threshold", UNTIMED_THRESHOLD)),
         )
 
 
@@ -352,30 +381,54 @@ def cves_conflict(article: Signals, profile: Profile) -> bool:
     return bool(mine and theirs and not mine & theirs)
 
 
+def anchored(article: Signals, profile: Profile) -> bool:
+    """Exactly one side has a publication date (the article's to the day), the other only a fetch or
+    arrival time."""
+    return (article.dated and article.precise and not profile.dated) or (not article.dated and profile.dated)
+
+
+def vouches(key: str, article: Signals, profile: Profile) -> bool:
+    """Whether a shared identifier can vouch for a join without dates: it names one event
+    (identifiers.names_one_event), and unless it is a CVE id, both the article's headline and one of
+    the story's headlines name it (an identifier only met in a lead is often background)."""
+    if key.startswith("cve-"):
+        return True
+    if not names_one_event(key):
+        return False
+    words = tokenize(key)
+    return (
+        bool(words)
+        and all(w in article.title for w in words)
+        and any(all(w in title for w in words) for _, title in profile.titles)
+    )
+
+
 def choose(
     article: Signals, verdicts: Sequence[Verdict], candidates: Sequence[tuple[int, Profile]], model: Model
 ) -> Verdict | None:
     """The most probable candidate at or above the threshold (ties: the older story), or None.
 
-    Without publication dates on both sides, time cannot vouch that two reports are of one moment: a vendor's
-    stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome") is
-    common between different events. Then a join needs a distinctive shared identifier and a higher
-    probability (UNTIMED_THRESHOLD), or wording so close that only a re-report of the same news has
-    it (UNTIMED_WORDING).
+    Without publication dates on both sides, time cannot vouch that two reports are of one moment: a
+    vendor's stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome")
+    is common between different events. Then a join needs the model's `untimed_threshold` and a
+    distinctive shared identifier that `vouches` for it, or, when one side has a publication date
+    (`anchored`), wording as close as a re-report's.
     Whatever the dates, two different CVE ids up front are two different flaws."""
     candidates_by_id = dict(candidates)
     best: Verdict | None = None
     for verdict in sorted(verdicts, key=lambda v: v.story_id):
         if verdict.probability < model.threshold:
             continue
-        untimed = not timed(article, candidates_by_id[verdict.story_id])
-        if (
-            untimed
-            and verdict.probability < UNTIMED_WORDING
-            and not (verdict.distinctive and verdict.probability >= UNTIMED_THRESHOLD)
+        profile = candidates_by_id[verdict.story_id]
+        if not timed(article, profile) and not (
+            (
+                verdict.probability >= model.untimed_threshold
+                and any(vouches(k, article, profile) for k in verdict.distinctive)
+            )
+            or (anchored(article, profile) and verdict.probability >= ANCHORED_WORDING)
         ):
             continue
-        if cves_conflict(article, candidates_by_id[verdict.story_id]):
+        if cves_conflict(article, profile):
             continue
         if best is None or verdict.probability > best.probability:
             best = verdict

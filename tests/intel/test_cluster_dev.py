@@ -35,13 +35,35 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
-    """Floors a little under the cross-validated figures (evaluation/train_cluster.py: tracked strict
-    F1 0.87, fold range 0.74-0.94; lenient F1 0.90; lenient precision 1.00 in every fold), above the baseline."""
+    """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
+    strict F1 0.877, fold range 0.77-0.93; lenient F1 0.893; lenient precision 1.00 in every fold; whole
+    split 0.879 / 0.895), above the baseline."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
     assert result["rejected"] == 0
-    assert engine["tracked strict"].f1 >= 0.84
+    assert engine["tracked strict"].f1 >= 0.86
     assert engine["tracked lenient"].precision >= 0.97
-    assert engine["tracked lenient"].f1 >= 0.87
+    assert engine["tracked lenient"].f1 >= 0.875
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
+
+
+@needs_dev_split
+def test_the_dev_split_without_dates_keeps_stories_to_one_event() -> None:
+    """The dev items replayed with no publication date, all arriving at once (evaluation/untimed_cv.py):
+    joins then need an identifier that names one event, so at most 5% of the members of multi-item
+    stories belong to another event (measured: 1 of 38, a re-release of one zero-day patch), and the
+    CVE-id reports still meet (recall above nothing)."""
+    from dataclasses import replace
+
+    from bot.intel.same_event import shipped_model
+    from evaluation.clustering import load_items
+    from evaluation.train_cluster import prepare, replay
+    from evaluation.untimed_cv import ARRIVAL, other_event_share
+
+    undated = [replace(p, dated=False, day=ARRIVAL) for p in prepare(load_items())]
+    assigned, _ = replay(undated, shipped_model())
+    members, wrong = other_event_share(undated, assigned, {p.item.file for p in undated})
+    assert members >= 20 and wrong / members <= 0.05
+    tracked = [p.item for p in undated if p.item.tracked]
+    assert pair_scores(tracked, assigned).precision >= 0.95

@@ -3,10 +3,19 @@ untimed pairs and conflicting CVE ids."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.intel.identifiers import identifiers, names_a_topic, title_cased
+from bot.intel.identifiers import (
+    figures,
+    identifiers,
+    names_a_topic,
+    names_one_event,
+    same_figure,
+    title_cased,
+)
 from bot.intel.same_event import (
+    FEATURES,
     STORY_KEYS,
     Profile,
     Signals,
@@ -74,24 +83,43 @@ def test_the_same_report_from_another_outlet_joins_and_a_month_later_does_not() 
     assert model.probability(features(later, story)) < model.probability(features(again, story))
 
 
-def test_untimed_pairs_need_a_distinctive_identifier_or_near_identical_wording() -> None:
+def test_untimed_pairs_need_a_distinctive_identifier_that_names_one_event() -> None:
     """Without dates on both sides, a probability that would do for a dated pair is not enough: the
-    join needs an identifier no other candidate has (and a higher probability), or wording so close
-    that only a re-report has it."""
+    join needs the untimed threshold and an identifier no other candidate has that names one event
+    (a CVE id, or a coined or numbered name in both headlines), never a recurring phrase or an
+    abbreviation, however alike the wording."""
     model = shipped_model()
-    story = Profile.start(signals("Microsoft patches critical Windows zero-day", outlet="other"))
+    title = "Microsoft patches critical PrintNightmare zero-day"
+    story = Profile.start(signals(title, outlet="other", dated=False))
     candidates = [(1, story)]
+    high = max(model.untimed_threshold, model.threshold)
 
     def verdict(probability: float, distinctive: tuple[str, ...] = ()) -> Verdict:
         return Verdict(1, probability, (), distinctive, distinctive)
 
-    dated = signals("Microsoft patches critical Windows zero-day")
-    undated = signals("Microsoft patches critical Windows zero-day", dated=False)
-    assert choose(dated, [verdict(0.9)], candidates, model) is not None
-    assert choose(undated, [verdict(0.9)], candidates, model) is None
-    assert choose(undated, [verdict(0.9, ("printnightmare",))], candidates, model) is None
-    assert choose(undated, [verdict(0.97, ("printnightmare",))], candidates, model) is not None
-    assert choose(undated, [verdict(0.9995)], candidates, model) is not None
+    dated = signals(title)
+    undated = signals(title, dated=False)
+    dated_story = [(1, Profile.start(signals(title, outlet="other")))]
+    assert choose(dated, [verdict(model.threshold)], dated_story, model) is not None
+    assert choose(undated, [verdict(1.0)], candidates, model) is None  # wording alone
+    # one side dated to the day anchors the pair: a re-report's wording joins, a mere likeness does not
+    assert choose(undated, [verdict(0.9995)], dated_story, model) is not None
+    assert choose(dated, [verdict(0.9995)], candidates, model) is not None
+    assert choose(undated, [verdict(high - 0.01)], dated_story, model) is None
+    assert choose(undated, [verdict(1.0, ("patch tuesday",))], candidates, model) is None
+    assert choose(undated, [verdict(1.0, ("poc",))], candidates, model) is None
+    assert choose(undated, [verdict(high, ("printnightmare",))], candidates, model) is not None
+    assert choose(undated, [verdict(high, ("cve-2021-34527",))], candidates, model) is not None
+    if model.untimed_threshold > model.threshold:
+        assert choose(undated, [verdict(model.threshold, ("printnightmare",))], candidates, model) is None
+    # a coined name met only in the lead of one side does not vouch (CVE ids do)
+    elsewhere = signals("Microsoft fixes a print spooler flaw", dated=False)
+    assert choose(elsewhere, [verdict(1.0, ("printnightmare",))], candidates, model) is None
+    assert choose(elsewhere, [verdict(1.0, ("cve-2021-34527",))], candidates, model) is not None
+    # a date known only to the month does not vouch either: a month holds several of a vendor's events
+    monthly = signals("Microsoft patches critical PrintNightmare zero-day")
+    monthly = replace(monthly, precise=False)
+    assert choose(monthly, [verdict(high)], candidates, model) is None
     # a distinctive identifier is one that only this candidate shares
     named = signals("Microsoft patches Windows flaw", {"printnightmare": 5.0}, dated=False)
     two = [
@@ -100,6 +128,42 @@ def test_untimed_pairs_need_a_distinctive_identifier_or_near_identical_wording()
     ]
     assert all(v.distinctive == () for v in judge(named, two, model))
     assert judge(named, two[:1], model)[0].distinctive == ("printnightmare",)
+
+
+def test_identifiers_that_name_one_event() -> None:
+    assert names_one_event("cve-2021-34527") and names_one_event("storm-0558") and names_one_event("apt29")
+    assert names_one_event("printnightmare") and names_one_event("lockbit 3.0")
+    assert not names_one_event("patch tuesday") and not names_one_event("poc")
+
+
+def test_reported_figures_match_when_rounded_differently() -> None:
+    """Outlets round one figure their own way: "300,000+" and "335,923" firewalls are one figure,
+    1.2 million and 2 million are not; years, versions and CVE numbers are no figures."""
+    assert figures("300,000+ firewalls, 38TB leaked and 1.2 million records") == {
+        300000.0,
+        38e12 + 0.5,
+        1.2e6,
+    }
+    assert figures("In 2023 iOS 16.5.1 fixed CVE-2023-27997") == set()
+    assert same_figure(300000.0, 335923.0) and not same_figure(1.2e6, 2e6)
+    story = Profile.start(signals("Fortinet firewalls unpatched"))
+    story.add(replace(signals("Fortinet firewalls unpatched"), figures=(336000.0,)), fit=1.0)
+    close = replace(signals("servers remain unpatched"), figures=(335923.0,))
+    far = replace(signals("servers remain unpatched"), figures=(2.0e6,))
+    assert features(close, story)[FEATURES.index("figure")] == 1.0
+    assert features(far, story)[FEATURES.index("figure")] == 0.0
+
+
+def test_an_article_is_compared_with_the_best_matching_member_title() -> None:
+    """A first report worded unlike the later ones still meets them one headline at a time, even
+    when the story's centroid has moved towards the later wording."""
+    story = Profile.start(signals("Apple fixes zero-days used to deploy Triangulation spyware"))
+    for _ in range(3):
+        story.add(signals("Apple releases patches for actively exploited flaws in iOS and macOS"), fit=1.0)
+    article = signals("Triangulation spyware zero-days fixed")
+    best = features(article, story)[FEATURES.index("best_title")]
+    assert best > features(article, story)[FEATURES.index("title")]
+    assert Profile.from_json(story.to_json()).titles == story.titles
 
 
 def test_two_different_cve_ids_are_two_flaws() -> None:
