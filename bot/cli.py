@@ -241,7 +241,7 @@ def story(
             if latest is None:
                 empty = not await core.store.articles.count()
                 hint = (
-                    f" The database {settings.db_path} is empty: `bot run` loads the bundled sample stories"
+                    f" The database {core.store.db.path} is empty: `bot run` loads the bundled sample stories"
                     " on its first start, `bot ingest FOLDER` reads a folder of stories."
                     if empty
                     else ""
@@ -355,6 +355,8 @@ def backup(
 ) -> None:
     """A consistent copy of the database, safe while the bot runs (SQLite VACUUM INTO)."""
     settings = _settings()
+    if settings.database_url:
+        raise CliError("bot backup copies the SQLite file; for PostgreSQL use pg_dump (or `bot export FILE`)")
     from bot.store.operations import backup_to
 
     _run(backup_to(settings.db_path, target))
@@ -381,6 +383,9 @@ def bench(
     code = subprocess.call([sys.executable, "-m", "benchmarks", *flags], env=env)
     if code:
         raise typer.Exit(code)
+
+
+from bot import cli_db  # noqa: E402,F401  (registers migrate, export and import on `app`)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from bot.ingest.worker import ReadJob
 from bot.intel.vendors.registry import VendorRegistry, match_vendors
 from bot.models import Article, StoryChange
 from bot.store import Store
+from bot.store.db import passing_trouble
 from bot.store.group_commit import GroupLost, run_grouped
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _database_trouble(exc: BaseException) -> str | None:
         text = str(exc).lower()
         if any(word in text for word in ("locked", "busy", "full", "disk i/o", "unable to open")):
             return f"database: {exc}"
-    if is_transient(exc):
+    if is_transient(exc) or passing_trouble(exc):
         return f"database: {exc}"
     return None
 

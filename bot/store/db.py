@@ -47,6 +47,16 @@ def migrations(package: str = "bot.store.migrations") -> list[tuple[int, str, st
     return found
 
 
+def passing_trouble(exc: BaseException) -> bool:
+    """A PostgreSQL failure that a later try may not meet (see bot/store/pg.py); SQLite's passing
+    troubles (locked, busy, disk full) are told by the caller from sqlite3.OperationalError."""
+    if type(exc).__module__.startswith("asyncpg"):
+        from bot.store.pg import passing_trouble as pg_trouble
+
+        return pg_trouble(exc)
+    return False
+
+
 _SQLITE_SCHEMES = ("", "sqlite")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -100,6 +110,10 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def columns(self, table: str) -> list[str]:
+        """The table's column names in their order ([] for no such table)."""
 
     async def after_explicit_ids(self) -> None:
         """Rows were inserted with their ids given (bulk load, import): let generated ids follow them.
@@ -242,6 +256,11 @@ class SqliteDatabase(Database):
         if self._conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 await self._conn.execute("ROLLBACK")
+
+    async def columns(self, table: str) -> list[str]:
+        return [
+            str(r["name"]) for r in await self.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
+        ]
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._conn.execute(sql, params) as cur:

@@ -169,6 +169,19 @@ def _unreachable(exc: BaseException) -> bool:
     ) or (isinstance(exc, asyncpg.PostgresConnectionError) and not isinstance(exc, _PERMANENT))
 
 
+def passing_trouble(exc: BaseException) -> bool:
+    """A failure that a later try may not meet: the connection was lost, the server is restarting, or
+    the transaction lost a serialization race or a deadlock (the work is undone and can run again)."""
+    return _unreachable(exc) or isinstance(
+        exc,
+        asyncpg.InterfaceError
+        | asyncpg.SerializationError
+        | asyncpg.DeadlockDetectedError
+        | asyncpg.AdminShutdownError
+        | asyncpg.CrashShutdownError,
+    )
+
+
 class PgDatabase(Database):
     """A pool of connections to one PostgreSQL database; writes go one at a time through `write()`."""
 
@@ -249,6 +262,14 @@ class PgDatabase(Database):
 
     async def close(self) -> None:
         await self._pool.close()
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [str(r[0]) for r in rows]
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Connection]:

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 class BotProcess:
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, tmp_path: Path, *args: str, database_url: str | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
+        env |= {"BOT_DATABASE_URL": database_url} if database_url else {}
         env |= {
             "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
             "BOT_STORIES_DIR": str(tmp_path / "stories"),
@@ -154,3 +155,26 @@ def test_console_bystander_vendors_get_no_alert(tmp_path: Path) -> None:
     assert vendor_lines and all("Zyxel" in line for line in vendor_lines)
     assert not any(v in line for line in vendor_lines for v in ("Check Point", "Google", "SolarWinds"))
     assert sum("=== ALERT #" in line for line in bot.seen) == 1, "\n".join(bot.seen)
+
+
+STORY_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
+
+
+def test_console_alert_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    """`bot run` with BOT_DATABASE_URL: a story file dropped becomes an alert, the SQLite file is never made."""
+    bot = BotProcess(tmp_path, "--console", database_url=pg_url)
+    try:
+        bot.wait_for("Type /help", timeout=60)
+        bot.send("/subscribe kaspersky")
+        bot.wait_for("Subscribed this channel to Kaspersky")
+        shutil.copy(STORY_FIXTURES / "kaspersky-us-ban-wire.md", bot.stories / "kaspersky-us-ban-wire.md")
+        bot.wait_for("=== ALERT #")
+        alert = "\n".join(bot.wait_for("Vendors:"))
+        assert "Kaspersky" in alert
+        bot.send("/subscriptions")
+        bot.wait_for("Kaspersky")
+    finally:
+        code, err = bot.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "bot.sqlite3").exists() and not (tmp_path / "bot.sqlite3.lock").exists()

@@ -112,3 +112,18 @@ async def test_a_postgres_that_is_down_is_waited_for_with_backoff(
         await opening
     waits = [r.getMessage() for r in caplog.records]
     assert len(waits) >= 2 and all("not reachable yet" in w and "retrying in 1s" in w for w in waits), waits
+
+
+async def test_bot_migrate_says_the_version_on_both_backends(tmp_path: Path, pg_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    latest = migrations()[-1][0]
+    for env in ({"BOT_DB_PATH": str(tmp_path / "m.sqlite3")}, {"BOT_DATABASE_URL": pg_url}):
+        result = await asyncio.to_thread(CliRunner().invoke, app, ["migrate"], env=env)
+        assert result.exit_code == 0 and f"at schema version {latest}" in result.output, result.output
+    refused = await asyncio.to_thread(
+        CliRunner().invoke, app, ["migrate"], env={"BOT_DATABASE_URL": "mysql://bot@localhost/bot"}
+    )
+    assert refused.exit_code == 1 and "unsupported database URL" in str(refused.exception)
