@@ -216,6 +216,13 @@ def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
     ):
         if group:
             out[name] = {"stories": len(group), **read_rows(group, by_row)}
+    per_sample: dict[str, str] = {}  # the spread between samples: each one's figures on today's code
+    for sample in dict.fromkeys(str(x["sample"]) for x in labels):
+        scored = read_rows([x for x in labels if x["sample"] == sample], by_row)
+        per_sample[sample] = (
+            f"event {scored['event_right']}, facts useful {scored['facts_useful']} of {scored['facts_judged']}"
+        )
+    out["per_sample"] = per_sample
     return out
 
 

@@ -256,3 +256,15 @@ def test_the_whole_a_count_is_part_of_is_no_victim_count() -> None:
         f.text for f in merge_facts([facts_of(body)], ["Example News"]) if f.kind in ("victims", "data")
     ]
     assert counted == ["About 20,000 customers affected"]
+
+
+def test_a_flashback_below_the_lead_and_versions_said_not_vulnerable_give_no_facts() -> None:
+    body = (
+        "Anonymous hackers launched a cyber attack on Acme websites on Tuesday. "
+        "The group defaced 120 websites of Acme, the company said. "
+        "Acme said it had restored the websites by Wednesday. "
+        "In April 2013, the group targeted about 30,000 bank accounts of Acme customers. "
+        "Servers using versions of Gizmo prior to 1.0.1g are not vulnerable in their default configuration."
+    )
+    texts = " ".join(f.text for f in merge_facts([facts_of(body)], ["Example News"]))
+    assert "30,000" not in texts and "1.0.1g" not in texts

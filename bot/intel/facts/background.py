@@ -25,16 +25,21 @@ BACKGROUND = re.compile(
     rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
     r"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:19|20)\d\d\b"
     r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b"
-    r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b",
+    r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b"
+    # comparisons with other malware and the history of a group: "also made use of", "rewrites of",
+    # "inspired by", "since it started operating in 2013"
+    r"|\balso\s+made\s+use\s+of\b|\brewrites?\s+of\b|\binspired\s+by\b|\bsince\s+(?:it|they)\s+(?:started|began|first)\b",
     re.IGNORECASE,
 )
+# a flashback opening a sentence below the lead: "In April 2013, the group targeted…"
+FLASHBACK = re.compile(rf"^(?:Back\s+)?In\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b")
 LEAD = 2  # the first complete sentences tell the event, whatever their words
 
 
 def background_positions(sentences: Sequence[Sentence]) -> set[int]:
     """Indexes of the sentences below the lead that retell something else."""
     complete = [s for s in sentences if s.complete]
-    return {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text)}
+    return {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text) or FLASHBACK.match(s.text)}
 
 
 def set_background_aside(facts: list[TypedFact], sentences: Sequence[Sentence]) -> list[TypedFact]:

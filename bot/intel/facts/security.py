@@ -24,6 +24,7 @@ from bot.intel.facts.threats import find_threats
 from bot.intel.facts.versions import find_versions
 from bot.intel.sentences import Sentence
 
+_NOT_AFFECTED = re.compile(r"\b(?:not|n't)\s+(?:\w+\s+)?(?:vulnerable|affected|impacted)\b", re.IGNORECASE)
 _VULN_WORD = re.compile(r"\bvulnerabilit|\bflaws?\b|\bbugs?\b|\bzero-days?\b|\bexploit|\bCVE-", re.IGNORECASE)
 # A "sentence" that lists thirty CVEs with their scores is one long line in real advisories: ids and
 # scores are read from all of it (bounded), the other cues from its start.
@@ -197,6 +198,8 @@ def typed_facts(
                     TypedFact("kev", f"kev:{cve or '-'}", label, sentence.index, sentence.text, kev_data)
                 )
         for version in find_versions(text):
+            if version.kind == "affected" and _NOT_AFFECTED.search(text):
+                continue  # "servers using versions prior to 1.0.1g are not vulnerable"
             out.append(
                 TypedFact(
                     version.kind,
