@@ -101,7 +101,7 @@ _FLAW = (
 )
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
-    r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|disclos(?:es|ed)|spott(?:ed|s))\s+(?:\w+\s+){0,4}"
+    r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|found|finding|disclos(?:es|ed)|spott(?:ed|s)|reported|identified)\s+(?:\w+\s+){0,4}"
     r"(?:vulnerabilit\w*|flaws?|bugs?|zero-days?|security\s+holes?)\b",
     re.IGNORECASE,
 )
@@ -206,7 +206,10 @@ FEATURE_TITLE = re.compile(
     r"^\s*(?:why|is\s+your|are\s+you|the\s+(?:evolution|revolution|rise|future|state)\s+of)\b|\bwho'?s\s+to\s+blame\b"
     r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b"
     # a bounty programme or a hacking contest announced is no event (its findings would carry CVEs)
-    r"|\bbug\s+bounty\s+program(?:me)?s?\b|\b(?:hacking\s+)?(?:contest|competition)\b",
+    r"|\bbug\s+bounty\s+program(?:me)?s?\b|\b(?:hacking\s+)?(?:contest|competition)\b"
+    # trend and statistics pieces, market reports, books and films about hacking
+    r"|\bon\s+the\s+rise\b|\bthreats?\s+report\b|\b(?:activities|attacks|threats)\s+(?:increased|rising|surged?)\b"
+    r"|\bmarket\s+(?:by|size|share|report|forecast|growth)\b|\bdemand\s+for\b|\b(?:novel(?:la)?|book|film|movie|documentary)\b",
     re.IGNORECASE,
 )
 FEATURE = "feature"  # the pseudo-cue recorded for a feature piece

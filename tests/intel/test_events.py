@@ -227,6 +227,18 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
             "Acme announced new features.",
             EventType.PRODUCT,
         ),
+        # trend pieces and books are no event; a researcher's finding is a vulnerability
+        (
+            "Trojan & Botnet Activities Increased in February",
+            "Trojans were the most prolific threat.",
+            EventType.OTHER,
+        ),
+        ("Novella Explores Aftermath of Worm Attack", "A new novella by a journalist.", EventType.OTHER),
+        (
+            "Hacking Acmebook users from the chat box",
+            "Jane Doe, known for finding serious flaws in Acmebook, shared a stored XSS in its chat.",
+            EventType.VULNERABILITY,
+        ),
         # a defender's tool, launched
         (
             "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",

@@ -268,3 +268,16 @@ def test_a_flashback_below_the_lead_and_versions_said_not_vulnerable_give_no_fac
     )
     texts = " ".join(f.text for f in merge_facts([facts_of(body)], ["Example News"]))
     assert "30,000" not in texts and "1.0.1g" not in texts
+
+
+def test_an_embedded_post_and_an_earlier_report_give_no_facts() -> None:
+    body = (
+        "Acme suffered a new data breach exposing order details of its store customers. "
+        "Acme said it fixed the flaw in its website. "
+        "Acme started informing affected customers by email on Monday. "
+        "As we covered back in January 2018, the store was hacked to steal card data of up to 40,000 Acme customers. "
+        "— Example News (@ExampleNews) June 11, 2013 The malware was first seen on May 2, 2013 in a campaign."
+    )
+    facts = merge_facts([facts_of(body)], ["Example News"])
+    texts = " ".join(f.text for f in facts)
+    assert "40,000" not in texts and "2013" not in texts

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 BACKGROUND = re.compile(
     rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
-    r"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:19|20)\d\d\b"
+    rf"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b"
     r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b"
     r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b"
     # comparisons with other malware and the history of a group: "also made use of", "rewrites of",
@@ -36,10 +36,15 @@ FLASHBACK = re.compile(rf"^(?:Back\s+)?In\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_
 LEAD = 2  # the first complete sentences tell the event, whatever their words
 
 
+# an embedded social post glued to the next sentence: "— The Hacker News (@TheHackersNews) June 11, 2013 Zeus…"
+EMBED = re.compile(rf"\(@\w+\)\s+(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d")
+
+
 def background_positions(sentences: Sequence[Sentence]) -> set[int]:
-    """Indexes of the sentences below the lead that retell something else."""
+    """Indexes of the sentences below the lead that retell something else, and of embedded posts."""
     complete = [s for s in sentences if s.complete]
-    return {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text) or FLASHBACK.match(s.text)}
+    aside = {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text) or FLASHBACK.match(s.text)}
+    return aside | {s.index for s in complete if EMBED.search(s.text)}
 
 
 def set_background_aside(facts: list[TypedFact], sentences: Sequence[Sentence]) -> list[TypedFact]:
