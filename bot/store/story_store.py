@@ -270,6 +270,9 @@ class StoryStore:
         return [_record(row, ()) for row in await self._db.fetchall(sql, params)]
 
     async def next_story_id(self) -> int:
+        if self._db.dialect == "postgresql":  # several workers may create stories at once: a sequence
+            row = await self._db.fetchone("SELECT nextval(pg_get_serial_sequence('stories', 'id'))")
+            return int(row[0]) if row else 1
         row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
         return int(row[0]) if row else 1
 

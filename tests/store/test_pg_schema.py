@@ -127,3 +127,7 @@ async def test_bot_migrate_says_the_version_on_both_backends(tmp_path: Path, pg_
         CliRunner().invoke, app, ["migrate"], env={"BOT_DATABASE_URL": "mysql://bot@localhost/bot"}
     )
     assert refused.exit_code == 1 and "unsupported database URL" in str(refused.exception)
+    backup = await asyncio.to_thread(
+        CliRunner().invoke, app, ["backup", str(tmp_path / "copy.sqlite3")], env={"BOT_DATABASE_URL": pg_url}
+    )
+    assert backup.exit_code == 1 and "pg_dump" in str(backup.exception)
