@@ -36,8 +36,8 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
-    strict F1 0.877, fold range 0.77-0.93; lenient F1 0.893; lenient precision 1.00 in every fold; whole
-    split 0.879 / 0.895), above the baseline."""
+    strict F1 0.865, fold range 0.77-0.94; lenient F1 0.882; lenient precision 1.00 in every fold; whole
+    split 0.884 / 0.890), above the baseline."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
