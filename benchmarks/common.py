@@ -41,7 +41,9 @@ class Sizes:
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
             return cls(10_000, (1_000, 10_000), 200, 60, 50, 400, 1_000_000, 1, 2_000, 50)
-        return cls(100_000, (1_000, 10_000, 100_000), 1000, 300, 200, 2000, 5_000_000, 3, 100_000, 200)
+        return cls(
+            1_000_000, (1_000, 10_000, 100_000, 1_000_000), 1000, 300, 200, 2000, 5_000_000, 3, 100_000, 200
+        )
 
 
 def percentile(values: Sequence[float], q: float) -> float:

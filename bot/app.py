@@ -32,14 +32,13 @@ from bot.intel.vendors import VendorCatalog
 from bot.intel.vendors.registry import VendorRegistry
 from bot.observability import telemetry, using_telemetry
 from bot.observability.wiring import Operations
-from bot.pipeline import IngestResult, Pipeline
+from bot.pipeline import GROUP_FILES, IngestResult, Pipeline
 from bot.store import Store
 from bot.store.owner import DatabaseOwner
 from bot.store.story_store import StoryStore
 
 log = logging.getLogger(__name__)
 EOF_DRAIN_SECONDS = 10.0  # --exit-at-eof: alerts still owed get this long to go out
-WATCH_GROUP_FILES = 32  # files read and stored together at most (one transaction per group)
 
 
 @dataclass
@@ -225,7 +224,7 @@ class Application:
 
         When a file is ready and what happens after a read that did not finish is `Arrivals`' policy.
         Files due together are read as a group (`Pipeline.process_files`: chunks of files to the parse
-        workers, one transaction for the group), up to WATCH_GROUP_FILES at a time; a file due alone
+        workers, one transaction for the group), up to GROUP_FILES at a time; a file due alone
         goes at once. Several groups run at a time (one per parse worker, plus one), so while one group
         is stored the next is being parsed, and a page that takes its whole budget never delays the
         files due after it."""
@@ -283,7 +282,7 @@ class Application:
                     more.clear()
                     continue
                 await slots.acquire()
-                group = [due.popleft() for _ in range(min(len(due), WATCH_GROUP_FILES))]
+                group = [due.popleft() for _ in range(min(len(due), GROUP_FILES))]
                 task = loop.create_task(handle(group), name="ingest-files")
                 running.add(task)
                 task.add_done_callback(running.discard)

@@ -158,24 +158,25 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
 
     async def main() -> None:
         from bot.app import open_core
+        from bot.pipeline import GROUP_FILES
 
         failed = 0
         async with open_core(settings) as core:
             with _ingest_report(len(files)) as (say, advance):
-                for path in files:
-                    try:
-                        result = await core.pipeline.process_file(path, settle_seconds=0)
-                    except Exception as exc:  # a bug on one file: report it, go on with the others
-                        log.debug("failed on %s", path, exc_info=True)
-                        say(f"error     {path} ({exc.__class__.__name__}: {exc})")
-                        failed += 1
+                for start in range(0, len(files), GROUP_FILES):  # a group at a time, in order
+                    group = files[start : start + GROUP_FILES]
+                    results = await core.pipeline.process_files(group, settle_seconds=0)
+                    for path, result in zip(group, results, strict=True):
+                        if result.status == "failed":  # a bug on one file: reported, the others go on
+                            say(f"error     {path} ({result.reason})")
+                            failed += 1
+                            advance()
+                            continue
+                        story = result.change.story if result.change else None
+                        where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
+                        extra = f" ({result.reason})" if result.reason else ""
+                        say(f"{result.status:9} {path}{where}{extra}")
                         advance()
-                        continue
-                    story = result.change.story if result.change else None
-                    where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
-                    extra = f" ({result.reason})" if result.reason else ""
-                    say(f"{result.status:9} {path}{where}{extra}")
-                    advance()
         if failed:
             raise CliError(f"{failed} of {len(files)} files failed; see the lines above")
 

@@ -21,7 +21,8 @@ from bot.config import Settings
 from bot.ingest import NotReady, RejectedFile, Transient, reject_file
 from bot.ingest.article import article_from_story
 from bot.ingest.source import StoryBytes, is_transient, read_story_file, shown
-from bot.ingest.worker import ReadJob
+from bot.ingest.worker import Read, ReadJob
+from bot.intel.engine import Prepared
 from bot.intel.vendors.registry import VendorRegistry, match_vendors
 from bot.models import Article, StoryChange
 from bot.store import Store
@@ -36,7 +37,7 @@ SEEN_REASON = (
 
 
 class StoryClusterer(Protocol):
-    async def add_article(self, article: Article) -> StoryChange | None: ...
+    async def add_article(self, article: Article, prepared: Prepared | None = None) -> StoryChange | None: ...
 
     async def revise_article(self, article: Article) -> StoryChange | None: ...
 
@@ -55,6 +56,7 @@ class IngestResult:
     routed: int = 0
 
 
+GROUP_FILES = 32  # files read and stored together at most (one transaction per group)
 EDIT_OVERLAP = 0.5  # share of the earlier text's word 5-grams that an edit of it keeps
 
 
@@ -79,7 +81,7 @@ class StoryReader(Protocol):
 
     async def read(self, job: ReadJob) -> tuple[Article, list[tuple[str, int, str]]]: ...
 
-    async def read_many(self, jobs: Sequence[ReadJob]) -> list[Article | Exception]: ...
+    async def read_many(self, jobs: Sequence[ReadJob]) -> list[Read | Exception]: ...
 
 
 def _database_trouble(exc: BaseException) -> str | None:
@@ -165,6 +167,20 @@ class Pipeline:
         "failed" (logged with its traceback) and leaves the others alone."""
         return await self._group(list(paths), settle_seconds, reject_grace, wait_for_writers, strict=False)
 
+    async def process_many(
+        self, paths: Sequence[Path], *, concurrency: int = 2, settle_seconds: float | None = 0
+    ) -> list[IngestResult]:
+        """Many files as the watcher takes them: groups of GROUP_FILES, `concurrency` groups at a time
+        (one is stored while the next is parsed). Results in the files' order."""
+        slots = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(part: Sequence[Path]) -> list[IngestResult]:
+            async with slots:
+                return await self.process_files(part, settle_seconds=settle_seconds)
+
+        parts = [paths[i : i + GROUP_FILES] for i in range(0, len(paths), GROUP_FILES)]
+        return [result for done in await asyncio.gather(*map(one, parts)) for result in done]
+
     async def _group(
         self,
         paths: list[Path],
@@ -227,9 +243,9 @@ class Pipeline:
             else:
                 first[hashes[index]] = index
         parsed = await self._read_group([stories[i] for i in first.values()])
-        ready: list[tuple[int, Article]] = []
+        ready: list[tuple[int, Read]] = []
         for index, outcome in zip(first.values(), parsed, strict=True):
-            if isinstance(outcome, Article):
+            if isinstance(outcome, tuple):
                 ready.append((index, outcome))
             elif isinstance(outcome, RejectedFile):
                 results[index] = await self._reject_unless_fresh(paths[index], outcome.reason, reject_grace)
@@ -246,7 +262,7 @@ class Pipeline:
 
     async def _store_group(
         self,
-        ready: list[tuple[int, Article]],
+        ready: list[tuple[int, Read]],
         hashes: dict[int, str],
         paths: list[Path],
         results: list[IngestResult | None],
@@ -255,7 +271,10 @@ class Pipeline:
         """Store, cluster and route a group of read articles in one transaction (a savepoint each)."""
         if not ready:
             return
-        units = [partial(self._store_article, article, file_hash=hashes[index]) for index, article in ready]
+        units = [
+            partial(self._store_article, article, file_hash=hashes[index], prepared=prepared)
+            for index, (article, prepared) in ready
+        ]
         outcomes: list[IngestResult | Exception]
         try:
             outcomes = await run_grouped(self._store.db, units)
@@ -302,23 +321,25 @@ class Pipeline:
                 out.append(exc)
         return out
 
-    async def _read_group(self, stories: list[StoryBytes]) -> list[Article | Exception]:
+    async def _read_group(self, stories: list[StoryBytes]) -> list[Read | Exception]:
         """Parse, clean and match in the reader's workers (in a thread when there is no reader)."""
         if not stories:
             return []
         if self._reader is not None:
             extra = self._registry.extra
+            settings = self._settings
             jobs = [
-                ReadJob(s, self._settings.max_file_bytes, self._settings.vendors_file, extra) for s in stories
+                ReadJob(s, settings.max_file_bytes, settings.vendors_file, extra, True, settings.kev_file)
+                for s in stories
             ]
             return await self._reader.read_many(jobs)
-        out: list[Article | Exception] = []
+        out: list[Read | Exception] = []
         for story in stories:
             try:
                 article = await asyncio.to_thread(
                     article_from_story, story, max_bytes=self._settings.max_file_bytes
                 )
-                out.append(match_vendors(article, self._registry))
+                out.append((match_vendors(article, self._registry), None))
             except Exception as exc:
                 out.append(exc)
         return out
@@ -347,7 +368,9 @@ class Pipeline:
             self._on_routed()
         return result
 
-    async def _store_article(self, article: Article, *, file_hash: str | None = None) -> IngestResult:
+    async def _store_article(
+        self, article: Article, *, file_hash: str | None = None, prepared: Prepared | None = None
+    ) -> IngestResult:
         """`process_article` inside the caller's transaction (the delivery is nudged after COMMIT)."""
         change: StoryChange | None = None
         routed = 0
@@ -367,7 +390,7 @@ class Pipeline:
             else:
                 stored, is_new = await self._store.articles.add(article)
                 if is_new:
-                    change = await self._stories.add_article(stored)
+                    change = await self._stories.add_article(stored, prepared)
             if change is not None:
                 routed = await self._router.route(change)
             if file_hash:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import multiprocessing
 import signal
@@ -27,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -37,6 +39,8 @@ from typing import Any
 from bot.ingest.article import article_from_story
 from bot.ingest.errors import RejectedFile, Transient
 from bot.ingest.source import StoryBytes, is_transient, transient
+from bot.intel.engine import Prepared, prepare
+from bot.intel.facts.kev import KevCatalog, load_catalog
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.registry import tag_vendors
 from bot.models import Article, Vendor
@@ -45,10 +49,12 @@ log = logging.getLogger(__name__)
 
 CPU_SECONDS = 2.0  # per file; a page read in seconds of CPU is an attack or a bug, not news
 WALL_SECONDS = 6.0  # per file, from the parent; the machine may be busy, so looser than the CPU budget
+START_SECONDS = 120.0  # for a new worker to import and build its matcher, on a machine that may be busy
 # Files sent to a worker in one message: a hand-off per file cost more than reading a short page.
 CHUNK_FILES = 8
 
 _Answer = tuple[tuple[str, Any], list[tuple[str, int, str]]]  # (kind, value), warnings logged
+Read = tuple[Article, Prepared | None]  # a file read: its article, and the engine's work done ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class ReadJob:
     max_bytes: int
     vendors_file: Path | None = None
     extra_vendors: tuple[Vendor, ...] = ()
+    prepare: bool = False  # also do the story engine's text-only work (`prepare`) here
+    kev_file: Path | None = None  # the KEV catalog that work reads (the shipped one when None)
 
 
 _MATCHERS: dict[tuple[Path | None, tuple[Vendor, ...]], VendorMatcher] = {}
@@ -80,6 +88,17 @@ def read_story(job: ReadJob) -> Article:
     """The whole CPU-bound part of ingesting one file: decode, parse, clean, match vendors."""
     article = article_from_story(job.story, max_bytes=job.max_bytes)
     return tag_vendors(article, _matcher(job.vendors_file, job.extra_vendors))
+
+
+@lru_cache(maxsize=2)
+def _kev(path: Path | None) -> KevCatalog:
+    return load_catalog(path)
+
+
+def read_and_prepare(job: ReadJob) -> Read:
+    """`read_story`, then (when the job asks) what clustering needs from the text alone."""
+    article = read_story(job)
+    return article, (prepare(article, _kev(job.kev_file)) if job.prepare else None)
 
 
 # -- the worker side ------------------------------------------------------------------------------
@@ -109,7 +128,7 @@ def _answer(job: ReadJob, cpu_seconds: float) -> tuple[str, Any]:
     try:
         signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
         try:
-            return ("ok", read_story(job))
+            return ("ok", read_and_prepare(job))
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
     except OverBudget:
@@ -135,6 +154,10 @@ def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[
     root.setLevel(logging.WARNING)
     with contextlib.suppress(Exception):
         _matcher(*warm)  # built before the first file arrives, not on its clock
+    try:
+        conn.send(("ready", None))  # the parent hands out files (and starts their clocks) after this
+    except (OSError, EOFError):
+        return
     while True:
         try:
             jobs: list[ReadJob] = conn.recv()
@@ -152,7 +175,7 @@ def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[
 # -- the parent side ------------------------------------------------------------------------------
 
 
-def _outcome(answer: _Answer) -> Article | Exception:
+def _outcome(answer: _Answer) -> Read | Exception:
     """A worker's answer as the article, or the exception it ended in; its warnings logged here."""
     (kind, value), records = answer
     for name, level, message in records:
@@ -227,6 +250,12 @@ class ParsePool:
         )
         process.start()
         child.close()
+        if not parent.poll(START_SECONDS):  # a worker that cannot even start: try again later
+            process.kill()
+            process.join(timeout=1)
+            parent.close()
+            raise OSError(errno.EAGAIN, f"a parse worker did not start within {START_SECONDS:g} s")
+        parent.recv()
         worker = _Worker(process, parent)
         self._all.add(worker)
         return worker
@@ -271,9 +300,9 @@ class ParsePool:
         outcome = _outcome(answer)
         if isinstance(outcome, Exception):
             raise outcome
-        return outcome, answer[1]
+        return outcome[0], answer[1]
 
-    async def read_many(self, jobs: Sequence[ReadJob]) -> list[Article | Exception]:
+    async def read_many(self, jobs: Sequence[ReadJob]) -> list[Read | Exception]:
         """Each job's article, or the RejectedFile (bad page, over budget) or error it ended in, in
         the jobs' order. The jobs go out in chunks, several per message, to every idle worker at once;
         each answer comes back as soon as its file is read, so the budgets still hold per file."""
@@ -283,7 +312,7 @@ class ParsePool:
         done = await asyncio.gather(
             *(self._read_chunk(jobs, c, answers) for c in chunks), return_exceptions=True
         )
-        outcomes: list[Article | Exception] = []
+        outcomes: list[Read | Exception] = []
         for chunk, failure in zip(chunks, done, strict=True):
             if isinstance(failure, BaseException) and not isinstance(failure, Exception):
                 raise failure  # cancelled: not a file's fault

@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -160,6 +160,39 @@ def _analysed_part(body: str) -> str:
     return body[: cut if cut > MAX_ANALYSED_CHARS // 2 else MAX_ANALYSED_CHARS]
 
 
+def clustered_view(article: Article) -> Article:
+    """The article as clustering and analysis read it: a stand-in date (fetch or arrival time) is no
+    publication date to show or to cluster on until the clustering weighs dates by their precision;
+    the body up to MAX_ANALYSED_CHARS; dates in UTC."""
+    if article.published_precision == "fetched":
+        article = replace(article, published=None)
+    return replace(
+        article,
+        body=_analysed_part(article.body),
+        published=_utc(article.published),
+        fetched=_utc(article.fetched),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What clustering needs from the article's text alone (event cues, the cached analysis), made
+    by `prepare` where the article was read: the CPU-heavy part, off the process that writes."""
+
+    content_hash: str
+    event: dict[EventType, tuple[float, list[str]]]
+    analysis: ArticleAnalysis
+
+
+def prepare(article: Article, kev: KevCatalog | None = None) -> Prepared | None:
+    """`add_article`'s text-only work, ahead of time; None for an article it would not cluster."""
+    if not article.subjects:
+        return None
+    view = clustered_view(article)
+    event = event_scores(view)
+    return Prepared(view.content_hash, event, analyse(view, event, kev))
+
+
 Repository = TypeVar("Repository", bound=StoryRepository)
 
 
@@ -210,24 +243,18 @@ class StoryEngine(Generic[Repository]):
             self.similarity.use_corpus(documents, frequencies)
         return documents, frequencies
 
-    async def add_article(self, article: Article) -> StoryChange | None:
+    async def add_article(self, article: Article, prepared: Prepared | None = None) -> StoryChange | None:
         """Cluster one stored article. None when nothing changed: no subject vendor, already
-        clustered, or a syndicated / re-posted copy of an article the story already has."""
+        clustered, or a syndicated / re-posted copy of an article the story already has. `prepared`
+        is `prepare(article)` done elsewhere (a parse worker), so this process skips that work."""
         if article.id is None:
             raise ValueError("store the article before clustering it (it has no id)")
         article_id = article.id
         if not article.subjects:
             return None
-        if article.published_precision == "fetched":
-            # A stand-in date (fetch or arrival time) is no publication date to show or to cluster on
-            # until the clustering weighs dates by their precision.
-            article = replace(article, published=None)
-        article = replace(
-            article,
-            body=_analysed_part(article.body),
-            published=_utc(article.published),
-            fetched=_utc(article.fetched),
-        )
+        article = clustered_view(article)
+        if prepared is not None and prepared.content_hash != article.content_hash:
+            prepared = None  # made from another text: not this article's
         async with self.store.write():
             started = time.perf_counter()
             copy = await self.store.find_copy(article_id, article.url, article.content_hash)
@@ -241,7 +268,7 @@ class StoryEngine(Generic[Repository]):
             text = f"{article.title}\n{article.title}\n{article.body}"
             keys = frozenset(identifiers(article.title, lead_of(article.title, article.body)))
             documents, frequencies = await self._learn(text, count=True, keys=keys)
-            event = event_scores(article)
+            event = prepared.event if prepared is not None else event_scores(article)
             day = article_day(article.published, article.fetched, now)
             dated = publication_known(article)
             evidence = signals(
@@ -278,7 +305,7 @@ class StoryEngine(Generic[Repository]):
             if original is not None:
                 await self._add_copy(article, original, fingerprint)
                 return None
-            analysis = analyse(article, event, self.kev)
+            analysis = prepared.analysis if prepared is not None else analyse(article, event, self.kev)
             if best is None:
                 change = await self._create(article, analysis, evidence, fingerprint, now)
             else:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import open_core
+from bot.app import open_core, sample_story_files
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.delivery.router import Router
@@ -144,7 +144,8 @@ async def test_a_page_over_its_cpu_budget_mid_chunk_costs_that_file_only() -> No
     ]
     with pool.closing():
         outcomes = await pool.read_many(jobs)
-        assert isinstance(outcomes[0], Article) and isinstance(outcomes[2], Article)
+        assert isinstance(outcomes[0], tuple) and isinstance(outcomes[2], tuple)
+        assert outcomes[0][0].subjects == ("Okta",) and outcomes[0][1] is None  # nothing prepared unasked
         assert isinstance(outcomes[1], RejectedFile) and "CPU" in outcomes[1].reason
         assert pool.restarts == 0
 
@@ -159,5 +160,38 @@ async def test_a_worker_stopped_mid_chunk_costs_one_file_and_the_rest_is_read_el
         outcomes = await pool.read_many(jobs)
         rejected = [o for o in outcomes if isinstance(o, RejectedFile)]
         assert len(rejected) == 1 and "time budget" in rejected[0].reason
-        assert sum(isinstance(o, Article) for o in outcomes) == 5
+        assert sum(isinstance(o, tuple) and isinstance(o[0], Article) for o in outcomes) == 5
         assert pool.restarts == 1 and stopped not in pool.pids
+
+
+async def test_stories_are_the_same_whether_the_workers_prepare_the_analysis_or_not(tmp_path: Path) -> None:
+    """The engine's text-only work done in the parse workers (`prepare`) gives the very stories that
+    doing it in the main process gives: titles, summaries, key facts, event types, members."""
+    shown: list[list[tuple[object, ...]]] = []
+    for name, use_workers in (("workers", True), ("inline", False)):
+        settings = settings_for(tmp_path / name)
+        settings.stories_dir.mkdir(parents=True)
+        files = []
+        for path in sample_story_files():
+            files.append(settings.stories_dir / path.name)
+            files[-1].write_bytes(path.read_bytes())
+        async with open_core(settings) as core:
+            pipeline = Pipeline(
+                settings,
+                core.store,
+                core.registry,
+                core.engine,
+                core.router,
+                reader=core.readers if use_workers else None,
+            )
+            results = await pipeline.process_files(files, settle_seconds=0)
+            assert all(r.status in ("stored", "duplicate") for r in results), results
+            stories = [await core.stories.get_story(i) for i in range(1, 20)]
+            shown.append(
+                [
+                    (s.title, s.summary, s.key_facts, s.event_type, s.sources, s.vendors)
+                    for s in stories
+                    if s is not None
+                ]
+            )
+    assert shown[0] and shown[0] == shown[1]
