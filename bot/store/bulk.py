@@ -137,12 +137,13 @@ async def replicate_corpus(db: Database, copies: int, shift_days: int) -> None:
     """Grow a generated corpus `copies` more times over in SQL alone: every article, story, member,
     vendor row and version again under new ids, copy k moved `k * shift_days` days into the past
     (dates keep their text form), hashes and URLs made unique. Document frequencies scale with it.
-    A million-article corpus in a minute or two, where generating each article takes far longer."""
+    A million-article corpus in minutes, where generating each article takes far longer. SQLite's
+    date functions: for the benchmark corpus (SQLite), not for PostgreSQL."""
     articles = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM articles")
     stories = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM stories")
     article_span, story_span = int(articles[0]) if articles else 0, int(stories[0]) if stories else 0
     tables = ("articles", "article_vendors", "stories", "story_articles", "story_vendors", "story_versions")
-    columns = {t: [str(r[1]) for r in await db.fetchall(f"PRAGMA table_info({t})")] for t in tables}
+    columns = {t: await db.columns(t) for t in tables}
     for copy in range(1, copies + 1):
         async with db.write() as conn:
             for table in tables:
