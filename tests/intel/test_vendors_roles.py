@@ -57,6 +57,7 @@ def _role(text: str, name: str) -> str:
         ("Google releases a security update for Android", "Android", "affected"),
         ("Learn more about Zscaler Private Access and start a free trial today.", "Zscaler", "actor"),
         ("Rapid7 provides organizations with a unified view of their exposure.", "Rapid7", "actor"),
+        ("The trojan shows an icon much like that of Google Play to fool users.", "Google Play", "named"),
     ],
 )
 def test_occurrence_role_from_the_words_around_it(text: str, name: str, role: str) -> None:

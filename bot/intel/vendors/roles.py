@@ -168,6 +168,11 @@ _REPORTED = re.compile(
 )
 _TARGETED = re.compile(r"(?:targeting|targets|targeted at|infect(?:s|ed|ing))\s+(?:the\s+)?$", re.IGNORECASE)
 _STORE = re.compile(r"\b(?:Play|Store|App Store|Web Store|Marketplace)\b")
+# In the store ("on Google Play", "from the Chrome Web Store"), not beside it ("a Google Play clone",
+# "stores like Google Play", "posing as Google Play")
+_IN_STORE = re.compile(
+    r"\b(?:on|in|into|onto|from|via|through)\s+(?:the\s+)?(?:official\s+)?$", re.IGNORECASE
+)
 _FLAWED = re.compile(
     r"\b(?:vulnerab\w*|flaws?|bugs?|zero-days?|affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|breach(?:ed|es)?|"
     r"hacked|compromised|exposed|patch(?:ed|es)?)\b",
@@ -258,7 +263,7 @@ def occurrence_role(text: str, start: int, end: int, *, research_alias: bool = F
             at + component.group(0).find(words),
             at + component.group(0).find(words) + len(words),
         )
-    if _STORE.search(text, start, end):  # "on Google Play": what is in a store is the store's problem
+    if _STORE.search(text, start, end) and _IN_STORE.search(before):  # what is in a store is its problem
         return RoleCue("abused", text[start:end], start, end)
     cue = _cue_before("abused", before, before_from)
     if cue:
