@@ -30,6 +30,11 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
         r"compromised",
+        # "Users' Account Information Exposed", "Database Hacked", "gained access to members' account details"
+        r"(?:data|information|details|records|credentials|passwords|e-?mails|accounts?) (?:were |was |have been |has been )?"
+        r"(?:exposed|leaked|stolen|dumped)",
+        r"databases? (?:was |were |has been |have been )?(?:hacked|breached)",
+        r"(?:gained|gain|obtained) (?:unauthori[sz]ed )?access to (?:[\w']+ ){0,3}(?:data|details|information|records|databases?|e-?mails?)",
     ),
     EventType.VULNERABILITY: (
         r"vulnerabilit(?:y|ies)",

@@ -28,7 +28,7 @@ _NOT_ATTACK = re.compile(
 )
 # Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
 PROMO_TITLE = re.compile(
-    r"\bwebinar\b|\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
+    r"\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
     r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"

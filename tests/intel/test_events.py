@@ -239,6 +239,17 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
             "Jane Doe, known for finding serious flaws in Acmebook, shared a stored XSS in its chat.",
             EventType.VULNERABILITY,
         ),
+        # "state sponsored" is no sponsored post; information exposed and a database hacked are a breach
+        (
+            "Acme Confirms 500 Million Accounts Were Hacked by 'State Sponsored' Hackers",
+            "Acme said so.",
+            EventType.BREACH,
+        ),
+        (
+            "Acmeboard Database Hacked — Users' Account Information Exposed",
+            "The company disclosed the incident on Monday.",
+            EventType.BREACH,
+        ),
         # a defender's tool, launched
         (
             "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",

@@ -281,3 +281,13 @@ def test_an_embedded_post_and_an_earlier_report_give_no_facts() -> None:
     facts = merge_facts([facts_of(body)], ["Example News"])
     texts = " ".join(f.text for f in facts)
     assert "40,000" not in texts and "2013" not in texts
+
+
+def test_a_year_is_no_count_and_shutting_down_networks_is_no_layoff() -> None:
+    body = (
+        "The Acme group, active since 2013 and targeted organisations in five countries, hit a utility on Monday. "
+        "The utility decided to shut down its networks and suspend email for its about 250 employees."
+    )
+    kinds = {f.kind: f.text for f in merge_facts([facts_of(body)], ["Example News"])}
+    assert "layoffs" not in kinds
+    assert not any("2,013" in text or "2013 organisations" in text for text in kinds.values())

@@ -247,7 +247,8 @@ def weakness_in(text: str) -> tuple[int, str] | None:
 
 
 _NO_PRODUCT = re.compile(
-    r"(?:(?:Western|Eastern|Northern|Southern|Central)\s+)?(?:Europe|Asia|Africa|America|Middle\s+East)\b"
+    r"(?:(?:Western|Eastern|Northern|Southern|Central|South-?east|North-?east|South-?west|North-?west)(?:ern)?\s+)?"
+    r"(?:Europe|Asia|Africa|America|Middle\s+East)\b"
     r"|COVID|coronavirus|pandemic",
     re.I,
 )

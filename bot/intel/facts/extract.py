@@ -18,6 +18,7 @@ from datetime import date
 from bot.intel.facts.background import background_positions
 from bot.intel.facts.dates import find_dates
 from bot.intel.facts.gazetteer import NOT_NAMES, PLACES, find_places
+from bot.intel.facts.incident import LAYOFF
 from bot.intel.facts.kev import KevCatalog
 from bot.intel.facts.merge import Merged
 from bot.intel.facts.people import NAME, find_people
@@ -145,7 +146,8 @@ def extract_facts(
         for s in statements
     ]
     stated = {s.position for s in statements}
-    layoffs_context = any(s.key.split(":")[1] == "workforce" for s in statements)
+    # a workforce statement about people or a workplace ("shut down its networks" is no layoff)
+    layoffs_context = any(s.key.split(":")[1] == "workforce" and LAYOFF.search(s.text) for s in statements)
     for typed in typed_facts(sentences, published=published, kev=kev, layoffs_context=layoffs_context):
         facts.append(
             ArticleFact(

@@ -87,7 +87,10 @@ _CRYPTO = re.compile(r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(bitcoins?|BTC|Monero|XMR|e
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 LAYOFF = re.compile(
     r"\blay(?:ing|s)?\s+off\b|\blaid\s+off\b|\blayoffs?\b|\bjob\s+cuts\b|\bredundan\w+|\bcut(?:s|ting)?\b[^.]{0,30}"
-    r"\b(?:jobs|roles|positions|staff|workforce)\b|\bclos(?:e|es|ed|ing)\b|\bwind[- ]?down\b|\bshut(?:ting)?\s+down\b",
+    r"\b(?:jobs|roles|positions|staff|workforce)\b|\bwind[- ]?down\b"
+    # closing or shutting down a workplace, not a network, a port or a service ("shut down its networks")
+    r"|\b(?:clos(?:e|es|ed|ing)|shut(?:s|ting)?)(?:\s+down)?\s+(?:(?:its|the|their|an?)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:office|offices|operations|business|site|sites|company|unit|division|plant|factory|stores?|headquarters|branch)\b",
     re.IGNORECASE,
 )
 # "selling stolen passwords for $250": a price on a forum, not money lost

@@ -219,6 +219,13 @@ def _matches(text: str) -> list[re.Match[str]]:
     return taken
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_BEFORE_YEAR = re.compile(
+    r"\b(?:since|in|from|until|till|by|before|after|during|early|late|mid-?|circa)\s+(?:at\s+least\s+)?$",
+    re.I,
+)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every counted quantity in the text, in order."""
     out: list[Quantity] = []
@@ -242,6 +249,12 @@ def find_quantities(text: str) -> list[Quantity]:
                 )
             )
             continue
+        if (
+            _YEAR.fullmatch(str(groups["num"]))
+            and not groups.get("scale")
+            and _BEFORE_YEAR.search(text[: m.start()])
+        ):
+            continue  # "active since 2013 and targeted organisations": a year, not 2,013 of anything
         number = _number(str(groups["num"]), groups.get("scale"))
         if groups.get("currency"):
             family, unit = "money", str(groups["currency"])
