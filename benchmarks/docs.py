@@ -21,11 +21,18 @@ METHOD = """\
 ## What each figure measures
 
 1. **Pipeline throughput**: every dev page (`../shared/data/extraction-dev`, 88 real news pages in
-   markdown) written as a story file and run through `Pipeline.process_file`, the service's own path:
-   read, parse, clean, match vendors, store, cluster, rebuild the story (summary, key facts) and route,
-   into a fresh SQLite database per round (best of the rounds, after a warm-up pass on a throwaway
-   database). Beside it, in the same run, trafilatura's `extract` alone on the same pages (markdown
-   rendered to HTML beforehand, outside its clock). Without the dev pages, the bundled sample store.
+   markdown) written as a story file and run through `Pipeline.process_many`, the service's own path:
+   groups of up to 32 files read in chunks by the parse worker processes (read, parse, clean, match
+   vendors, the story engine's text analysis), then stored one SQLite transaction per group with a
+   savepoint per article (store, cluster, rebuild the story, route), workers + 1 groups at a time, into
+   a fresh database and a fresh worker pool per pass (warmed on generated stories first). Beside it,
+   in the same run and interleaved round by round, trafilatura's `extract` alone on the same pages
+   (markdown rendered to HTML beforehand, outside its clock); median over the rounds with the range,
+   and the ratio taken round by round. The scaling row is the same pass with 1, 2, … parse workers up
+   to the machine's cores: on 2 cores the main process shares them, so the curve is short by nature.
+   CPU per article is read from /proc for the main process and the workers; the stages row times each
+   stage one after another in one process. The multi-outlet set (268 short feed items) is a second
+   input. Without the dev pages, the bundled sample store.
 2. **Extraction quality**: the scrapinghub article-extraction-benchmark metric (F1 of 4-token shingles,
    `evaluation/extraction.py`) against the pages' gold bodies: our cleaner on the markdown and on the text
    form, trafilatura on a CommonMark rendering of the markdown, and keeping everything.
@@ -39,7 +46,9 @@ METHOD = """\
    settle time (`BOT_SETTLE_SECONDS`) is the default. Bots that poll feeds instead alert after 2-20 minutes.
 4. **`/story` latency**: a generated corpus (realistic article lengths, 500 vendors: the built-in catalog
    plus invented ones through `BOT_VENDORS_FILE`, Zipf-distributed coverage, 1-12 outlets per story)
-   bulk-written in the engine's table shapes, grown 1k → 10k → 100k articles. At each size,
+   bulk-written in the engine's table shapes, grown 1k → 10k → 100k articles, then to 1,000,000 by
+   nine copies of that corpus made in SQL, each a year further back (`bot/store/bulk.py`
+   `replicate_corpus`: generating a million articles one by one would take an hour). At each size,
    `/story <vendor>` through `CommandService.run_text` for random vendors; at the largest, the service in
    Slack HTTP mode answering slash-command requests signed with the signing secret, timed from the POST
    to the reply arriving at the stand-in's `response_url`.
@@ -47,8 +56,8 @@ METHOD = """\
    in-process platform that enforces Slack's and Discord's limits (answering 429 with Retry-After past
    them), time scaled down (`benchmarks/delivery_fanout.py`). Efficiency = the fastest schedule the limits allow ÷
    the achieved span; rates are shown in real (unscaled) time.
-6. **Memory**: the real service with the console adapter (standard input a pipe) over the 100k-article
-   database: start, a subscription, 20 new story files through the watched folder, 100 `/story` commands;
+6. **Memory**: the real service with the console adapter (standard input a pipe) over the
+   1,000,000-article database: start, a subscription, 20 new story files through the watched folder, 100 `/story` commands;
    the kernel's high-water mark of its resident set (`VmHWM`).
 7. **Vendor matching**: `VendorMatcher.find` with the full built-in catalog over 5 MB of invented
    security-news text full of vendor names and unseen surnames (best of three).

@@ -5,6 +5,7 @@ Tokens are `SecretStr` so that a settings object can be logged or repr'd without
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -32,7 +33,13 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(0.2, validation_alias="BOT_SETTLE_SECONDS")
     # Reading one file (parse, clean, match vendors) runs in worker processes under this budget; a page
     # over it is rejected with the reason and the worker is replaced (see bot/ingest/worker.py).
-    parse_workers: int = Field(2, ge=1, le=64, validation_alias="BOT_PARSE_WORKERS")
+    # One worker per core by default: the pool is what makes ingest scale with the machine.
+    parse_workers: int = Field(
+        default_factory=lambda: min(64, max(1, os.cpu_count() or 1)),
+        ge=1,
+        le=64,
+        validation_alias="BOT_PARSE_WORKERS",
+    )
     parse_cpu_seconds: float = Field(2.0, gt=0, validation_alias="BOT_PARSE_CPU_SECONDS")
     parse_wall_seconds: float = Field(6.0, gt=0, validation_alias="BOT_PARSE_WALL_SECONDS")
 
