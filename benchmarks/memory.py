@@ -24,7 +24,7 @@ from bot.config import Settings
 TARGET = "<= 150 MB"
 NEW_STORIES = 20
 STORY_QUERIES = 100
-TIMEOUT = 90.0
+TIMEOUT = 600.0  # start-up checks a million-article database first (PRAGMA quick_check reads it all)
 
 
 def skeleton() -> Result:
