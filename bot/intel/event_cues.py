@@ -49,6 +49,8 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"exploit(?:ed|s|ing)?(?!\s+kits?\b)",  # an exploit kit is attack tooling
         r"bug",
         r"at risk",
+        r"(?:stored|stores|storing|saved|kept) (?:\w+ ){0,3}in (?:plain|clear) ?text",
+        r"plain-?text passwords?",
     ),
     EventType.ATTACK: (
         r"ransomware",
@@ -138,6 +140,10 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"antitrust",
         r"GDPR",
         r"probe",
+        # law enforcement taking a botnet or a market down
+        r"(?:take|takes|took|taken|taking) down (?:[\w-]+ ){0,3}(?:botnet|network|service|marketplace|market|forum|site)s?",
+        r"takedown",
+        r"dismantl(?:e|es|ed|ing)",
     ),
     EventType.PRODUCT: (
         r"launch(?:es|ed)?",

@@ -28,7 +28,7 @@ _NOT_ATTACK = re.compile(
 )
 # Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
 PROMO_TITLE = re.compile(
-    r"\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
+    r"^\s*download\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
     r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"
@@ -70,7 +70,7 @@ _MALWARE = re.compile(
 )
 # "Ransomware Protection", "malware scanner": a defender's product named after what it stops
 _DEFENCE = re.compile(
-    r"\s+(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b", re.I
+    r"\s+(?:[\w-]+\s+)?(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b", re.I
 )
 _MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
 # "malware designed to steal credentials", "an implant to exfiltrate": what a tool is built to do is
@@ -97,7 +97,8 @@ _WHO = (
 # what researchers show: a flaw, or a proof of concept, prototype or technique they demonstrated
 _FLAW = (
     r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?"
-    r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+)\b"
+    r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+"
+    r"|managed\s+to\s+(?:hack|bypass|crack|break))\b"
 )
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
@@ -188,6 +189,11 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         r"\barrest(?:s|ed)?\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
         r"|\bcharged\s+(?:with|over|for)\b|\b(?:been|were|was)\s+charged\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
         r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b",
+        re.IGNORECASE,
+    ),
+    EventType.ACQUISITION: re.compile(
+        r"\b(?:acquir(?:es|ed)|buys|to\s+acquire|agreed\s+to\s+buy)\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:company|firm|startup|service|provider|maker|platform|vendor)\b|\bacquisition\s+of\b",
         re.IGNORECASE,
     ),
     EventType.PRODUCT: re.compile(

@@ -250,6 +250,21 @@ def test_a_feature_piece_without_event_facts_is_other() -> None:
             "The company disclosed the incident on Monday.",
             EventType.BREACH,
         ),
+        (
+            "Acmegle buys Online Malware Multi Scanner ScanAll",
+            "Acmegle acquired the scanning service.",
+            EventType.ACQUISITION,
+        ),
+        (
+            "Acme Phone Passwords are stored in plain text on Disk",
+            "A user found the file.",
+            EventType.VULNERABILITY,
+        ),
+        (
+            "Download: The State of Breach Protection Survey Results",
+            "We polled 1,536 professionals.",
+            EventType.OTHER,
+        ),
         # a defender's tool, launched
         (
             "Rangefinder — Open Source Web Vulnerability Scanning Tool From Acme",
