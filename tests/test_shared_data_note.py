@@ -25,6 +25,7 @@ def test_summary_counts_the_tests_skipped_for_shared_data(tmp_path: Path) -> Non
     folder = tmp_path / "tests"
     folder.mkdir()
     shutil.copy(CONFTEST, folder / "conftest.py")
+    shutil.copytree(CONFTEST.parent / "support", folder / "support")  # the conftest imports tests.support
     (folder / "test_sample.py").write_text(SKIPPING, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(folder)],
