@@ -230,7 +230,7 @@ def story(
     async def main() -> None:
         from bot.app import open_core
         from bot.chat.render import story_plain_text
-        from bot.intel.engine import story_to_dict
+        from bot.intel.story_build import story_to_dict
 
         async with open_core(settings) as core:
             found = core.registry.base.lookup(vendor)

@@ -22,7 +22,7 @@ from bot.ingest import NotReady, RejectedFile, Transient, reject_file
 from bot.ingest.article import article_from_story
 from bot.ingest.source import StoryBytes, is_transient, read_story_file, shown
 from bot.ingest.worker import Read, ReadJob
-from bot.intel.engine import Prepared
+from bot.intel.story_build import Prepared
 from bot.intel.vendors.registry import VendorRegistry, match_vendors
 from bot.models import Article, StoryChange
 from bot.store import Store

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.intel.engine import publication_known
 from bot.intel.events import decide, score_text
 from bot.intel.identifiers import identifiers, lead_of
 from bot.intel.same_event import (
@@ -46,6 +45,7 @@ from bot.intel.same_event import (
 )
 from bot.intel.sentences import paragraphs
 from bot.intel.similarity import TfidfSimilarity
+from bot.intel.story_build import publication_known
 from bot.models import EventType, Salience
 from evaluation.clustering import DEV_DIR, Item, headline, load_items, pair_scores, word_overlap_baseline
 from evaluation.untimed_cv import cross_validate_untimed

@@ -39,8 +39,8 @@ from typing import Any
 from bot.ingest.article import article_from_story
 from bot.ingest.errors import RejectedFile, Transient
 from bot.ingest.source import StoryBytes, is_transient, transient
-from bot.intel.engine import Prepared, prepare
 from bot.intel.facts.kev import KevCatalog, load_catalog
+from bot.intel.story_build import Prepared, prepare
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.intel.vendors.registry import tag_vendors
 from bot.models import Article, Vendor

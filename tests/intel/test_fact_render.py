@@ -15,8 +15,9 @@ from bot.adapters.discord.platform import followup_text as discord_followup
 from bot.adapters.slack.blocks import alert_blocks
 from bot.adapters.slack.blocks import followup_text as slack_followup
 from bot.chat.render import story_plain_text, story_view
-from bot.intel.engine import StoryEngine, story_to_dict
+from bot.intel.engine import StoryEngine
 from bot.intel.facts import merge_facts
+from bot.intel.story_build import story_to_dict
 from bot.models import Article, EventType, Source, Story
 from bot.store.db import Database
 from bot.store.story_store import StoryStore

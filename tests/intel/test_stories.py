@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.intel.engine import StoryEngine, story_to_dict
+from bot.intel.engine import StoryEngine
 from bot.intel.sentences import split_sentences
+from bot.intel.story_build import story_to_dict
 from bot.models import Article, ChangeKind, EventType, KeyFact, Story, StoryChange
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
@@ -299,7 +300,7 @@ async def test_story_to_dict_follows_the_contract(db: Database, seeds: list[Path
 
 
 def test_huge_bodies_are_analysed_in_bounded_prefix() -> None:
-    from bot.intel.engine import MAX_ANALYSED_CHARS, _analysed_part
+    from bot.intel.story_build import MAX_ANALYSED_CHARS, _analysed_part
 
     paragraph = "Acme Networks patched a firewall flaw on Monday after attacks were seen. " * 20
     body = "\n\n".join([paragraph] * 200)
