@@ -40,6 +40,13 @@ _VERSIONED = re.compile(
     re.I,
 )
 _WILD = re.compile(r"exploited in the wild|actively exploited|active exploitation|under active attack", re.I)
+# a sentence that says it with a negation or a modal ("None of … were found being exploited in the
+# wild", "could be exploited in the wild imminently") does not state it
+_HEDGED = re.compile(r"\b(?:none|neither|no|not|could|would|might|may\s+be|can\s+be)\b", re.I)
+
+
+def states_in_the_wild(text: str) -> bool:
+    return any(_WILD.search(s) and not _HEDGED.search(s) for s in re.split(r"(?<=[.!?])\s+", text))
 
 
 def story_facts(article: str) -> tuple[KeyFact, ...]:
@@ -108,7 +115,7 @@ def measure(rows: list[dict[str, object]]) -> dict[str, float | int]:
             c["versions_stated"] += 1
             c["versions_captured"] += bool(kinds & {"affected", "fixed"})
             c["base_versions_captured"] += bool(re.search(r"\d+\.\d+\.\d+|version", untyped, re.I))
-        if _WILD.search(text):
+        if states_in_the_wild(text):
             c["wild_stated"] += 1
             c["wild_captured"] += any(
                 f.kind == "exploitation" and f.data.get("status") == "in_the_wild" for f in facts

@@ -9,6 +9,7 @@ import pytest
 
 from bot.intel.facts import merge_facts
 from bot.intel.facts.cve import find_cves, score_vector
+from bot.intel.facts.incident import exploitation_status
 from bot.intel.facts.kev import KevCatalog, KevError, load_catalog, trim_feed
 from bot.intel.facts.threats import find_threats
 from bot.models import KeyFact
@@ -291,3 +292,20 @@ def test_a_year_is_no_count_and_shutting_down_networks_is_no_layoff() -> None:
     kinds = {f.kind: f.text for f in merge_facts([facts_of(body)], ["Example News"])}
     assert "layoffs" not in kinds
     assert not any("2,013" in text or "2013 organisations" in text for text in kinds.values())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        (
+            "None of the flaws patched this month were publicly disclosed or found being actively exploited in the wild.",
+            "none_known",
+        ),
+        ("The researchers warned that the flaws could be exploited in the wild imminently.", None),
+        ("Google said four of the flaws may have been exploited in the wild as zero-days.", "in_the_wild"),
+    ],
+)
+def test_exploitation_said_with_none_or_could_is_no_in_the_wild_status(
+    sentence: str, status: str | None
+) -> None:
+    assert exploitation_status(sentence) == status

@@ -12,7 +12,7 @@ from bot.intel.facts.quantities import Quantity, find_quantities
 _NEGATED = re.compile(
     r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\b(?:exploit|attacks?\b)|\bnot\s+aware\b[^.]{0,80}\b(?:exploit|attacks?\b)"
     r"|\bno\s+known\s+(?:exploit|attacks?|in-the-wild)|\b(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?:actively\s+)?exploited"
-    r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\b(?:none|neither)\s+of\b[^.]{0,60}\b(?:have|has|had|were|was|are|is)\s+been\s+exploited|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
+    r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\b(?:none|neither)\b[^.]{0,160}\bexploited\b|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
     re.IGNORECASE,
 )
 _IN_THE_WILD = re.compile(
@@ -117,11 +117,17 @@ class Finding:
     value: str | None = None  # the field outlets may disagree on
 
 
+# a warning of what could happen ("could be exploited in the wild imminently"); "may have been exploited"
+# is a hedged report of what happened and stays
+_MAY_BE = re.compile(r"\b(?:could|may|might|can|would|will)\s+(?:\w+\s+)?be\s+(?:\w+\s+)?exploit", re.I)
+
+
 def exploitation_status(sentence: str) -> str | None:
     if _NEGATED.search(sentence):
         return "none_known"
-    if _IN_THE_WILD.search(sentence):
-        return "in_the_wild"
+    found = _IN_THE_WILD.search(sentence)
+    if found and not _MAY_BE.search(sentence[max(0, found.start() - 30) : found.start() + 10]):
+        return "in_the_wild"  # "could be exploited in the wild imminently" is a warning, not a status
     if _POC.search(sentence):
         return "poc_public"
     return None
