@@ -101,6 +101,14 @@ def contamination(clusters: Mapping[int, list[str]], labels: Mapping[str, str]) 
     return judged, members, wrong
 
 
+def same_event_pairs(assigned: Mapping[str, int | None], labels: Mapping[str, str]) -> tuple[int, int]:
+    """(pairs joined, pairs) over labelled rows of one event: the recall side of the judged set."""
+    rows = sorted(r for r in labels if r in assigned)
+    pairs = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if labels[a] == labels[b]]
+    joined = sum(1 for a, b in pairs if assigned[a] is not None and assigned[a] == assigned[b])
+    return joined, len(pairs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dated", action="store_true", help="date each article by the month in its URL")
@@ -132,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     judged, members, wrong = contamination(multi, labels)
     if judged:
         print(f"judged {judged} stories, {members} members: {wrong} of another event ({wrong / members:.1%})")
+    joined, pairs = same_event_pairs(assigned, labels)
+    print(f"labelled same-event pairs in one story: {joined} of {pairs}")
     if args.show:
         for key, names in sorted(multi.items(), key=lambda kv: -len(kv[1])):
             print(f"--- story {key} ({len(names)})")
