@@ -7,6 +7,7 @@ the core (and the console default) never loads slack_bolt or discord.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -34,6 +35,7 @@ from bot.observability import telemetry, using_telemetry
 from bot.observability.wiring import Operations
 from bot.pipeline import GROUP_FILES, IngestResult, Pipeline
 from bot.store import Store
+from bot.store.cluster import Leases, WorkerRegistry, dialect
 from bot.store.owner import DatabaseOwner
 from bot.store.story_store import StoryStore
 
@@ -132,6 +134,8 @@ class Application:
         self.delivery: DeliveryService | None = None
         self.operations: Operations | None = None
         self._watching = False
+        self._standing_by = False  # another worker reads the stories folder; this one takes over if it dies
+        self.worker: WorkerRegistry | None = None
         self._service_task: asyncio.Task[None] | None = None
 
     def _build_platforms(self, core: Core) -> dict[str, ChatPlatform]:
@@ -166,12 +170,18 @@ class Application:
         async with open_core(self.settings) as core:
             self.core = core
             self.platforms = self._build_platforms(core)
+            if dialect(core.store.db) != "sqlite":
+                # Several `bot run` may share this database: this process is one worker among them.
+                self.worker = WorkerRegistry(core.store.db, self.settings.worker_lease_seconds)
+                await self.worker.register()
+                log.info("worker %s on a shared database", self.worker.id)
             delivery = DeliveryService(
                 core.store.db,
                 self.platforms,
                 self.settings,
                 load_story=core.stories.get_story,
                 scope_story=core.registry.story_for_channel,
+                worker=self.worker,
             )
             self.delivery = delivery
             core.routed.target = delivery.wake
@@ -182,22 +192,35 @@ class Application:
 
                 if isinstance(console, ConsolePlatform):
                     console.banner(await core.store.articles.count(), str(self.settings.stories_dir))
-            operations = Operations(self.settings, core.store.db, self.platforms, lambda: self._watching)
+            operations = Operations(
+                self.settings, core.store.db, self.platforms, lambda: self._watching or self._standing_by
+            )
             self.operations = operations
             if "slack" in self.platforms:
                 operations.share_with_slack(self.platforms["slack"])
             # Every task below reports into this service's recorder (a context variable they inherit).
             with using_telemetry(operations.telemetry):
-                async with asyncio.TaskGroup() as tg:
-                    tg.create_task(operations.run(), name="operations-http")
-                    tg.create_task(delivery.run(), name="delivery")
-                    for name, platform in self.platforms.items():
-                        tg.create_task(self._serve(platform), name=f"platform-{name}")
-                    tg.create_task(core.readers.start(), name="parse-workers")  # warm before the first file
-                    tg.create_task(self._watch(core.pipeline), name="watcher")
-                    await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
-                    self.started.set()
-                    log.info("started: %s", ", ".join(self.platforms) or "no platform")
+                try:
+                    async with asyncio.TaskGroup() as tg:
+                        tg.create_task(operations.run(), name="operations-http")
+                        tg.create_task(delivery.run(), name="delivery")
+                        for name, platform in self.platforms.items():
+                            tg.create_task(self._serve(platform), name=f"platform-{name}")
+                        tg.create_task(
+                            core.readers.start(), name="parse-workers"
+                        )  # warm before the first file
+                        if self.worker is not None:
+                            tg.create_task(self.worker.run(), name="worker-heartbeat")
+                            leases = Leases(core.store.db, self.worker)
+                            tg.create_task(self._lead_watch(core.pipeline, leases), name="watcher")
+                        else:
+                            tg.create_task(self._watch(core.pipeline), name="watcher")
+                        await asyncio.gather(*(p.ready.wait() for p in self.platforms.values()))
+                        self.started.set()
+                        log.info("started: %s", ", ".join(self.platforms) or "no platform")
+                finally:
+                    if self.worker is not None:
+                        await _retire(self.worker)
 
     async def _serve(self, platform: ChatPlatform) -> None:
         """Run a platform. One that returns (the console at end of input with --exit-at-eof) ends the
@@ -218,6 +241,37 @@ class Application:
         iterator: AsyncIterator[Path] = self._progress(files) if self._progress else _plain(files)
         async for path in iterator:
             await core.pipeline.process_file(path, settle_seconds=0)
+
+    async def _lead_watch(self, pipeline: Pipeline, leases: Leases) -> None:
+        """Several workers on one database: only one reads a stories folder (they would all read
+        every file). The others stand by and the first to see the reader's lease run out takes the
+        folder over; it reads every file there once, and files already stored are skipped as seen."""
+        assert self.worker is not None
+        name = f"ingest:{self.settings.stories_dir.resolve()}"
+        beat = self.worker.lease_seconds / 3
+        while True:
+            self._standing_by = True
+            while not await leases.hold(name):  # noqa: ASYNC110 - polling the database, not an event
+                await asyncio.sleep(beat)
+            self._standing_by = False
+            log.info("this worker reads %s", shown(self.settings.stories_dir))
+            watcher = asyncio.get_running_loop().create_task(self._watch(pipeline), name="watcher-leader")
+            try:
+                while not watcher.done():
+                    await asyncio.wait({watcher}, timeout=beat)
+                    if not watcher.done() and not await leases.hold(name):
+                        log.warning(
+                            "lost the lease on %s: another worker reads it now",
+                            shown(self.settings.stories_dir),
+                        )
+                        break
+                if watcher.done():
+                    watcher.result()  # the watcher failed: let the service see it
+                    return
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
 
     async def _watch(self, pipeline: Pipeline) -> None:
         """Read every file in the watched folder once it has settled, then each new or changed one.
@@ -292,6 +346,14 @@ class Application:
             collector.cancel()
             for task in running:
                 task.cancel()
+
+
+async def _retire(worker: WorkerRegistry) -> None:
+    """An orderly stop frees this worker's channels and folder now rather than after its lease."""
+    try:
+        await asyncio.shield(worker.retire())
+    except Exception as exc:  # the database went away first: the lease runs out by itself
+        log.warning("could not retire worker %s (%s); its lease will run out", worker.id, exc)
 
 
 async def _plain(files: list[Path]) -> AsyncIterator[Path]:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -92,7 +92,20 @@ class Settings(BaseSettings):
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
     discord_dev_guild: int | None = Field(None, validation_alias="DISCORD_DEV_GUILD")
-    discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
+    discord_shard_count: int | None = Field(None, ge=1, validation_alias="DISCORD_SHARD_COUNT")
+    # The shards this worker connects, e.g. "0,1" of DISCORD_SHARD_COUNT=4 (the other worker "2,3"):
+    # commands from a guild reach the worker running its shard. Empty: all of them.
+    discord_shard_ids: str = Field(
+        "", validation_alias="DISCORD_SHARD_IDS", pattern=r"^\s*(\d+\s*(,\s*\d+\s*)*)?$"
+    )
+    # Discord's global limit is 50 requests/s per bot (raised by Discord for large bots on request).
+    discord_requests_per_second: float = Field(50.0, gt=0, validation_alias="DISCORD_REQUESTS_PER_SECOND")
+    # Slack's budget for a workspace's posts is not published; these are what we keep to.
+    slack_sends_per_second: float = Field(10.0, gt=0, validation_alias="SLACK_SENDS_PER_SECOND")
+    slack_sends_per_minute: float = Field(300.0, gt=0, validation_alias="SLACK_SENDS_PER_MINUTE")
+    # Several workers on one PostgreSQL database: a worker that has not renewed its lease for this
+    # long is taken as dead, and its channels, in-flight deliveries and folder go to the others.
+    worker_lease_seconds: float = Field(30.0, gt=0, validation_alias="BOT_WORKER_LEASE_SECONDS")
 
     log_level: str = Field("INFO", validation_alias=AliasChoices("BOT_LOG_LEVEL", "LOG_LEVEL"))
     # text for people, json for log collectors (one object per line).
@@ -106,6 +119,22 @@ class Settings(BaseSettings):
     # false: exit at once with one error line (let systemd or the container engine restart it).
     startup_retry: bool = Field(True, validation_alias="BOT_STARTUP_RETRY")
     startup_max_backoff_seconds: float = Field(60.0, validation_alias="BOT_STARTUP_MAX_BACKOFF_SECONDS")
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        ids = self.shard_ids
+        if ids is not None:
+            if self.discord_shard_count is None:
+                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total over all workers)")
+            if max(ids) >= self.discord_shard_count:
+                raise ValueError(f"DISCORD_SHARD_IDS must be below DISCORD_SHARD_COUNT ({self.discord_shard_count})")
+        return self
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """DISCORD_SHARD_IDS as numbers; None for every shard."""
+        ids = [int(part) for part in self.discord_shard_ids.split(",") if part.strip()]
+        return ids or None
 
     @property
     def database(self) -> str | Path:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.models import ChannelRef
 
@@ -67,10 +67,48 @@ DEFAULT_LIMITS: Mapping[str, PlatformLimits] = {
 }
 
 
+def configured_limits(
+    slack_per_second: float, slack_per_minute: float, discord_per_second: float
+) -> dict[str, PlatformLimits]:
+    """The defaults with the shared budgets an operator set (SLACK_SENDS_PER_SECOND/_PER_MINUTE,
+    DISCORD_REQUESTS_PER_SECOND: Slack does not publish its workspace budget, and Discord raises
+    the global limit of large bots on request)."""
+    slack, discord = DEFAULT_LIMITS["slack"], DEFAULT_LIMITS["discord"]
+    return {
+        **DEFAULT_LIMITS,
+        "slack": replace(
+            slack,
+            shared=(Window(max(int(slack_per_second), 1), 1.0), Window(max(int(slack_per_minute), 1), 60.0)),
+        ),
+        "discord": replace(discord, shared=(Window(max(int(discord_per_second), 1), 1.0),)),
+    }
+
+
 def limits_for(name: str, overrides: Mapping[str, PlatformLimits] | None = None) -> PlatformLimits:
     if overrides and name in overrides:
         return overrides[name]
     return DEFAULT_LIMITS.get(name, UNLIMITED)
+
+
+Prepare = Callable[[], Awaitable[None]]
+
+
+class SharedBudget(Protocol):
+    """Budgets kept in the database for several workers (bot.store.cluster.SharedBudgets)."""
+
+    def now(self) -> float: ...
+    async def reserve(self, scope: str, interval: float) -> float: ...
+    async def hold(self, scope: str, seconds: float) -> None: ...
+
+
+# Several workers share a scope through evenly spaced slots; this much slower than the platform's
+# rate leaves room for sends that reach it a little late or early (scheduling, network).
+SHARED_MARGIN = 0.1
+
+
+def slot_interval(windows: tuple[Window, ...]) -> float:
+    """Seconds between two sends so that every window's "N per T" holds with evenly spaced sends."""
+    return max((w.seconds / w.count for w in windows), default=0.0) * (1 + SHARED_MARGIN)
 
 
 @dataclass
@@ -110,11 +148,22 @@ class RateGate:
     # view of the spacing inside its limits even when the event loop is busy.
     MARGIN = 0.03
 
-    def __init__(self, limits: PlatformLimits, *, time: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        limits: PlatformLimits,
+        *,
+        time: Callable[[], float] | None = None,
+        budget: SharedBudget | None = None,
+    ) -> None:
+        """`budget`: several workers on one database share the workspace / global windows through
+        it (the per-channel windows stay here: one worker owns a channel at a time)."""
         self.limits = limits
         self._time = time or asyncio.get_running_loop().time
         self._channels: dict[str, _Windows] = {}
         self._shared: dict[str, _Windows] = {}
+        self._budget = budget
+        self._interval = slot_interval(limits.shared)
+        self._holds: set[asyncio.Task[None]] = set()
 
     def _channel(self, channel: ChannelRef) -> _Windows:
         key = f"{channel.workspace}\x1f{channel.channel}"
@@ -130,8 +179,38 @@ class RateGate:
             state = self._shared[key] = _Windows(self.limits.shared)
         return state
 
-    async def acquire(self, channel: ChannelRef) -> None:
+    def _budget_scope(self, channel: ChannelRef) -> str:
+        key = channel.workspace if self.limits.shared_scope == "workspace" else ""
+        return f"{channel.platform}:{key}"
+
+    async def _acquire_shared(self, channel: ChannelRef, own: _Windows, prepare: Prepare | None) -> None:
+        assert self._budget is not None
+        while (wait := own.wait(self._time(), self.MARGIN)) > 0:  # noqa: ASYNC110 - a timed wait
+            await asyncio.sleep(wait)
+        budget, interval = self._budget, self._interval
+        if interval <= 0 and prepare is not None:
+            await prepare()
+        while interval > 0:
+            slot = await budget.reserve(self._budget_scope(channel), interval)
+            if prepare is not None:  # done while the slot approaches, not between it and the send
+                await prepare()
+                prepare = None
+            if (wait := slot - budget.now()) > 0:
+                await asyncio.sleep(wait)
+            if budget.now() - slot <= interval:
+                break
+            # The slot had passed by the time the database answered or this process woke up (a slow
+            # round trip, a busy CPU): sending now would crowd the next slots, which other workers
+            # use, so the missed one stays unused and a later one is taken.
+        own.record(self._time())
+
+    async def acquire(self, channel: ChannelRef, *, prepare: Prepare | None = None) -> None:
+        """Return when one more send to `channel` may go. `prepare` (a database write the send needs
+        first) runs before that: with a shared budget, while the reserved slot approaches."""
         own = self._channel(channel)
+        if self._budget is not None:
+            await self._acquire_shared(channel, own, prepare)
+            return
         shared = self._scope(channel)
         while True:
             wait = own.wait(self._time(), self.MARGIN)
@@ -147,13 +226,22 @@ class RateGate:
                     continue
                 shared.record(now)
                 own.record(now)
-                return
+                break
+        if prepare is not None:
+            await prepare()
 
     def penalize(self, channel: ChannelRef, retry_after: float, scope: str) -> None:
         """Honour a 429: keep off the channel, or the whole workspace / bot, for `retry_after`."""
         until = self._time() + max(retry_after, 0.0)
-        target = self._scope(channel) if scope in ("global", "workspace") else self._channel(channel)
+        whole = scope in ("global", "workspace")
+        target = self._scope(channel) if whole else self._channel(channel)
         target.blocked_until = max(target.blocked_until, until)
+        if whole and self._budget is not None:  # every worker keeps off the scope, not just this one
+            task = asyncio.get_running_loop().create_task(
+                self._budget.hold(self._budget_scope(channel), max(retry_after, 0.0))
+            )
+            self._holds.add(task)
+            task.add_done_callback(self._holds.discard)
 
     def held_for(self, channel: ChannelRef) -> float:
         """Seconds until a 429 on this channel or its shared scope stops holding it (0 if none)."""

@@ -95,7 +95,10 @@ class RowSender:
         settings: Settings,
         retry: RetryPolicy,
         clock: Callable[[], datetime],
+        claimer: str | None = None,
     ) -> None:
+        """`claimer`: this worker's id when several share the database (marks its in-flight rows)."""
+        self._claimer = claimer
         self._platform = platform
         self._outbox = outbox
         self._stories = stories
@@ -131,7 +134,7 @@ class RowSender:
             now = self._now()
             await self._outbox.reschedule(row.id, settle, now, error=None, maybe_sent=True, failed=False)
             return settle
-        claimed = await self._outbox.claim(row.id, self._now())
+        claimed = await self._outbox.claim(row.id, self._now(), self._claimer)
         if claimed is None:
             return None  # cancelled or taken meanwhile
         platform, kind = claimed.channel.platform, str(claimed.kind)
@@ -215,6 +218,17 @@ class RowSender:
         await self._outbox.reschedule(row.id, not_before, now, error=None, maybe_sent=False, failed=False)
         return not_before
 
+    def _resending(self, row: OutboxRow) -> Callable[[], Awaitable[None]] | None:
+        """A maybe-sent row that was not found goes out again: its attempt is recorded first (while
+        the gate waits for the send's turn), so a crash during it leaves the lookup window covering it."""
+        if not row.maybe_sent:
+            return None
+
+        async def note() -> None:
+            await self._outbox.note_attempt(row.id, self._now())
+
+        return note
+
     async def _call(self, call: Awaitable[T]) -> T:
         # asyncio.timeout runs the call in this task (wait_for would start another one a loop turn later,
         # which blurs the spacing the rate gate just arranged).
@@ -254,9 +268,7 @@ class RowSender:
                     )
                     await self._outbox.complete(row, self._now(), ref=found, shown_version=row.story_version)
                     return
-            await self._gate.acquire(row.channel)
-            if row.maybe_sent:
-                await self._outbox.note_attempt(row.id, self._now())
+            await self._gate.acquire(row.channel, prepare=self._resending(row))
             ref = await self._call(self._platform.post_alert(row.channel, story, delivery_key=key))
             await self._outbox.complete(row, self._now(), ref=ref, shown_version=story.version)
             telemetry().alert_latency(row.channel.platform, self._now() - row.created_at)
@@ -279,9 +291,7 @@ class RowSender:
         if row.maybe_sent and await self._find_delivered(row, window, thread=stored.ref) is not None:
             await self._outbox.complete(row, self._now())
             return
-        await self._gate.acquire(row.channel)
-        if row.maybe_sent:
-            await self._outbox.note_attempt(row.id, self._now())
+        await self._gate.acquire(row.channel, prepare=self._resending(row))
         await self._call(
             self._platform.post_followup(stored.ref, story, row.new_outlets, delivery_key=row.delivery_key)
         )
@@ -298,9 +308,7 @@ class RowSender:
             if found is not None:
                 await self._outbox.complete(row, self._now(), ref=found)
                 return
-        await self._gate.acquire(row.channel)
-        if row.maybe_sent:
-            await self._outbox.note_attempt(row.id, self._now())
+        await self._gate.acquire(row.channel, prepare=self._resending(row))
         ref = await self._call(self._platform.post_digest(row.channel, stories, delivery_key=key))
         await self._outbox.complete(row, self._now(), ref=ref)
 

@@ -17,9 +17,10 @@ from typing import Any
 from bot.chat.ports import ChatPlatform
 from bot.config import Settings
 from bot.delivery.digests import DigestScheduler, DigestSubscriptions
-from bot.delivery.limits import PlatformLimits, RetryPolicy, limits_for
+from bot.delivery.limits import PlatformLimits, RetryPolicy, configured_limits, limits_for
 from bot.delivery.sender import StoryCache, StoryLoader, StoryScope
 from bot.delivery.worker import PlatformWorker
+from bot.store.cluster import ChannelClaims, SharedBudgets, WorkerRegistry
 from bot.store.db import Database
 from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxStore
@@ -50,12 +51,26 @@ class DeliveryService:
         retry: RetryPolicy | None = None,
         poll_interval: float = 5.0,
         digest_poll_interval: float = 60.0,
+        worker: WorkerRegistry | None = None,
     ) -> None:
+        """`worker`: this process among several on one database. Each platform's worker then sends
+        only to channels it owns, shares the workspace / global budgets through the database, and
+        looks for rows queued by the other workers at least every second."""
         self._db = db
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
         self.outbox = OutboxStore(db)
         stories = StoryCache(load_story or default_story_loader(db), scope=scope_story)
+        if limits is None:
+            limits = configured_limits(
+                settings.slack_sends_per_second,
+                settings.slack_sends_per_minute,
+                settings.discord_requests_per_second,
+            )
+        claims = ChannelClaims(db, worker) if worker is not None else None
+        budgets = SharedBudgets(db) if worker is not None else None
+        if worker is not None:
+            poll_interval = min(poll_interval, 1.0)
         self._workers = {
             name: PlatformWorker(
                 name,
@@ -67,6 +82,8 @@ class DeliveryService:
                 retry=retry or RetryPolicy(send_timeout_seconds=settings.send_timeout_seconds),
                 clock=self._clock,
                 poll_interval=poll_interval,
+                claims=claims,
+                budget=budgets,
             )
             for name, platform in platforms.items()
         }

@@ -5,6 +5,11 @@ channel's rate limit is easiest to keep with a single sender, while fan-out to m
 use every send the shared limit allows. So due rows are grouped per channel (a lane); up to
 `max_parallel` lanes send at once, and a lane with more rows goes to the back of the queue after
 each send so that one busy channel cannot hold a slot while others wait.
+
+Several workers on one database (`claims` given): a worker queues rows only of channels it owns
+(bot.store.cluster.ChannelClaims), takes at most twice `max_parallel` busy channels at a time so the
+others get theirs, lets a channel go once it has been idle for the longest per-channel window (the
+next owner then starts with that window empty), and takes over in-flight rows of dead workers.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from functools import partial
 
 from bot.chat.ports import ChatPlatform
 from bot.config import Settings
-from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy
+from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy, SharedBudget
 from bot.delivery.sender import RowSender, StoryCache
+from bot.models import ChannelRef
+from bot.store.cluster import ChannelClaims
 from bot.store.outbox import OutboxRow, OutboxStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,8 @@ class PlatformWorker:
         retry: RetryPolicy,
         clock: Callable[[], datetime],
         poll_interval: float,
+        claims: ChannelClaims | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.name = name
         self.platform = platform
@@ -60,6 +69,11 @@ class PlatformWorker:
         self._dirty = True
         self._more_waiting = False
         self._next_due: float | None = None
+        self._claims = claims
+        self._budget = budget
+        self._owned: dict[str, tuple[ChannelRef, float]] = {}  # channel key -> (channel, last active)
+        self._idle_after = max((w.seconds for w in limits.per_channel), default=0.0)
+        self._last_takeover = 0.0
 
     @property
     def active(self) -> bool:
@@ -78,12 +92,17 @@ class PlatformWorker:
             self.platform,
             self._outbox,
             self._stories,
-            RateGate(self._limits),
+            RateGate(self._limits, budget=self._budget),
             self._settings,
             self._retry,
             self._clock,
+            self._claims.worker.id if self._claims is not None else None,
         )
-        recovered = await self._outbox.recover_in_flight(self.name, self._now())
+        if self._claims is not None:
+            recovered = await self._claims.take_over(self.name)
+            self._last_takeover = self._now()
+        else:
+            recovered = await self._outbox.recover_in_flight(self.name, self._now())
         if recovered:
             log.warning(
                 "%d %s delivery(ies) were in flight when last stopped; checking before resending",
@@ -108,10 +127,34 @@ class PlatformWorker:
             self._busy.clear()
             self._known.clear()
             self._queued = 0
+            self._owned.clear()
+
+    async def _due(self, now: float) -> list[OutboxRow]:
+        if self._claims is None:
+            return await self._outbox.due(self.name, now, self.FETCH)
+        if now - self._last_takeover >= self._claims.worker.lease_seconds / 3:
+            self._last_takeover = now
+            if taken := await self._claims.take_over(self.name):
+                log.warning("%d %s delivery(ies) of a stopped worker taken over", taken, self.name)
+        active = {key for key, lane in self._lanes.items() if lane} | self._busy
+        idle = [
+            ch
+            for key, (ch, seen) in self._owned.items()
+            if key not in active and now - seen > self._idle_after
+        ]
+        if idle:
+            await self._claims.release(idle)
+            for ch in idle:
+                self._owned.pop(f"{ch.workspace}\x1f{ch.channel}", None)
+        capacity = max(2 * self._limits.max_parallel - len(active), 0)
+        rows = await self._claims.due(self.name, capacity, self.FETCH)
+        for row in rows:
+            self._owned[row.channel_key] = (row.channel, now)
+        return rows
 
     async def _refill(self) -> None:
         now = self._now()
-        rows = await self._outbox.due(self.name, now, self.FETCH)
+        rows = await self._due(now)
         self._more_waiting = len(rows) >= self.FETCH
         for row in rows:
             if row.id in self._known:
@@ -141,6 +184,8 @@ class PlatformWorker:
             self._next_due = not_before
 
     def _finished(self, key: str, row_id: int, task: asyncio.Task[None]) -> None:
+        if key in self._owned:
+            self._owned[key] = (self._owned[key][0], self._now())
         self._tasks.discard(task)
         self._busy.discard(key)
         self._known.discard(row_id)

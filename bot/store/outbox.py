@@ -219,18 +219,20 @@ class OutboxStore:
         ):
             return cur.rowcount
 
-    async def claim(self, row_id: int, now: float) -> OutboxRow | None:
-        """pending -> in_flight, committed before the caller sends. None if someone else changed it."""
+    async def claim(self, row_id: int, now: float, worker: str | None = None) -> OutboxRow | None:
+        """pending -> in_flight, committed before the caller sends. None if someone else changed it.
+        `worker` (several workers on one database) marks whose it is: taken over only once that
+        worker is no longer alive (bot.store.cluster)."""
 
         async def op(conn: Connection) -> OutboxRow | None:
             async with conn.execute(
                 # A fresh row is handed to the platform right after this commit: that is its attempt.
                 # A maybe-sent one is looked for first; `note_attempt` records a re-send, if any.
-                "UPDATE outbox SET state='in_flight', updated_at=?,"
+                "UPDATE outbox SET state='in_flight', updated_at=?, claimed_by=?,"
                 " last_attempt_at=CASE WHEN maybe_sent=0 THEN ? ELSE last_attempt_at END,"
                 " first_attempt_at=CASE WHEN maybe_sent=0 THEN COALESCE(first_attempt_at, ?)"
                 " ELSE first_attempt_at END WHERE id=? AND state='pending'",
-                (now, now, now, row_id),
+                (now, worker, now, now, row_id),
             ) as cur:
                 if cur.rowcount == 0:
                     return None

@@ -35,6 +35,7 @@ from tests.support import discord_payloads as shapes
 from tests.support.discord_gateway import GatewayMixin, GatewaySession
 from tests.support.discord_interactions import InteractionsMixin, StandInInteraction
 from tests.support.discord_payloads import error_response, json_response
+from tests.support.rate_windows import SlidingWindows, admit
 
 __all__ = ["DiscordStandIn", "Fault", "RecordedRequest", "StandInInteraction"]
 
@@ -81,10 +82,15 @@ class DiscordStandIn(GatewayMixin, InteractionsMixin):
         identify_close_code: int | None = None,
         channel_limit: tuple[int, float] | None = None,
         latency_seconds: float = 0.0,
+        global_limit: tuple[int, float] | None = None,
     ) -> None:
         """`channel_limit=(n, seconds)`: Discord-style per-channel bucket for message creates/edits,
         with X-RateLimit-* headers on every answer and a 429 past `n` per window (Discord's is about
-        5 per 5 s). `latency_seconds`: added to every REST answer."""
+        5 per 5 s). `latency_seconds`: added to every REST answer. `global_limit=(n, seconds)`: the
+        bot-wide limit over every authorized REST request (Discord's: 50 per second), a sliding
+        window by arrival, answered with a global 429 and counted in `rate_limited` too."""
+        self.global_limit = global_limit
+        self._global = SlidingWindows((global_limit,)) if global_limit else None
         self.token = token
         self.recommended_shards = recommended_shards
         self.allow_privileged_intents = allow_privileged_intents
@@ -198,6 +204,11 @@ class DiscordStandIn(GatewayMixin, InteractionsMixin):
         webhook = path.startswith(("/interactions/", "/webhooks/"))
         if not webhook and not authorized:
             return error_response(401, 0, "401: Unauthorized")
+        if not webhook and self._global is not None and (wait := admit([self._global])) > 0:
+            self.rate_limited += 1
+            body = {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True}
+            headers = {"Retry-After": str(math.ceil(wait)), "Via": "1.1 google", "X-RateLimit-Global": "true"}
+            return json_response(body, 429, headers)
         if self.latency_seconds:
             await asyncio.sleep(self.latency_seconds)
         bucket = MESSAGE_ROUTE.fullmatch(path) if request.method in ("POST", "PATCH") else None

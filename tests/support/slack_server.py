@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from .rate_windows import SlidingWindows, admit
 from .slack_payloads import message_problem
 from .slack_workspace import (
     APP_ID,
@@ -106,7 +107,15 @@ class SlackStandIn:
         team_id: str = TEAM_ID,
         check_tokens: bool = True,
         send_hello: bool = True,
+        send_limits: tuple[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] | None = None,
     ) -> None:
+        """`send_limits=(per_channel, per_workspace)`: windows of (count, seconds) that chat.postMessage
+        and chat.update must keep, answered with 429 + Retry-After past them and counted in
+        `rate_limited` (Slack's are about one post per second per channel, and an unpublished
+        workspace budget)."""
+        self.send_limits = send_limits
+        self.rate_limited = 0  # 429s answered for chat.postMessage / chat.update past send_limits
+        self._send_windows: dict[str, SlidingWindows] = {}
         self.bot_token = bot_token
         self.app_token = app_token
         self.team_id = team_id
@@ -357,6 +366,10 @@ class SlackStandIn:
         method = request.match_info["method"]
         params = await self._params(request)
         self.received.append(method)
+        if (send_wait := self._send_wait(method, params)) > 0:
+            self.rate_limited += 1
+            limited = Fault(times=1, status=429, error="ratelimited", retry_after=max(round(send_wait, 3), 0.001))
+            return await self._fault_answer(method, params, {}, limited)
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -388,6 +401,18 @@ class SlackStandIn:
         )
         await self._notify()
         return web.json_response(body, status=status)
+
+    def _send_wait(self, method: str, params: dict[str, Any]) -> float:
+        """0 if this post or edit keeps `send_limits` (and it counts), else the Retry-After."""
+        if self.send_limits is None or method not in ("chat.postMessage", "chat.update"):
+            return 0.0
+        per_channel, per_workspace = self.send_limits
+        channel = str(params.get("channel", ""))
+        scopes = [
+            self._send_windows.setdefault("", SlidingWindows(per_workspace)),
+            self._send_windows.setdefault(f"#{channel}", SlidingWindows(per_channel)),
+        ]
+        return admit(scopes)
 
     def _history_wait(self) -> float | None:
         """Seconds to wait when this history call breaks `history_rate`, else None (and it counts)."""

@@ -170,8 +170,11 @@ class DiscordPlatform:
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         client: discord.Client
         if sharded:
+            # This worker's share of the shards (DISCORD_SHARD_IDS); the other workers run the rest.
+            ids = self._settings.shard_ids
             client = discord.AutoShardedClient(
                 shard_count=self._settings.discord_shard_count,
+                shard_ids=ids,  # type: ignore[arg-type]  # None (every shard) is its default
                 intents=_intents(),
                 allowed_mentions=NO_MENTIONS,
                 member_cache_flags=discord.MemberCacheFlags.none(),
