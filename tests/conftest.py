@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.postgres import PostgresServer, PostgresUnavailable, start
+from tests.support.postgres import PostgresServer, PostgresUnavailable, start, unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -78,9 +78,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = start()
     except PostgresUnavailable as exc:
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(f"PostgreSQL is needed in CI: {exc}")
-        pytest.skip(f"no PostgreSQL for the tests (set BOT_TEST_POSTGRES to an admin URL): {exc}")
+        unavailable(str(exc))
     try:
         _in_thread(_migrated_template(server))
         yield server

@@ -230,8 +230,8 @@ class StoryStore:
         or URL (a re-delivered copy). One indexed query: this runs for every article."""
         rows = await self._db.fetchall(
             "SELECT * FROM story_articles WHERE article_id = ?"
-            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE content_hash = ? LIMIT 1)"
-            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE url = ? LIMIT 1)",
+            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE content_hash = ? LIMIT 1) AS by_hash"
+            " UNION ALL SELECT * FROM (SELECT * FROM story_articles WHERE url = ? LIMIT 1) AS by_url",
             (article_id, content_hash, url),
         )
         return _member(rows[0]) if rows else None

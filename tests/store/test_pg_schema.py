@@ -131,3 +131,12 @@ async def test_bot_migrate_says_the_version_on_both_backends(tmp_path: Path, pg_
         CliRunner().invoke, app, ["backup", str(tmp_path / "copy.sqlite3")], env={"BOT_DATABASE_URL": pg_url}
     )
     assert backup.exit_code == 1 and "pg_dump" in str(backup.exception)
+
+
+def test_no_server_fails_in_ci_and_skips_with_the_reason_elsewhere() -> None:
+    from tests.support.postgres import unavailable
+
+    with pytest.raises(pytest.fail.Exception, match="PostgreSQL is needed in CI: initdb failed"):
+        unavailable("initdb failed", {"CI": "true"})
+    with pytest.raises(pytest.skip.Exception, match=r"BOT_TEST_POSTGRES.*initdb failed"):
+        unavailable("initdb failed", {})

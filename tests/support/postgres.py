@@ -17,7 +17,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 START_TIMEOUT_SECONDS = 60
 UNPRIVILEGED_USER = "nobody"
@@ -118,3 +121,12 @@ def _call(command: list[str], user: str | None) -> None:
         ) from None
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PostgresUnavailable(f"{Path(command[0]).name} failed: {exc}") from None
+
+
+def unavailable(reason: str, environ: dict[str, str] | None = None) -> NoReturn:
+    """No server: an error in CI (`CI=true`), where the PostgreSQL cases must run; elsewhere a skip
+    that says why and how to point the tests at a server. Never a silent pass."""
+    env = os.environ if environ is None else environ
+    if env.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"PostgreSQL is needed in CI: {reason}")
+    pytest.skip(f"no PostgreSQL for the tests (set BOT_TEST_POSTGRES to an admin URL): {reason}")
