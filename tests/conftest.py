@@ -7,11 +7,12 @@ import shutil
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support.postgres import PostgresServer, PostgresUnavailable, start, unavailable
+if TYPE_CHECKING:  # imported where used: this file is also copied alone by tests/test_shared_data_note.py
+    from tests.support.postgres import PostgresServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -75,6 +76,8 @@ async def _migrated_template(server: PostgresServer) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     """The session's PostgreSQL with a migrated template database. Not available: an error in CI
     (CI=true), a skip with the reason elsewhere; never a silent pass."""
+    from tests.support.postgres import PostgresUnavailable, start, unavailable
+
     try:
         server = start()
     except PostgresUnavailable as exc:
