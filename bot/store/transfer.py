@@ -41,6 +41,10 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("digest_items", ("subscription_id", "story_id")),
     ("digest_state", ("subscription_id",)),
 )
+# Who is running right now (worker leases, channel owners, shared send budgets): state of the processes
+# of the moment, not of the bot. It is not moved; the workers of the target rebuild it as they start,
+# and an outbox row that was in flight moves with it and is taken over as maybe sent.
+TRANSIENT_TABLES = ("workers", "channel_owners", "leases", "rate_budgets")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 

@@ -69,6 +69,20 @@ async def test_reopening_and_a_newer_schema(pg_url: str) -> None:
         await Database.open(pg_url)
 
 
+async def test_export_names_every_table_as_moved_or_transient(tmp_path: Path) -> None:
+    """A migration that adds a table must say whether `bot export` moves it."""
+    from bot.store.transfer import TABLES, TRANSIENT_TABLES
+
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        tables = set(await _sqlite_columns(db))
+    finally:
+        await db.close()
+    moved = {table for table, _ in TABLES}
+    assert not moved & set(TRANSIENT_TABLES)
+    assert tables == moved | set(TRANSIENT_TABLES)
+
+
 def test_placeholders_are_rewritten_outside_string_literals() -> None:
     assert translate("SELECT '?' , x FROM t WHERE a=? AND b IN (?,?)") == (
         "SELECT '?' , x FROM t WHERE a=$1 AND b IN ($2,$3)"
