@@ -174,6 +174,7 @@ async def bench_throughput(dev: DevPages | None, rounds: int) -> Result:
         if dev is not None:
             dev.run_trafilatura(1)  # its imports and caches outside the timed rounds
             dev.trafilatura_seconds.clear()
+            dev.trafilatura_cpu_seconds.clear()
         passes: dict[int, list[Pass]] = {n: [] for n in counts}
         multi: list[float] = []
         theirs: list[float] = []
@@ -212,11 +213,19 @@ async def bench_throughput(dev: DevPages | None, rounds: int) -> Result:
         "main process": round(statistics.median(main_ms), 2),
         "parse workers": round(statistics.median(worker_ms), 2) if worker_ms else None,
     }
+    if worker_ms:
+        totals = [
+            (p.main_cpu + p.workers_cpu) * 1000 / len(files) for p in passes[top] if p.workers_cpu is not None
+        ]
+        result["cpu_ms_per_article"]["ours in all"] = round(statistics.median(totals), 2)
     if outlets:
         rate, spread = _median_range(multi)
         result["multi_outlet"] = {"articles": len(outlets), "articles_per_second": rate, "range": spread}
-    if theirs:
+    if theirs and dev is not None:
         result["trafilatura_pages_per_second"], result["trafilatura_range"] = _median_range(theirs)
+        # CPU per page beside ours: what a busy machine's share of the cores cannot distort
+        spent = statistics.median(dev.trafilatura_cpu_seconds) * 1000 / len(dev.pages)
+        result["cpu_ms_per_article"]["trafilatura (one process)"] = round(spent, 2)
         ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
         result["ratio_vs_trafilatura"], result["ratio_range"] = _median_range(ratios, 2)
     else:
