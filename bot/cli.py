@@ -184,11 +184,18 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
 
 
 class _ReportedPerFile(logging.Filter):
-    """`bot ingest` prints one line per file, rejections included: the pipeline's own warning about a
-    rejected file would say it a second time."""
+    """`bot ingest` prints one line per file, rejections and failures included: the pipeline's own
+    warning about a rejected file (or error about a failed one) would say it a second time; the
+    failure's traceback still shows at BOT_LOG_LEVEL=DEBUG."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name == "bot.pipeline" and str(record.msg).startswith("rejected "))
+        if record.name != "bot.pipeline":
+            return True
+        text = str(record.msg)
+        return not (
+            text.startswith("rejected ")
+            or (text.startswith("failed to process ") and not logging.getLogger().isEnabledFor(logging.DEBUG))
+        )
 
 
 @contextmanager
