@@ -62,7 +62,8 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CliError(f"bad setting {first['loc'][0] if first['loc'] else ''}: {first['msg']}") from None
+        where = f" {first['loc'][0]}" if first["loc"] else ""  # a check across settings names them itself
+        raise CliError(f"bad setting{where}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:

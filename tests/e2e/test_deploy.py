@@ -85,6 +85,26 @@ def test_compose_runs_the_image_with_both_volumes_and_a_restart_policy() -> None
     assert any(port.endswith(":8080") for port in bot["ports"])
 
 
+def test_compose_scales_out_to_two_workers_on_postgresql() -> None:
+    """The `scale` profile: PostgreSQL and two workers on it, off by default (the SQLite bot is)."""
+    services = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    assert "profiles" not in services["bot"]
+    assert services["db"]["profiles"] == ["scale"] and services["db"]["image"].startswith("postgres:")
+    workers = [services[name] for name in ("worker-1", "worker-2")]
+    for worker in workers:
+        assert (
+            worker["profiles"] == ["scale"] and worker["depends_on"]["db"]["condition"] == "service_healthy"
+        )
+        assert (
+            worker["environment"]["BOT_DATABASE_URL"].startswith("postgresql://")
+            and "@db:" in worker["environment"]["BOT_DATABASE_URL"]
+        )
+        assert {v.split(":")[1] for v in worker["volumes"]} == {"/stories"}  # the folder, no SQLite file
+    shards = [w["environment"]["DISCORD_SHARD_IDS"] for w in workers]
+    assert shards == ["0", "1"] and {w["environment"]["DISCORD_SHARD_COUNT"] for w in workers} == {"2"}
+    assert len({p for w in workers for p in w["ports"]}) == 2  # each its own operations port
+
+
 def unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -123,7 +143,8 @@ def test_image_builds_and_turns_healthy() -> None:
             time.sleep(2)
             status = subprocess.run(
                 ["docker", "inspect", "-f", "{{.State.Health.Status}}", container],
-                capture_output=True, text=True,
+                capture_output=True,
+                text=True,
             ).stdout.strip()
         assert status == "healthy"
     finally:
@@ -138,10 +159,14 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     names = ["vendor-alert-bot.service", "vendor-alert-bot-backup.service", "vendor-alert-bot-backup.timer"]
     for name in names:
         text = (REPO / "deploy" / name).read_text(encoding="utf-8")
-        (tmp_path / name).write_text(text.replace("/opt/vendor-alert-bot/bin/bot", executable), encoding="utf-8")
+        (tmp_path / name).write_text(
+            text.replace("/opt/vendor-alert-bot/bin/bot", executable), encoding="utf-8"
+        )
     done = subprocess.run(
         ["systemd-analyze", "verify", *(str(tmp_path / n) for n in names)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     problems = [line for line in done.stderr.splitlines() if "vendor-alert-bot" in line]
     assert done.returncode == 0 and not problems, done.stderr
