@@ -24,8 +24,8 @@ from tests.support.stories import make_story
 CHANNELS = [ChannelRef("fake", "W1", f"C{i}") for i in range(3)]
 
 
-async def test_outcomes_429s_dead_letters_and_latency_are_counted(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "delivery.sqlite3")
+async def test_outcomes_429s_dead_letters_and_latency_are_counted(db_target: str | Path) -> None:
+    db = await Database.open(db_target)
     settings = Settings.model_construct(edit_coalesce_seconds=0.05, delivery_max_age_seconds=10.0)
     stories: dict[int, Story] = {}
 

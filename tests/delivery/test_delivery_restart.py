@@ -44,7 +44,7 @@ async def load(story_id: int) -> Story | None:
     return STORY if story_id == STORY.id else None
 
 
-async def prepare(path: Path, n: int) -> None:
+async def prepare(path: str | Path, n: int) -> None:
     """Subscriptions and the routed story, committed; nothing delivered yet."""
     db = await Database.open(path)
     await add_subscriptions(db, [ChannelRef("fake", "W1", f"C{i}") for i in range(n)], "Acme Cloud")
@@ -53,7 +53,7 @@ async def prepare(path: Path, n: int) -> None:
     await db.close()
 
 
-async def deliver_all(path: Path, platform: object, within: float = 5.0) -> None:
+async def deliver_all(path: str | Path, platform: object, within: float = 5.0) -> None:
     db = await Database.open(path)
     service = DeliveryService(
         db,
@@ -76,8 +76,8 @@ async def deliver_all(path: Path, platform: object, within: float = 5.0) -> None
 
 
 @pytest.mark.parametrize("style", ["slack", "discord"])
-async def test_rows_left_in_flight_are_checked_not_resent(tmp_path: Path, style: str) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_rows_left_in_flight_are_checked_not_resent(tmp_path: Path, db_target: str | Path, style: str) -> None:
+    path = db_target
     await prepare(path, 6)
     db = await Database.open(path)
     await db.execute("UPDATE outbox SET state='in_flight'")  # the previous process died mid-send
@@ -94,8 +94,8 @@ async def test_rows_left_in_flight_are_checked_not_resent(tmp_path: Path, style:
         assert sorted(c for op, c in fake.calls if op == "find_delivered") == [f"C{i}" for i in range(6)]
 
 
-async def test_service_stopped_while_sends_hang_delivers_once_after_restart(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_service_stopped_while_sends_hang_delivers_once_after_restart(tmp_path: Path, db_target: str | Path) -> None:
+    path = db_target
     await prepare(path, 5)
     fake = FakePlatform()
     fake.hold = asyncio.Event()  # every message is accepted, no reply comes back
@@ -215,9 +215,9 @@ def _module(path: Path) -> ModuleType:
 
 
 @pytest.mark.slow
-async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(tmp_path: Path) -> None:
+async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(tmp_path: Path, db_target: str | Path) -> None:
     n, kill_at = 40, 12
-    path = tmp_path / "bot.sqlite3"
+    path = db_target
     await prepare(path, n)
     (tmp_path / "socket_platform.py").write_text(SOCKET_PLATFORM, encoding="utf-8")
     (tmp_path / "tests_support_child.py").write_text(textwrap.dedent(CHILD_MAIN), encoding="utf-8")
@@ -266,8 +266,8 @@ async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(tmp_p
     assert per_channel == {f"C{i}": 1 for i in range(n)}
 
 
-async def test_a_rolled_back_story_change_does_not_undo_delivery_bookkeeping(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_a_rolled_back_story_change_does_not_undo_delivery_bookkeeping(tmp_path: Path, db_target: str | Path) -> None:
+    path = db_target
     await prepare(path, 1)
     db = await Database.open(path)
     fake = FakePlatform()  # Slack-like: would find the message again, but only if the row says maybe_sent
