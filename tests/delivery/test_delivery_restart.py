@@ -76,7 +76,9 @@ async def deliver_all(path: str | Path, platform: object, within: float = 5.0) -
 
 
 @pytest.mark.parametrize("style", ["slack", "discord"])
-async def test_rows_left_in_flight_are_checked_not_resent(tmp_path: Path, db_target: str | Path, style: str) -> None:
+async def test_rows_left_in_flight_are_checked_not_resent(
+    tmp_path: Path, db_target: str | Path, style: str
+) -> None:
     path = db_target
     await prepare(path, 6)
     db = await Database.open(path)
@@ -94,7 +96,9 @@ async def test_rows_left_in_flight_are_checked_not_resent(tmp_path: Path, db_tar
         assert sorted(c for op, c in fake.calls if op == "find_delivered") == [f"C{i}" for i in range(6)]
 
 
-async def test_service_stopped_while_sends_hang_delivers_once_after_restart(tmp_path: Path, db_target: str | Path) -> None:
+async def test_service_stopped_while_sends_hang_delivers_once_after_restart(
+    tmp_path: Path, db_target: str | Path
+) -> None:
     path = db_target
     await prepare(path, 5)
     fake = FakePlatform()
@@ -215,7 +219,9 @@ def _module(path: Path) -> ModuleType:
 
 
 @pytest.mark.slow
-async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(tmp_path: Path, db_target: str | Path) -> None:
+async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(
+    tmp_path: Path, db_target: str | Path
+) -> None:
     n, kill_at = 40, 12
     path = db_target
     await prepare(path, n)
@@ -266,7 +272,9 @@ async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(tmp_p
     assert per_channel == {f"C{i}": 1 for i in range(n)}
 
 
-async def test_a_rolled_back_story_change_does_not_undo_delivery_bookkeeping(tmp_path: Path, db_target: str | Path) -> None:
+async def test_a_rolled_back_story_change_does_not_undo_delivery_bookkeeping(
+    tmp_path: Path, db_target: str | Path
+) -> None:
     path = db_target
     await prepare(path, 1)
     db = await Database.open(path)
