@@ -154,3 +154,29 @@ def test_no_server_fails_in_ci_and_skips_with_the_reason_elsewhere() -> None:
         unavailable("initdb failed", {"CI": "true"})
     with pytest.raises(pytest.skip.Exception, match=r"BOT_TEST_POSTGRES.*initdb failed"):
         unavailable("initdb failed", {})
+
+
+def test_bot_run_on_a_postgres_that_is_down_exits_with_one_line(tmp_path: Path) -> None:
+    """BOT_STARTUP_RETRY=false: `bot run` stops at once with one error line (no traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
+    env |= {
+        "BOT_DATABASE_URL": f"postgresql://bot:secret@/bot?host={tmp_path}",  # nobody listens there
+        "BOT_STARTUP_RETRY": "false",
+        "BOT_STORIES_DIR": str(tmp_path / "stories"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1, done.stderr
+    assert lines and lines[-1].startswith("error: PostgreSQL") and "not reachable" in lines[-1], done.stderr
+    assert "secret" not in done.stderr and "Traceback" not in done.stderr
