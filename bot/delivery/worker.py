@@ -74,6 +74,7 @@ class PlatformWorker:
         self._owned: dict[str, tuple[ChannelRef, float]] = {}  # channel key -> (channel, last active)
         self._idle_after = max((w.seconds for w in limits.per_channel), default=0.0)
         self._last_takeover = 0.0
+        self._generation = claims.worker.generation if claims is not None else 0
 
     @property
     def active(self) -> bool:
@@ -129,9 +130,25 @@ class PlatformWorker:
             self._queued = 0
             self._owned.clear()
 
+    def _forget_claims(self) -> None:
+        """This worker missed its lease: its channels may be someone else's now. Rows queued here
+        (not yet claimed) are dropped and fetched again only for channels it owns again."""
+        assert self._claims is not None
+        self._generation = self._claims.worker.generation
+        for lane in self._lanes.values():
+            for row in lane:
+                self._known.discard(row.id)
+            self._queued -= len(lane)
+            lane.clear()
+        self._ready.clear()
+        self._owned.clear()
+        log.warning("%s: this worker's lease had run out; its channels are claimed afresh", self.name)
+
     async def _due(self, now: float) -> list[OutboxRow]:
         if self._claims is None:
             return await self._outbox.due(self.name, now, self.FETCH)
+        if self._claims.worker.generation != self._generation:
+            self._forget_claims()
         if now - self._last_takeover >= self._claims.worker.lease_seconds / 3:
             self._last_takeover = now
             if taken := await self._claims.take_over(self.name):

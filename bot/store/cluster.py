@@ -57,7 +57,9 @@ class WorkerRegistry:
         self.lease_seconds = lease_seconds
         self._clock = clock
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lost = asyncio.Event()  # set when a heartbeat found this worker already given up on
+        # Counts the times a heartbeat found this worker already given up on (its claims freed):
+        # whoever keeps claims in memory drops them when it changes.
+        self.generation = 0
 
     def now(self) -> float:
         return self._clock()
@@ -94,7 +96,7 @@ class WorkerRegistry:
             await self._db.execute("DELETE FROM leases WHERE owner=?", (self.id,))
             await self._db.execute("DELETE FROM workers WHERE id=?", (self.id,))
         await self.register()
-        self.lost.set()
+        self.generation += 1
         return False
 
     async def run(self) -> None:

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.delivery.limits import PlatformLimits, RetryPolicy, Window
 from bot.delivery.router import Router
@@ -210,6 +212,7 @@ async def test_a_lease_moves_only_when_its_holder_stops_renewing(db_target: str 
         assert await Leases(b_db, b).hold("ingest:/stories")
         assert await Leases(b_db, b).holder("ingest:/stories") == "b"
         assert not await a.heartbeat()  # a finds it was given up on, and lets go
+        assert a.generation == 1  # (a delivery worker drops the rows it had queued then)
         assert not await Leases(a_db, a).hold("ingest:/stories")
     finally:
         await a_db.close()
@@ -229,3 +232,27 @@ async def test_shared_budget_spaces_sends_of_every_worker(db_target: str | Path)
     finally:
         for db in dbs:
             await db.close()
+
+
+async def test_a_worker_that_missed_its_lease_claims_afresh_and_delivers_once(
+    db_target: str | Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stalled worker (heartbeat late) may have lost its channels: it drops what it had queued and
+    claims again; nothing is lost or sent twice."""
+    path = db_target
+    channels = [ChannelRef("fake", "W1", f"C{i:03d}") for i in range(40)]
+    await prepare(path, channels)
+    platform = FakePlatform("fake", limits=LIMITS, latency=0.02)
+    worker = await Worker.start(path, platform)
+    heartbeat = worker.tasks.pop()
+    heartbeat.cancel()  # the stall: no heartbeat for longer than the lease
+    try:
+        await until(lambda: len(platform.of("post_alert")) >= 5, 20.0, "5 posts")
+        await asyncio.sleep(LEASE * 1.5)
+        assert not await worker.registry.heartbeat()
+        worker.service.wake()
+        await until(lambda: _no_open(path), 30.0, "every row delivered")
+    finally:
+        await worker.stop()
+    assert Counter(s.channel.channel for s in platform.of("post_alert")) == {c.channel: 1 for c in channels}
+    assert "lease had run out; its channels are claimed afresh" in caplog.text
