@@ -38,13 +38,18 @@ TRANSIENT_ERRNOS = frozenset(
 )
 
 
-def shown(path: Path | str) -> str:
+def shown(path: Path | str, *, limit: int | None = None) -> str:
     """A file name as it may appear in a log line: control characters (a newline in a name could forge a
-    log line), undecodable bytes and invisible formatting are escaped; ordinary names are unchanged."""
+    log line), undecodable bytes and invisible formatting are escaped; ordinary names are unchanged.
+    With `limit`, a longer name keeps its start and its end around an ellipsis (a path of 4,000
+    characters says nothing more than its two ends, and would bury the line it is in)."""
     name = os.fspath(path)
-    if name.isprintable():
-        return name
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    if not name.isprintable():
+        name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    if limit is not None and len(name) > limit:
+        half = max(1, (limit - 1) // 2)
+        name = f"{name[:half]}…{name[-half:]}"
+    return name
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -9,6 +9,7 @@ half-written file by `NotReady`, and content hashes make a repeat harmless. Hidd
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -41,8 +42,23 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def is_story_file(path: Path, root: Path) -> bool:
-    """A regular story file of the folder `root` (already resolved)."""
+MAX_DEPTH = 32  # folders below the stories folder that are searched; deeper ones are skipped, with a warning
+SHOWN_CHARS = 200  # of a path in a warning (a path near the system's limit is 4,096 bytes)
+
+
+def _skipping(path: Path, exc: OSError, what: str = "") -> None:
+    """One warning line for an entry that cannot be looked at; a path longer than the system allows
+    (ENAMETOOLONG: deep folders with long names) says so plainly."""
+    if exc.errno == errno.ENAMETOOLONG:
+        why = f"path too long for this system ({len(os.fsencode(path))} bytes)"
+    else:
+        why = exc.strerror or str(exc)
+    log.warning("skipping %s%s: %s", what, shown(path, limit=SHOWN_CHARS), why)
+
+
+def is_story_file(path: Path, root: Path, *, max_depth: int = MAX_DEPTH) -> bool:
+    """A regular story file of the folder `root` (already resolved), at most `max_depth` folders down.
+    Never raises: an entry that cannot be looked at is skipped with a warning."""
     try:
         relative = path.relative_to(root)
     except ValueError:
@@ -52,13 +68,17 @@ def is_story_file(path: Path, root: Path) -> bool:
             return False
     if not is_story_name(relative):
         return False
-    if path.is_symlink() and not _inside(path, root):
-        log.warning("skipping %s: symlink points outside the stories folder", shown(path))
+    if len(relative.parts) - 1 > max_depth:
+        log.warning("skipping %s: more than %d folders deep", shown(path, limit=SHOWN_CHARS), max_depth)
         return False
-    return path.is_file()
-
-
-MAX_DEPTH = 32  # folders below the stories folder that are searched; deeper ones are skipped, with a warning
+    try:
+        if path.is_symlink() and not _inside(path, root):
+            log.warning("skipping %s: symlink points outside the stories folder", shown(path))
+            return False
+        return path.is_file()
+    except OSError as exc:
+        _skipping(path, exc)
+        return False
 
 
 def existing_story_files(stories_dir: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
@@ -71,20 +91,28 @@ def existing_story_files(stories_dir: Path, *, max_depth: int = MAX_DEPTH) -> li
     while pending:
         folder, depth = pending.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as exc:
-            log.warning("skipping folder %s: %s", shown(folder), exc.strerror or exc)
+            _skipping(folder, exc, "folder ")
             continue
         for entry in entries:
             path = Path(entry.path)
-            if entry.is_dir(follow_symlinks=False):
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                _skipping(path, exc)
+                continue
+            if is_folder:
                 if entry.name.startswith("."):
                     continue
                 if depth + 1 > max_depth:
-                    log.warning("skipping %s: more than %d folders deep", shown(path), max_depth)
+                    log.warning(
+                        "skipping %s: more than %d folders deep", shown(path, limit=SHOWN_CHARS), max_depth
+                    )
                     continue
                 pending.append((path, depth + 1))
-            elif is_story_file(path, root):
+            elif is_story_file(path, root, max_depth=max_depth):
                 found.append(path)
     return sorted(found)
 
