@@ -159,6 +159,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
 
     async def main() -> None:
         from bot.app import open_core
+        from bot.ingest.source import shown
         from bot.pipeline import GROUP_FILES
 
         failed = 0
@@ -169,14 +170,14 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Story files or fold
                     results = await core.pipeline.process_files(group, settle_seconds=0)
                     for path, result in zip(group, results, strict=True):
                         if result.status == "failed":  # a bug on one file: reported, the others go on
-                            say(f"error     {path} ({result.reason})")
+                            say(shown(f"error     {path} ({result.reason})"))
                             failed += 1
                             advance()
                             continue
                         story = result.change.story if result.change else None
                         where = f" -> story #{story.id} v{story.version}: {story.title}" if story else ""
                         extra = f" ({result.reason})" if result.reason else ""
-                        say(f"{result.status:9} {path}{where}{extra}")
+                        say(shown(f"{result.status:9} {path}{where}{extra}"))  # one line, whatever the name
                         advance()
         if failed:
             raise CliError(f"{failed} of {len(files)} files failed; see the lines above")
@@ -256,7 +257,9 @@ def story(
                     else ""
                 )
                 raise CliError(f"No story about {found.name} yet.{hint}")
-            typer.echo(json.dumps(story_to_dict(latest), ensure_ascii=False) if as_json else story_plain_text(latest))
+            typer.echo(
+                json.dumps(story_to_dict(latest), ensure_ascii=False) if as_json else story_plain_text(latest)
+            )
 
     _run(main())
 
@@ -292,13 +295,15 @@ def inspect(
 
 
 def _inspect_text(record: dict[str, Any]) -> str:
+    from bot.ingest.source import shown
+
     if record["error"]:
-        return f"{record['path']}: rejected: {record['error']}"
+        return shown(f"{record['path']}: rejected: {record['error']}")
     published = record["published"]
     if published and record.get("published_precision") not in (None, "day"):
         published = f"{published} ({record['published_precision']})"
     head = [
-        f"== {record['path']}",
+        f"== {shown(record['path'])}",
         f"title:     {record['title']}",
         f"outlet:    {record['outlet']}   url: {record['url']}   published: {published}",
         f"subjects:  {', '.join(record['subjects']) or '-'}   mentions: {', '.join(record['mentions']) or '-'}",
@@ -344,7 +349,9 @@ def kev_update(
         catalog = update(settings.kev_file, url or CISA_FEED_URL)
     except (KevError, OSError) as exc:
         raise CliError(f"KEV update failed, {settings.kev_file} unchanged: {exc}") from None
-    typer.echo(f"KEV catalog {catalog.version or '(no version)'}: {len(catalog)} vulnerabilities -> {settings.kev_file}")
+    typer.echo(
+        f"KEV catalog {catalog.version or '(no version)'}: {len(catalog)} vulnerabilities -> {settings.kev_file}"
+    )
 
 
 @kev_app.command("status")
@@ -384,7 +391,9 @@ def bench(
 
     checkout = Path(__file__).resolve().parents[1]
     if not (checkout / "benchmarks" / "__main__.py").is_file():
-        raise CliError("the benchmark suite needs a source checkout: clone the repository and run `make bench`")
+        raise CliError(
+            "the benchmark suite needs a source checkout: clone the repository and run `make bench`"
+        )
     typer.echo("the benchmark suite moved to `make bench` / `python -m benchmarks`; running it", err=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(checkout), env.get("PYTHONPATH", "")) if p)

@@ -48,7 +48,7 @@ def emit_samples() -> None:
     log.warning("rejected %s: %s", "evil\nname\x1b[31m.md", "empty file")
     log.info("a library said: invalid token %s", SLACK_TOKEN)
     try:
-        raise RuntimeError(f"login failed for {DISCORD_TOKEN}")
+        raise RuntimeError(f"login failed for {DISCORD_TOKEN}\n2026-01-01 00:00:00,000 ERROR bot: forged")
     except RuntimeError:
         log.exception("Discord start-up failed")
 
@@ -61,8 +61,8 @@ def test_json_lines_are_objects_without_secrets() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 3  # a newline inside a file name or a traceback stays inside its object
     events = [json.loads(line) for line in lines]
-    assert events[0]["message"] == "rejected evil\nname\x1b[31m.md: empty file"
-    assert "\x1b" not in lines[0] and "\\u001b" in lines[0]  # control characters escaped, not raw
+    assert events[0]["message"] == "rejected evil\\nname\\x1b[31m.md: empty file"  # escaped as in text
+    assert "\x1b" not in lines[0] and "\\u001b" not in lines[0]
     assert {"time", "level", "logger", "message"} <= events[0].keys()
     assert events[0]["level"] == "WARNING" and events[0]["logger"] == "bot.test"
     assert events[1]["message"] == f"a library said: invalid token {REDACTED}"
@@ -78,6 +78,9 @@ def test_text_format_redacts_too() -> None:
     text = out.getvalue()
     assert "RuntimeError: login failed for [redacted]" in text
     assert SLACK_TOKEN not in text and DISCORD_TOKEN not in text
+    lines = text.split("\n")[:-1]
+    assert lines[0].endswith("WARNING bot.test: rejected evil\\nname\\x1b[31m.md: empty file")
+    assert all(line[:4].isdigit() or line.startswith("    ") for line in lines)  # a traceback is indented
     with pytest.raises(json.JSONDecodeError):
         json.loads(text.splitlines()[0])
 
@@ -93,7 +96,12 @@ def test_the_service_logs_json(tmp_path: Path) -> None:
     }
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
-        input="", env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        input="",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stderr.splitlines()]  # fails on any non-JSON line
