@@ -25,6 +25,8 @@ from bot.config import Settings
 from bot.ingest import REJECTED_DIR, RejectedFile
 from bot.ingest.source import StoryBytes
 from bot.ingest.worker import ParsePool, ReadJob, read_story
+from bot.intel.vendors import VendorCatalog, VendorMatcher
+from bot.models import Vendor
 from tests.support.app_runner import running_app
 
 pytestmark = pytest.mark.slow
@@ -153,6 +155,21 @@ async def test_a_stuck_worker_is_killed_after_the_wall_budget_and_replaced() -> 
         article, _ = await pool.read(job(ORDINARY))
         assert article.subjects == ("Okta",)
     assert pool.pids == [] or all(not _alive(pid) for pid in pool.pids)
+
+
+async def test_a_workers_warm_up_is_not_on_its_first_files_clock() -> None:
+    """A worker builds its vendor matcher before it is handed a file: on a busy machine (or with a big
+    catalog) that takes longer than the wall budget, and the first good story must not pay for it."""
+    extra = tuple(Vendor(f"Zq{n:05d}vendor", (f"Zq{n:05d} Cloud",)) for n in range(600))
+    started = time.process_time()
+    VendorMatcher.of(VendorCatalog.load(None).with_extra(list(extra)))
+    build = time.process_time() - started  # CPU the worker spends warming up (seconds here)
+    wall = max(0.3, build / 3)
+    assert build > wall  # the warm-up alone would overrun the budget
+    pool = ParsePool(1, cpu_seconds=wall, wall_seconds=wall, warm=(None, extra))
+    with pool.closing():
+        article, _ = await pool.read(ReadJob(job(ORDINARY).story, 2_000_000, None, extra))
+        assert article.subjects == ("Okta",) and pool.restarts == 0
 
 
 async def until(check: Callable[[], bool], within: float = 30.0) -> None:
