@@ -110,7 +110,7 @@ def test_pathological_megabyte_is_fast(hostile: str) -> None:
 )
 def test_pathological_html_is_bounded(hostile: str) -> None:
     """Megabyte HTML pages skip trafilatura (seconds on such trees) and still finish quickly."""
-    started = time.perf_counter()
+    started = time.process_time()
     with contextlib.suppress(RejectedFile):
         article_from_bytes(hostile.encode(), "page.html")
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0  # CPU seconds: a busy machine only stretches the wall clock
