@@ -58,9 +58,9 @@ KEY_PREFIX = "key:"  # identifiers share the TF-IDF document counts under this p
 # cross-validation on the dev split replayed without dates, evaluation/train_cluster.py).
 UNTIMED_THRESHOLD = 0.95  # for a model file that has none
 # When one side has a publication date to the day and the other only its fetch or arrival time (the
-# seeds: a dated page and an undated paste of the same news), the date anchors the pair to a moment:
-# wording this close (a re-report) may also join. Without a date on either side it never does.
-ANCHORED_WORDING = 0.999
+# seeds: a dated page and an undated paste of the same news), the date anchors the pair to a moment
+# (an undated article only meets stories that arrived around it): the untimed threshold alone then
+# suffices. Without a date on either side it never does.
 
 
 def idf(documents: int, frequency: int) -> float:
@@ -411,8 +411,7 @@ def choose(
     Without publication dates on both sides, time cannot vouch that two reports are of one moment: a
     vendor's stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome")
     is common between different events. Then a join needs the model's `untimed_threshold` and a
-    distinctive shared identifier that `vouches` for it, or, when one side has a publication date
-    (`anchored`), wording as close as a re-report's.
+    distinctive shared identifier that `vouches` for it, or one side's publication date (`anchored`).
     Whatever the dates, two different CVE ids up front are two different flaws."""
     candidates_by_id = dict(candidates)
     best: Verdict | None = None
@@ -425,7 +424,7 @@ def choose(
                 verdict.probability >= model.untimed_threshold
                 and any(vouches(k, article, profile) for k in verdict.distinctive)
             )
-            or (anchored(article, profile) and verdict.probability >= ANCHORED_WORDING)
+            or (anchored(article, profile) and verdict.probability >= model.untimed_threshold)
         ):
             continue
         if cves_conflict(article, profile):

@@ -102,9 +102,9 @@ def test_untimed_pairs_need_a_distinctive_identifier_that_names_one_event() -> N
     dated_story = [(1, Profile.start(signals(title, outlet="other")))]
     assert choose(dated, [verdict(model.threshold)], dated_story, model) is not None
     assert choose(undated, [verdict(1.0)], candidates, model) is None  # wording alone
-    # one side dated to the day anchors the pair: a re-report's wording joins, a mere likeness does not
-    assert choose(undated, [verdict(0.9995)], dated_story, model) is not None
-    assert choose(dated, [verdict(0.9995)], candidates, model) is not None
+    # one side dated to the day anchors the pair: the untimed threshold alone then suffices
+    assert choose(undated, [verdict(high)], dated_story, model) is not None
+    assert choose(dated, [verdict(high)], candidates, model) is not None
     assert choose(undated, [verdict(high - 0.01)], dated_story, model) is None
     assert choose(undated, [verdict(1.0, ("patch tuesday",))], candidates, model) is None
     assert choose(undated, [verdict(1.0, ("poc",))], candidates, model) is None
