@@ -403,7 +403,7 @@ def bench(
         raise typer.Exit(code)
 
 
-from bot import cli_db  # noqa: E402,F401  (registers migrate, export and import on `app`)
+from bot import cli_db  # noqa: E402,F401  (registers migrate, export, import, check on `app`)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`bot migrate`, `bot export`, `bot import`: the database's schema, and moving it between backends.
+"""`bot migrate`, `bot export`, `bot import`, `bot check`: the database's schema, and moving it between backends.
 
 Kept beside bot/cli.py (which registers these by importing this module) so that the main command file
 stays about running the bot. A copy runs while no `bot run` uses the SQLite file: its owner lock is
@@ -124,6 +124,30 @@ def import_db(
         finally:
             await db.close()
         typer.echo(f"imported {moved.total} rows into {db.path}: {moved}")
+
+    with ExitStack() as stack:
+        _own_target(stack, settings)
+        _run(main())
+
+
+@app.command()
+def check() -> None:
+    """Read every page of the SQLite database (PRAGMA quick_check); start-up only does so after an unclean stop."""
+    settings = _settings()
+    if settings.database_url:
+        raise CliError("bot check reads a SQLite file (BOT_DB_PATH); PostgreSQL checks its own pages")
+    if not settings.db_path.is_file():
+        raise CliError(f"no SQLite database at {settings.db_path}")
+
+    async def main() -> None:
+        from bot.store.db import SqliteDatabase
+
+        db = await SqliteDatabase.open_file(settings.db_path, full_check=True)
+        try:
+            version = await db.schema_version()
+        finally:
+            await db.close()
+        typer.echo(f"database {db.path} passed its integrity check (schema version {version})")
 
     with ExitStack() as stack:
         _own_target(stack, settings)

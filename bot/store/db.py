@@ -164,9 +164,18 @@ class SqliteDatabase(Database):
         self._conn = conn
 
     @classmethod
-    async def open_file(cls, path: str | Path) -> SqliteDatabase:
-        """Open (creating parent folders), check integrity and schema version, migrate."""
+    async def open_file(cls, path: str | Path, *, full_check: bool = False) -> SqliteDatabase:
+        """Open (creating parent folders), check integrity and schema version, migrate.
+
+        Why start-up does not always read the whole file: `PRAGMA quick_check` reads every page (tens
+        of seconds at a million articles). It runs when the file may have changed since this bot last
+        closed it cleanly: no clean-close stamp (`<db>.clean`: inode, size and mtime recorded on a
+        close that left no WAL behind), a stamp that no longer matches the file, or a WAL left by a
+        crash or by another process still using it; and always with `full_check` (`bot check`).
+        Otherwise the header and schema are read (a file that is not a database is still refused in
+        one line) and start-up costs the same at any size."""
         path_str = str(path)
+        full_check = full_check or path_str == ":memory:" or not _clean_since_stamp(path_str)
         if path_str != ":memory:":
             try:
                 Path(path_str).parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +190,7 @@ class SqliteDatabase(Database):
         conn.row_factory = sqlite3.Row
         db = cls(conn, path_str)
         try:
-            await db._configure()
+            await db._configure(full_check)
             await db._migrate()
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -191,11 +200,15 @@ class SqliteDatabase(Database):
             raise
         return db
 
-    async def _configure(self) -> None:
+    async def _configure(self, full_check: bool) -> None:
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        row = await (await self._conn.execute("PRAGMA quick_check")).fetchone()
-        if row is None or row[0] != "ok":
-            raise StoreError(f"database {self.path} failed its integrity check: {row[0] if row else '?'}")
+        _forget_stamp(self.path)  # from here on the file may change: only a clean close stamps it again
+        if full_check:
+            row = await (await self._conn.execute("PRAGMA quick_check")).fetchone()
+            if row is None or row[0] != "ok":
+                raise StoreError(f"database {self.path} failed its integrity check: {row[0] if row else '?'}")
+        else:  # header and schema only: reads a few pages whatever the size
+            await (await self._conn.execute("SELECT count(*) FROM sqlite_master")).fetchone()
         await self._schema_version()  # refuse a newer file before WAL mode rewrites its header
         if self.path != ":memory:":
             await self._conn.execute("PRAGMA journal_mode = WAL")
@@ -234,6 +247,7 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         await self._conn.close()
+        _stamp_clean(self.path)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Connection]:
@@ -269,6 +283,48 @@ class SqliteDatabase(Database):
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._conn.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def _stamp_path(path: str) -> Path:
+    return Path(path + ".clean")
+
+
+def _file_stamp(path: str) -> str | None:
+    """inode, size, mtime of the file when no WAL is beside it (a WAL means unfinished business)."""
+    try:
+        wal = Path(path + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return None
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+
+def _clean_since_stamp(path: str) -> bool:
+    """True when the file is exactly as this bot left it on a clean close."""
+    try:
+        recorded = _stamp_path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return recorded != "" and recorded == _file_stamp(path)
+
+
+def _forget_stamp(path: str) -> None:
+    if path != ":memory:":
+        with contextlib.suppress(OSError):
+            _stamp_path(path).unlink(missing_ok=True)
+
+
+def _stamp_clean(path: str) -> None:
+    """After the last connection closed (SQLite checkpointed and removed the WAL), record the file."""
+    if path == ":memory:":
+        return
+    stamp = _file_stamp(path)
+    if stamp is None or Path(path + "-wal").exists():
+        return  # another connection is still open, or the close did not finish: check next time
+    with contextlib.suppress(OSError):
+        _stamp_path(path).write_text(stamp + "\n", encoding="ascii")
 
 
 def _explain(path: str, exc: sqlite3.DatabaseError) -> str:

@@ -3,6 +3,7 @@ on both backends (`db_target`)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -79,3 +80,59 @@ async def test_failed_transaction_rolls_back(db_target: str | Path) -> None:
         assert created and not created_again and again.created_at == sub.created_at and again.include == ()
     finally:
         await store.close()
+
+
+async def _filled_and_closed(path: Path) -> None:
+    store = await Store.open(path)
+    try:
+        async with store.db.write():
+            await store.db.execute("CREATE TABLE filler (x TEXT)")
+            await store.db.executemany(
+                "INSERT INTO filler VALUES (?)", [(f"row {i} " * 20,) for i in range(3000)]
+            )
+    finally:
+        await store.close()
+
+
+def _damage_tail_keeping_stat(path: Path) -> None:
+    """Overwrite the filler's last pages in place, then put size and mtime back: only reading every
+    page can tell."""
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-40960:-8192] = b"\xde\xad\xbe\xef" * ((40960 - 8192) // 4)
+    path.write_bytes(bytes(data))
+
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+async def test_clean_start_skips_the_full_read_unclean_start_does_it(tmp_path: Path) -> None:
+    from bot.store.db import SqliteDatabase
+
+    path = tmp_path / "bot.sqlite3"
+    await _filled_and_closed(path)
+    assert (tmp_path / "bot.sqlite3.clean").is_file(), "a clean close stamps the file"
+    _damage_tail_keeping_stat(path)
+    store = await Store.open(path)  # unchanged since a clean close: header and schema only
+    await store.close()
+    with pytest.raises(StoreError, match=r"integrity check|damaged"):
+        await SqliteDatabase.open_file(path, full_check=True)  # `bot check`
+    assert not (tmp_path / "bot.sqlite3.clean").exists(), "a refused file is checked in full next time"
+    with pytest.raises(StoreError, match=r"integrity check|damaged"):
+        await Store.open(path)
+
+
+async def test_a_wal_left_behind_or_a_changed_file_means_a_full_check(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await _filled_and_closed(path)
+    _damage_tail_keeping_stat(path)
+    Path(f"{path}-wal").write_bytes(b"\0" * 64)  # a crash (or another process) left a WAL
+    with pytest.raises(StoreError, match=r"integrity check|damaged"):
+        await Store.open(path)
+    Path(f"{path}-wal").unlink(missing_ok=True)  # SQLite drops a WAL it cannot use
+    other = tmp_path / "other.sqlite3"
+    await _filled_and_closed(other)
+    data = bytearray(other.read_bytes())
+    data[-40960:-8192] = b"\xde\xad\xbe\xef" * ((40960 - 8192) // 4)
+    other.write_bytes(bytes(data))  # written by something else: mtime moved
+    with pytest.raises(StoreError, match=r"integrity check|damaged"):
+        await Store.open(other)
