@@ -119,6 +119,8 @@ def _line_kind(line: str) -> tuple[str, int, str]:
     """(kind, heading level, rest of the line) from the line's leading syntax; cheap first-char tests
     decide before any regex runs (this loop sees every line of every page)."""
     first = line[0]
+    if first in "-*_" and _RULE.fullmatch(line):
+        return "hr", 0, ""  # "- - -" and "* * *" are rules, not list items (CommonMark: the rule wins)
     if first == "#":
         stripped = line.lstrip("#")
         level = len(line) - len(stripped)
@@ -167,7 +169,8 @@ def parse_blocks(source: str) -> list[Block]:
         if kind == "skip":
             continue
         if kind == "hr":
-            blocks.append(Block("", "hr", index=len(blocks)))
+            if not blocks or blocks[-1].kind != "hr":  # a run of rules says no more than one rule
+                blocks.append(Block("", "hr", index=len(blocks)))
             current = None
             continue
         has_image = "\x03" in line

@@ -118,3 +118,11 @@ def test_a_declared_outlet_beats_the_host_but_not_a_known_news_host() -> None:
     assert outlet_for(url, ["Daily Patch"]) == "Daily Patch"  # a name the page gives, spelling the host
     assert outlet_for(url, [], declared="Weekly security digest") == "Dailypatch"  # an aggregator
     assert outlet_for("https://techcrunch.com/2024/x", [], declared="Some Reposter") == "TechCrunch"
+
+
+def test_spaced_rules_are_rules_and_a_run_of_them_is_one_block() -> None:
+    # CommonMark: "- - -" and "* * *" are thematic breaks, not list items; a page of 100,000 of them
+    # (a hostile or broken scrape) must not become 100,000 blocks for every later stage to walk.
+    blocks = parse_blocks("Intro line here.\n\n" + "- - -\n* * *\n" * 50_000 + "\nThe article goes on.\n")
+    assert [b.kind for b in blocks] == ["p", "hr", "p"]
+    assert [b.kind for b in parse_blocks("- - -\n\n- item one\n\n---\n\ntext\n")] == ["hr", "li", "hr", "p"]
