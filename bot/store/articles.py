@@ -89,13 +89,12 @@ class ArticleStore:
             existing = await self.find_copy(article)
             if existing is not None:
                 return existing, False
-            async with conn.execute(
+            inserted = await self._db.fetchone(  # in this transaction; one round trip on SQLite
                 "INSERT INTO articles (path, title, body, raw, content_hash, outlet, url, published, fetched,"
                 " published_precision, credits, subjects, mentions, ingested_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (article.path, *_stored_values(article)),
-            ) as cur:
-                inserted = await cur.fetchone()
+            )
             assert inserted is not None
             article_id = int(inserted[0])
             await _index_vendors(conn, article_id, article)

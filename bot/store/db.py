@@ -14,11 +14,11 @@ import abc
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import aiosqlite
 
@@ -276,13 +276,52 @@ class SqliteDatabase(Database):
             str(r["name"]) for r in await self.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
         ]
 
+    # One trip to aiosqlite's thread per call, not three (execute, fetch, close through `Cursor`): each
+    # trip is a queue hand-off and a loop wake-up, and 4-6 reads per stored article made those hops
+    # most of the main process's CPU per article. `_execute` runs a function on the connection's own
+    # thread (aiosqlite pinned in constraints.txt; tests/store exercise every path through it).
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self._on_thread(_all_rows, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await self._on_thread(_first_row, sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.write():
+            return await self._on_thread(_row_count, sql, params)
+
+    async def _on_thread(
+        self, fn: Callable[[sqlite3.Connection, str, Params], _T], sql: str, params: Params
+    ) -> _T:
+        run = cast(Callable[..., Awaitable[_T]], self._conn._execute)
+        return await run(fn, self._conn._conn, sql, params)
+
+
+_T = TypeVar("_T")
+
+
+def _all_rows(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    cur = conn.execute(sql, params)
+    try:
+        return cast(list[Row], cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _first_row(conn: sqlite3.Connection, sql: str, params: Params) -> Row | None:
+    cur = conn.execute(sql, params)
+    try:
+        return cast(Row | None, cur.fetchone())
+    finally:
+        cur.close()
+
+
+def _row_count(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    cur = conn.execute(sql, params)
+    try:
+        return cur.rowcount
+    finally:
+        cur.close()
 
 
 def _stamp_path(path: str) -> Path:
