@@ -3,7 +3,8 @@ that arrive wait and are stored once it recovers; none is moved to `.rejected/`.
 
 Each failure is provoked for real in the running service: the process's file-descriptor limit is
 lowered and every free descriptor taken (EMFILE), and the SQLite database is capped at its current
-size (`max_page_count`: SQLITE_FULL, "database or disk is full").
+size (`max_page_count`: SQLITE_FULL, "database or disk is full"), and, where the tests run as root, the
+database is put on a small real filesystem (tmpfs) that is then filled up (ENOSPC).
 """
 
 from __future__ import annotations
@@ -228,3 +229,68 @@ def test_reading_a_file_without_descriptors_is_transient_not_a_rejection(tmp_pat
     lines = done.stdout.splitlines()
     assert lines[0].startswith("transient") and "Too many open files" in lines[0]
     assert lines[1] == f"read {len(story(1).encode())}"
+
+
+@contextmanager
+def small_filesystem(folder: Path, size: str = "6m") -> Iterator[Path]:
+    """A real filesystem of `size` (tmpfs) mounted at `folder`: writes past it fail with ENOSPC."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Take every free byte of the filesystem holding `folder` (a filler file written until ENOSPC)."""
+    filler = folder / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError as exc:
+            assert exc.errno == 28, exc  # ENOSPC: the disk is really full
+    return filler
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or os.geteuid() != 0, reason="mounting a small filesystem needs root on Linux"
+)
+async def test_disk_really_full_then_space_freed_every_story_is_stored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database's own disk runs out (ENOSPC from the filesystem, not a SQLite cap): the stories
+    that arrive meanwhile wait, none is rejected, and all are stored once space is freed."""
+    with small_filesystem(tmp_path / "disk") as disk:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            BOT_DB_PATH=disk / "bot.sqlite3",
+            BOT_STORIES_DIR=tmp_path / "stories",
+            BOT_SETTLE_SECONDS=0.05,
+        )
+        settings.stories_dir.mkdir()
+        files = stage(tmp_path)
+        app = Application(settings, console=False)
+        async with running_app(app, WAIT):
+            core = app.core
+            assert core is not None
+            filler = fill(disk)
+            with caplog.at_level(logging.WARNING):
+                arrive(files, settings.stories_dir)
+                deadline = time.monotonic() + WAIT
+                while not any(
+                    "full" in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records
+                ):
+                    assert time.monotonic() < deadline, "the full disk was never hit"
+                    await asyncio.sleep(0.05)
+            assert await core.store.articles.count() == 0
+            assert nothing_rejected(settings.stories_dir)
+            filler.unlink()  # space again
+            await wait_for_all_stored(core)
+            assert nothing_rejected(settings.stories_dir)
