@@ -101,13 +101,28 @@ def parse_document(data: Any, origin: str) -> list[EntryPatch]:
 
 
 def merge(base: Iterable[VendorEntry], patches: Iterable[EntryPatch], origin: str) -> list[VendorEntry]:
-    """Apply patches in order over `base` (see the module docstring for the rules)."""
+    """Apply patches in order over `base` (see the module docstring for the rules).
+
+    An index from each alias to the entries holding it means a patch touches only the entries that
+    lose an alias to it: a workspace tracking thousands of vendors is merged in linear time."""
     merged: dict[str, VendorEntry] = {lookup_key(entry.name): entry for entry in base}
+    holders: dict[str, set[str]] = {}  # alias key -> keys of the entries that list it
+
+    def index(key: str, entry: VendorEntry, add: bool) -> None:
+        for alias in entry.names:
+            if add:
+                holders.setdefault(lookup_key(alias), set()).add(key)
+            else:
+                holders.get(lookup_key(alias), set()).discard(key)
+
+    for key, entry in merged.items():
+        index(key, entry, True)
     for patch in patches:
         key = lookup_key(patch.entry.name)
         old = merged.get(key)
         if patch.disabled:
-            merged.pop(key, None)
+            if old is not None:
+                index(key, merged.pop(key), False)
             continue
         new = patch.entry if old is None or patch.replace else _extend(old, patch.entry)
         claimed = {lookup_key(alias) for alias in new.names}
@@ -117,10 +132,16 @@ def merge(base: Iterable[VendorEntry], patches: Iterable[EntryPatch], origin: st
                 f"{origin}: {new.name}: {merged[taken[0]].name!r} is another vendor's name;"
                 " disable that vendor first to merge it"
             )
-        for other_key, other in list(merged.items()):
-            if other_key != key:
-                merged[other_key] = _without(other, claimed)
+        losing = set().union(*(holders.get(alias, set()) for alias in claimed)) - {key}
+        for other_key in losing:
+            other = merged[other_key]
+            index(other_key, other, False)
+            merged[other_key] = _without(other, claimed)
+            index(other_key, merged[other_key], True)
+        if old is not None:
+            index(key, old, False)
         merged[key] = new
+        index(key, new, True)
     return list(merged.values())
 
 
