@@ -136,3 +136,21 @@ async def test_a_wal_left_behind_or_a_changed_file_means_a_full_check(tmp_path: 
     other.write_bytes(bytes(data))  # written by something else: mtime moved
     with pytest.raises(StoreError, match=r"integrity check|damaged"):
         await Store.open(other)
+
+
+def test_bot_check_reads_every_page(tmp_path: Path) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    path = tmp_path / "bot.sqlite3"
+    asyncio.run(_filled_and_closed(path))
+    env = {"BOT_DB_PATH": str(path), "BOT_DATABASE_URL": ""}
+    intact = CliRunner().invoke(app, ["check"], env=env)
+    assert intact.exit_code == 0 and "passed its integrity check" in intact.output, intact.output
+    _damage_tail_keeping_stat(path)  # a start-up would accept it (stamp matches); `bot check` must not
+    damaged = CliRunner().invoke(app, ["check"], env=env)
+    assert damaged.exit_code == 1, damaged.output
+    assert "passed" not in damaged.output
