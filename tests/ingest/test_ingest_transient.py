@@ -133,6 +133,17 @@ async def steady(core: Core, warm_up: Path, stories_dir: Path, caplog: pytest.Lo
     gc.collect()  # nothing left for a finaliser to close during the test
 
 
+async def arrive_while_full(files: list[Path], stories_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Drop the stories in and wait until the service has logged that storage is full and it will
+    retry (waited for, not assumed after a pause)."""
+    with caplog.at_level(logging.WARNING):
+        arrive(files, stories_dir)
+        deadline = time.monotonic() + WAIT
+        while not any("full" in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the full database or disk was never hit"
+            await asyncio.sleep(0.05)
+
+
 def out_of_descriptors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
@@ -186,14 +197,7 @@ async def test_database_full_then_recovered_every_story_is_stored(
         db = core.store.db
         pages = (await db.fetchall("PRAGMA page_count"))[0][0]
         await db.fetchall(f"PRAGMA max_page_count = {pages}")  # no room for one more page
-        with caplog.at_level(logging.WARNING):
-            arrive(files, settings.stories_dir)
-            deadline = time.monotonic() + WAIT
-            while not any(
-                "full" in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records
-            ):
-                assert time.monotonic() < deadline, "the full database was never hit"
-                await asyncio.sleep(0.05)
+        await arrive_while_full(files, settings.stories_dir, caplog)
         assert await core.store.articles.count() == 0
         await db.fetchall("PRAGMA max_page_count = 1073741823")  # room again
         await wait_for_all_stored(core)
@@ -281,14 +285,7 @@ async def test_disk_really_full_then_space_freed_every_story_is_stored(
             core = app.core
             assert core is not None
             filler = fill(disk)
-            with caplog.at_level(logging.WARNING):
-                arrive(files, settings.stories_dir)
-                deadline = time.monotonic() + WAIT
-                while not any(
-                    "full" in r.getMessage() and "will retry" in r.getMessage() for r in caplog.records
-                ):
-                    assert time.monotonic() < deadline, "the full disk was never hit"
-                    await asyncio.sleep(0.05)
+            await arrive_while_full(files, settings.stories_dir, caplog)
             assert await core.store.articles.count() == 0
             assert nothing_rejected(settings.stories_dir)
             filler.unlink()  # space again
