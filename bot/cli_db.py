@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import CliError, _run, _settings, app
+from bot.cli_base import CliError, _run, _settings, app
 from bot.config import Settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import CliError, _settings
+from bot.cli_base import CliError, _settings
 
 
 def settings_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
