@@ -47,12 +47,15 @@ class Counted:
         self.name = platform.name
         self.ready = platform.ready
         self.posts = 0
+        self.stuck = False  # set: every later post hangs, as a process stopped mid-send
 
     async def run(self) -> None:
         await self._platform.run()
 
     async def post_alert(self, channel: ChannelRef, story: Story, *, delivery_key: str) -> MessageRef:
         self.posts += 1
+        if self.stuck:
+            await asyncio.Event().wait()  # until the worker is killed: its row stays in flight
         return await self._platform.post_alert(channel, story, delivery_key=delivery_key)
 
     async def edit_alert(self, ref: MessageRef, story: Story) -> None:
@@ -160,6 +163,10 @@ async def test_three_workers_split_channels_keep_shared_limits_and_take_over_a_d
     try:
         await until(lambda: len(platform.of("post_alert")) >= 30, 20.0, "30 posts")
         doomed = max(workers, key=lambda w: w.platform.posts)
+        # Killed with rows in flight, not between two sends (a race the test once lost on a busy CI):
+        # its next sends hang until the kill.
+        doomed.platform.stuck = True
+        await until(lambda: doomed_rows(path, doomed.registry.id), 20.0, "the chosen worker mid-send")
         await doomed.stop()
         in_flight_at_kill = await doomed_rows(path, doomed.registry.id)
         survivors = [w for w in workers if w is not doomed]
