@@ -7,14 +7,18 @@ taken for the duration, so a running bot makes the command refuse rather than co
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli_base import CliError, _run, _settings, app
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.store.db import Database
 
 
 def _hold_sqlite(stack: ExitStack, path: Path) -> None:
@@ -75,6 +79,25 @@ def migrate(
         _run(main())
 
 
+def _on_database(settings: Settings, work: Callable[[Database], Awaitable[str]]) -> None:
+    """Open the configured database (owning it, as `bot run` would), run `work` on it, close it, and
+    print the line `work` returns: the frame `bot export` and `bot import` share."""
+
+    async def main() -> None:
+        from bot.store.db import Database
+
+        db = await Database.open(settings.database)
+        try:
+            message = await work(db)
+        finally:
+            await db.close()
+        typer.echo(message)
+
+    with ExitStack() as stack:
+        _own_target(stack, settings)
+        _run(main())
+
+
 @app.command("export")
 def export_db(
     target: Annotated[Path, typer.Argument(help="A new file for the rows, JSON lines (never overwritten).")],
@@ -84,24 +107,17 @@ def export_db(
     if target.exists():
         raise CliError(f"{target} already exists; export to a new file")
 
-    async def main() -> None:
-        from bot.store.db import Database
+    async def export(db: Database) -> str:
         from bot.store.transfer import export_lines
 
-        db = await Database.open(settings.database)
         count = -1  # the header line is no row
-        try:
-            with target.open("x", encoding="utf-8") as out:
-                async for line in export_lines(db):
-                    out.write(line + "\n")
-                    count += 1
-        finally:
-            await db.close()
-        typer.echo(f"exported {count} rows from {db.path} to {target}")
+        with target.open("x", encoding="utf-8") as out:
+            async for line in export_lines(db):
+                out.write(line + "\n")
+                count += 1
+        return f"exported {count} rows from {db.path} to {target}"
 
-    with ExitStack() as stack:
-        _own_target(stack, settings)
-        _run(main())
+    _on_database(settings, export)
 
 
 @app.command("import")
@@ -113,21 +129,14 @@ def import_db(
     if not source.is_file():
         raise CliError(f"no file {source}")
 
-    async def main() -> None:
-        from bot.store.db import Database
+    async def load(db: Database) -> str:
         from bot.store.transfer import file_lines, import_lines
 
-        db = await Database.open(settings.database)
-        try:
-            with source.open(encoding="utf-8") as lines:
-                moved = await import_lines(db, file_lines(lines))
-        finally:
-            await db.close()
-        typer.echo(f"imported {moved.total} rows into {db.path}: {moved}")
+        with source.open(encoding="utf-8") as lines:
+            moved = await import_lines(db, file_lines(lines))
+        return f"imported {moved.total} rows into {db.path}: {moved}"
 
-    with ExitStack() as stack:
-        _own_target(stack, settings)
-        _run(main())
+    _on_database(settings, load)
 
 
 @app.command()
