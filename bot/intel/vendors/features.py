@@ -84,6 +84,7 @@ FEATURES = (
     "only_platform",
     "only_researcher",
     "only_vendor",
+    "product_only",
 )
 
 
@@ -115,6 +116,7 @@ class Evidence:
     title_listed: bool = False  # listed with another title vendor ("Google, PayPal, Facebook flaw")
     title_outshared: bool = False  # another vendor in the title, not listed with it, is named more below
     title_vendors: int = 0  # how many vendors the title names
+    by_name: int = 0  # occurrences naming the vendor itself, not one of its products or research brands
 
 
 def feature_vector(evidence: Evidence) -> dict[str, float]:
@@ -170,6 +172,9 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         "kind_research": float(evidence.kind == "research"),
         "kind_platform": float(evidence.kind == "platform"),
         "only_vendor": float(evidence.vendors == 1),
+        # named only through its products ("Android", "Windows", never "Google"): mostly the ground a story
+        # runs on; a story about the vendor names the vendor (fitted weight about -2)
+        "product_only": float(evidence.by_name == 0),
     }
 
 

@@ -82,6 +82,9 @@ class VendorMatcher:
         self._drop_crowded_fuzzy_keys()
         self._camel = frozenset(index for index, rule in enumerate(self._rules) if rule.camel)
         self._research = frozenset((rule.vendor, rule.alias) for rule in self._rules if rule.research)
+        # A vendor named only through its products ("Android", "Windows") is often the ground a story
+        # runs on rather than the story (features.py: product_only)
+        self._products = frozenset((rule.vendor, rule.alias) for rule in self._rules if rule.product)
         self._fuzzy_cache: dict[str, int] = {}
         self._context: dict[str, re.Pattern[str] | None] = {}
 
@@ -147,6 +150,7 @@ class VendorMatcher:
             title=title,
             category_of=self._catalog.category_of,
             research=self._research,
+            products=self._products,
             model=model,
         )
 
@@ -155,7 +159,13 @@ class VendorMatcher:
         body = body[:MAX_MATCH_CHARS]
         title_hits, body_hits = self._article_hits(title, body)
         return collect_evidence(
-            title, title_hits, body_hits, body, category_of=self._catalog.category_of, research=self._research
+            title,
+            title_hits,
+            body_hits,
+            body,
+            category_of=self._catalog.category_of,
+            research=self._research,
+            products=self._products,
         )
 
     def _article_hits(self, title: str, body: str) -> tuple[list[VendorHit], list[VendorHit]]:

@@ -65,6 +65,7 @@ def collect_evidence(
     *,
     category_of: Callable[[str], str] = lambda _: "",
     research: Collection[tuple[str, str]] = (),
+    products: Collection[tuple[str, str]] = (),
 ) -> list[VendorEvidence]:
     """Per vendor named outside link lists: its occurrences, their roles and the article features."""
     by_vendor: dict[str, list[VendorHit]] = defaultdict(list)
@@ -133,6 +134,11 @@ def collect_evidence(
                 if frozenset((vendor, other)) not in listed.get(vendor, set())
             ),
             title_vendors=len(title_vendors),
+            by_name=sum(
+                1
+                for h in (*in_title, *body_list)
+                if (h.vendor, h.alias) not in products and (h.vendor, h.alias) not in research
+            ),
         )
         title_score = 0.0 if not in_title else 1.0 if any(not h.fuzzy for h in in_title) else _FUZZY_TITLE
         share = count / most if most else 0.0
@@ -179,13 +185,16 @@ def rank_vendors(
     title: str = "",
     category_of: Callable[[str], str] = lambda _: "",
     research: Collection[tuple[str, str]] = (),
+    products: Collection[tuple[str, str]] = (),
     model: SubjectModel | str | None = None,
 ) -> list[VendorMatch]:
     """One VendorMatch per vendor with body or title evidence, subjects first, each group by score.
 
     `model`: the fitted weights (default: the shipped file), or HAND_RULES for the older rules.
     """
-    found = collect_evidence(title, title_hits, body_hits, body, category_of=category_of, research=research)
+    found = collect_evidence(
+        title, title_hits, body_hits, body, category_of=category_of, research=research, products=products
+    )
     chosen = shipped_model() if model is None else model
     matches = []
     for item in found:
