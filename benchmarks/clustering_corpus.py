@@ -26,6 +26,7 @@ from bot.intel.similarity import TfidfSimilarity, normalise
 from bot.models import Article, Salience, Story
 from bot.store import bulk
 from bot.store.articles import ArticleStore
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
 from bot.store.timefmt import to_db
@@ -249,7 +250,7 @@ async def bench_clustering(n_articles: int, probes: int = 200, seed: int = 7) ->
     candidate lookup through the index, scoring, re-post check); `story_ms_*` the story rebuild that
     follows (sentences, facts, summary, writes)."""
     with tempfile.TemporaryDirectory() as folder:
-        db = await Database.open(Path(folder) / "bench.sqlite3")
+        db = await open_database(Path(folder) / "bench.sqlite3")
         try:
             started = time.perf_counter()
             corpus = _SyntheticCorpus(n_articles, seed)
@@ -343,7 +344,7 @@ async def _cluster_files(
     from bot.intel.vendors import VendorCatalog, VendorMatcher
 
     matcher = VendorMatcher.of(VendorCatalog.load())
-    db = await Database.open(":memory:")
+    db = await open_database(":memory:")
     engine = StoryEngine(StoryStore(db))
     stories: dict[str, int | None] = {}
     timings: list[float] = []

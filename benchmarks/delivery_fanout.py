@@ -19,7 +19,7 @@ from bot.delivery.limits import DEFAULT_LIMITS, PlatformLimits, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
-from bot.store.db import Database
+from bot.store.backends import open_database
 from bot.store.subscriptions import SubscriptionStore
 from tests.support.delivery_fakes import FakePlatform, add_subscriptions
 from tests.support.stories import make_story
@@ -52,7 +52,7 @@ async def bench_fanout(
     fake = FakePlatform(platform, limits=limits, latency=latency * time_scale)
     settings = Settings.model_construct()  # defaults only: a benchmark ignores .env
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-        db = await Database.open(Path(tmp) / "bench.sqlite3")
+        db = await open_database(Path(tmp) / "bench.sqlite3")
         try:
             refs = [ChannelRef(platform, "W1", f"C{i:05d}") for i in range(channels)]
             await add_subscriptions(db, refs, "Acme Cloud")

@@ -49,7 +49,8 @@ def migrate(
     settings = _settings()
 
     async def main() -> None:
-        from bot.store.db import Database, SqliteDatabase
+        from bot.store.backends import open_database
+        from bot.store.db import SqliteDatabase
         from bot.store.transfer import copy_database
 
         if from_sqlite is not None:
@@ -59,7 +60,7 @@ def migrate(
                 )
             if not from_sqlite.is_file():
                 raise CliError(f"no SQLite database at {from_sqlite}")
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
         try:
             if from_sqlite is not None:
                 source = await SqliteDatabase.open_file(from_sqlite)
@@ -84,9 +85,9 @@ def _on_database(settings: Settings, work: Callable[[Database], Awaitable[str]])
     print the line `work` returns: the frame `bot export` and `bot import` share."""
 
     async def main() -> None:
-        from bot.store.db import Database
+        from bot.store.backends import open_database
 
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
         try:
             message = await work(db)
         finally:

@@ -26,7 +26,7 @@ from bot.intel.story_build import Prepared
 from bot.intel.vendors.registry import VendorRegistry, match_vendors
 from bot.models import Article, StoryChange
 from bot.store import Store
-from bot.store.db import passing_trouble
+from bot.store.backends import passing_trouble
 from bot.store.group_commit import GroupLost, run_grouped
 
 log = logging.getLogger(__name__)

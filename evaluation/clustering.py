@@ -155,7 +155,7 @@ async def cluster_folder(
     e.g. no tracked vendor), how many files the loader refused, and the seconds spent per item."""
     from bot.intel.engine import StoryEngine
     from bot.store.articles import ArticleStore
-    from bot.store.db import Database
+    from bot.store.backends import open_database
     from bot.store.story_store import StoryStore
 
     matcher = VendorMatcher.of(VendorCatalog.load())
@@ -163,7 +163,7 @@ async def cluster_folder(
     names = list(files)
     rejected = 0
     with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(Path(tmp) / "eval.sqlite3")
+        db = await open_database(Path(tmp) / "eval.sqlite3")
         try:
             engine = StoryEngine(StoryStore(db))
             articles = ArticleStore(db)

@@ -63,12 +63,12 @@ def _in_thread(coro: Coroutine[Any, Any, None]) -> None:
 
 
 async def _migrated_template(server: PostgresServer) -> None:
-    from bot.store.db import Database
+    from bot.store.backends import open_database
     from bot.store.pg import create_database, drop_database
 
     await drop_database(server.admin_url, PG_TEMPLATE)
     await create_database(server.admin_url, PG_TEMPLATE)
-    db = await Database.open(server.url(PG_TEMPLATE))
+    db = await open_database(server.url(PG_TEMPLATE))
     await db.close()
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store.articles import ArticleStore
+from bot.store.backends import open_database
 from bot.store.db import Database, StoreError
 from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
 
@@ -26,7 +27,7 @@ class Store:
     async def open(cls, target: str | Path, *, retry: bool = False, max_backoff: float = 60.0) -> Store:
         """`target`: a SQLite file path or a `postgresql://` URL. `retry`: wait for a PostgreSQL that
         is not reachable yet (BOT_STARTUP_RETRY), with backoff up to `max_backoff` seconds."""
-        db = await Database.open(target, retry=retry, max_backoff=max_backoff)
+        db = await open_database(target, retry=retry, max_backoff=max_backoff)
         return cls(db=db, articles=ArticleStore(db), subscriptions=SubscriptionStore(db))
 
     async def close(self) -> None:

@@ -1,11 +1,12 @@
 """The database behind every repository: SQLite (the default, one file) or PostgreSQL (`BOT_DATABASE_URL`).
 
 `Database` is what repositories (articles, stories, subscriptions, outbox) take and run their SQL
-through; `Database.open` picks the implementation from the target: a file path opens SQLite here
-(WAL, busy timeout, versioned migrations from bot/store/migrations), a `postgresql://` URL opens
-bot/store/pg.py. `write()` gives one transaction on either, so that a story change and its outbox
-rows commit together or not at all; only one task writes at a time in a process (on PostgreSQL the
-database itself arbitrates between processes). Only `bot/store/` imports aiosqlite or asyncpg.
+through; `bot.store.backends.open_database` picks the implementation from the target: a file path
+opens SQLite here (WAL, busy timeout, versioned migrations from bot/store/migrations), a
+`postgresql://` URL opens bot/store/pg.py, which builds on this module (never the other way round).
+`write()` gives one transaction on either, so that a story change and its outbox rows commit
+together or not at all; only one task writes at a time in a process (on PostgreSQL the database
+itself arbitrates between processes). Only `bot/store/` imports aiosqlite or asyncpg.
 """
 
 from __future__ import annotations
@@ -47,25 +48,6 @@ def migrations(package: str = "bot.store.migrations") -> list[tuple[int, str, st
     return found
 
 
-def passing_trouble(exc: BaseException) -> bool:
-    """A PostgreSQL failure that a later try may not meet (see bot/store/pg.py); SQLite's passing
-    troubles (locked, busy, disk full) are told by the caller from sqlite3.OperationalError."""
-    if type(exc).__module__.startswith("asyncpg"):
-        from bot.store.pg import passing_trouble as pg_trouble
-
-        return pg_trouble(exc)
-    return False
-
-
-_SQLITE_SCHEMES = ("", "sqlite")
-_POSTGRES_SCHEMES = ("postgresql", "postgres")
-
-
-def is_url(target: str | Path) -> bool:
-    """A `scheme://…` database URL rather than a SQLite file path."""
-    return isinstance(target, str) and "://" in target
-
-
 class Database(abc.ABC):
     """One database and its single in-process writer. Subclasses give the connection and the dialect."""
 
@@ -76,23 +58,6 @@ class Database(abc.ABC):
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[Any] | None = None  # the task whose transaction is open
         self._writer_conn: Connection | None = None
-
-    @classmethod
-    async def open(cls, target: str | Path, *, retry: bool = False, max_backoff: float = 60.0) -> Database:
-        """Open a SQLite file (path) or a PostgreSQL database (`postgresql://` URL), check its schema
-        version and migrate it. Any other URL is refused with a one-line StoreError."""
-        text = str(target)
-        scheme = text.split("://", 1)[0].lower() if is_url(target) else ""
-        if scheme in _POSTGRES_SCHEMES:
-            from bot.store.pg import PgDatabase
-
-            return await PgDatabase.connect(text, retry=retry, max_backoff=max_backoff)
-        if scheme not in _SQLITE_SCHEMES:
-            raise StoreError(
-                f"unsupported database URL scheme {scheme}://: use postgresql://… in BOT_DATABASE_URL, "
-                "or a SQLite file in BOT_DB_PATH"
-            )
-        return await SqliteDatabase.open_file(text.split("://", 1)[1] if scheme else text)
 
     @abc.abstractmethod
     def _transaction(self) -> AbstractAsyncContextManager[Connection]:

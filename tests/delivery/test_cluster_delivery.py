@@ -20,6 +20,7 @@ from bot.delivery.limits import PlatformLimits, RetryPolicy, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, MessageRef, Story, StoryChange
+from bot.store.backends import open_database
 from bot.store.cluster import Leases, SharedBudgets, WorkerRegistry
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
@@ -105,7 +106,7 @@ class Worker:
 
     @classmethod
     async def start(cls, path: str | Path, platform: FakePlatform) -> Worker:
-        db = await Database.open(path)
+        db = await open_database(path)
         registry = WorkerRegistry(db, LEASE)
         await registry.register()
         worker = cls(db, Counted(platform), registry)
@@ -123,7 +124,7 @@ class Worker:
 
 
 async def prepare(path: str | Path, channels: list[ChannelRef]) -> None:
-    db = await Database.open(path)
+    db = await open_database(path)
     await add_subscriptions(db, channels, "Acme Cloud")
     async with db.write():
         await Router(db, SubscriptionStore(db), SETTINGS).route(StoryChange(STORY, (ChangeKind.CREATED,)))
@@ -131,7 +132,7 @@ async def prepare(path: str | Path, channels: list[ChannelRef]) -> None:
 
 
 async def open_rows(path: str | Path) -> int:
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         row = await db.fetchone("SELECT COUNT(*) FROM outbox WHERE state IN ('pending','in_flight')")
         return int(row[0]) if row else -1
@@ -185,7 +186,7 @@ async def test_three_workers_split_channels_keep_shared_limits_and_take_over_a_d
 
 
 async def doomed_rows(path: str | Path, worker_id: str) -> int:
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         row = await db.fetchone(
             "SELECT COUNT(*) FROM outbox WHERE claimed_by=? AND state='in_flight'", (worker_id,)
@@ -201,7 +202,7 @@ async def _no_open(path: str | Path) -> bool:
 
 async def test_a_lease_moves_only_when_its_holder_stops_renewing(db_target: str | Path) -> None:
     path = db_target
-    a_db, b_db = await Database.open(path), await Database.open(path)
+    a_db, b_db = await open_database(path), await open_database(path)
     try:
         a, b = WorkerRegistry(a_db, 0.3, name="a"), WorkerRegistry(b_db, 0.3, name="b")
         await a.register()
@@ -228,7 +229,7 @@ async def test_a_lease_moves_only_when_its_holder_stops_renewing(db_target: str 
 
 async def test_shared_budget_spaces_sends_of_every_worker(db_target: str | Path) -> None:
     path = db_target
-    dbs = [await Database.open(path) for _ in range(3)]
+    dbs = [await open_database(path) for _ in range(3)]
     try:
         budgets = [SharedBudgets(db, clock=lambda: 1000.0) for db in dbs]
         slots = [await budgets[i % 3].reserve("slack:T1", 0.1) for i in range(9)]

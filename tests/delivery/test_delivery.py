@@ -20,6 +20,7 @@ from bot.delivery.limits import PlatformLimits, RetryPolicy, Window
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
 from tests.support.delivery_fakes import FakePlatform, add_subscriptions
@@ -92,7 +93,7 @@ class Env:
 
 @pytest.fixture
 async def env(db_target: str | Path) -> AsyncIterator[Env]:
-    db = await Database.open(db_target)
+    db = await open_database(db_target)
     environment = Env(db)
     yield environment
     await environment.stop_all()

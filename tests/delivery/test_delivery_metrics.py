@@ -16,7 +16,7 @@ from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
 from bot.observability import using_telemetry
 from bot.observability.metrics import PrometheusTelemetry
-from bot.store.db import Database
+from bot.store.backends import open_database
 from bot.store.subscriptions import SubscriptionStore
 from tests.support.delivery_fakes import FakePlatform, add_subscriptions
 from tests.support.stories import make_story
@@ -25,7 +25,7 @@ CHANNELS = [ChannelRef("fake", "W1", f"C{i}") for i in range(3)]
 
 
 async def test_outcomes_429s_dead_letters_and_latency_are_counted(db_target: str | Path) -> None:
-    db = await Database.open(db_target)
+    db = await open_database(db_target)
     settings = Settings.model_construct(edit_coalesce_seconds=0.05, delivery_max_age_seconds=10.0)
     stories: dict[int, Story] = {}
 

@@ -26,7 +26,7 @@ from bot.delivery.limits import PlatformLimits, RetryPolicy
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
-from bot.store.db import Database
+from bot.store.backends import open_database
 from bot.store.outbox import OutboxStore
 from bot.store.subscriptions import SubscriptionStore
 from tests.support.delivery_fakes import FakePlatform, add_subscriptions
@@ -46,7 +46,7 @@ async def load(story_id: int) -> Story | None:
 
 async def prepare(path: str | Path, n: int) -> None:
     """Subscriptions and the routed story, committed; nothing delivered yet."""
-    db = await Database.open(path)
+    db = await open_database(path)
     await add_subscriptions(db, [ChannelRef("fake", "W1", f"C{i}") for i in range(n)], "Acme Cloud")
     async with db.write():
         await Router(db, SubscriptionStore(db), SETTINGS).route(StoryChange(STORY, (ChangeKind.CREATED,)))
@@ -54,7 +54,7 @@ async def prepare(path: str | Path, n: int) -> None:
 
 
 async def deliver_all(path: str | Path, platform: object, within: float = 5.0) -> None:
-    db = await Database.open(path)
+    db = await open_database(path)
     service = DeliveryService(
         db,
         {"fake": platform},  # type: ignore[dict-item]
@@ -81,7 +81,7 @@ async def test_rows_left_in_flight_are_checked_not_resent(
 ) -> None:
     path = db_target
     await prepare(path, 6)
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.execute("UPDATE outbox SET state='in_flight'")  # the previous process died mid-send
     rows = [r for r in [await OutboxStore(db).get(i) for i in range(1, 7)] if r is not None]
     await db.close()
@@ -103,7 +103,7 @@ async def test_service_stopped_while_sends_hang_delivers_once_after_restart(
     await prepare(path, 5)
     fake = FakePlatform()
     fake.hold = asyncio.Event()  # every message is accepted, no reply comes back
-    db = await Database.open(path)
+    db = await open_database(path)
     service = DeliveryService(db, {"fake": fake}, SETTINGS, load_story=load, retry=FAST_RETRY)
     runner = asyncio.create_task(service.run())
     for _ in range(200):
@@ -191,7 +191,7 @@ from bot.config import Settings
 from tests.support.stories import make_story
 from bot.delivery.limits import PlatformLimits, RetryPolicy
 from bot.delivery.service import DeliveryService
-from bot.store.db import Database
+from bot.store.backends import open_database
 from socket_platform import SocketPlatform
 
 STORY = make_story(1)
@@ -202,7 +202,7 @@ async def load(story_id):
 
 
 async def main(path, port):
-    db = await Database.open(path)
+    db = await open_database(path)
     settings = Settings.model_construct(delivery_max_age_seconds=30.0, uncertain_wait_seconds=0.05)
     service = DeliveryService(db, {"fake": SocketPlatform(port)}, settings, load_story=load,
                               limits={"fake": PlatformLimits(max_parallel=8)}, retry=RetryPolicy(0.02, 0.1, 2.0))
@@ -257,7 +257,7 @@ async def test_sigkill_between_accept_and_record_loses_and_doubles_nothing(
     assert await asyncio.wait_for(child.wait(), 20) == -signal.SIGKILL
     assert kill_at <= len(accepted) < n  # killed part-way through
 
-    db = await Database.open(path)
+    db = await open_database(path)
     in_flight = await db.fetchone("SELECT COUNT(*) FROM outbox WHERE state='in_flight'")
     await db.close()
     assert in_flight is not None and in_flight[0] >= 1  # the unrecorded one at least
@@ -277,7 +277,7 @@ async def test_a_rolled_back_story_change_does_not_undo_delivery_bookkeeping(
 ) -> None:
     path = db_target
     await prepare(path, 1)
-    db = await Database.open(path)
+    db = await open_database(path)
     fake = FakePlatform()  # Slack-like: would find the message again, but only if the row says maybe_sent
     fake.ready.clear()
     service = DeliveryService(db, {"fake": fake}, SETTINGS, load_story=load, retry=FAST_RETRY)

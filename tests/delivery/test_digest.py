@@ -16,6 +16,7 @@ from bot.delivery.limits import RetryPolicy
 from bot.delivery.router import Router
 from bot.delivery.service import DeliveryService
 from bot.models import ChangeKind, ChannelRef, Story, StoryChange
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import to_db
@@ -98,7 +99,7 @@ class Digests:
 
 @pytest.fixture
 async def db(db_target: str | Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     yield database
     await database.close()
 

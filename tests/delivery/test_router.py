@@ -13,6 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.delivery.router import Router, subscription_matches
 from bot.models import ChangeKind, ChannelRef, DeliveryMode, EventType, Story, StoryChange, Subscription
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.subscriptions import SubscriptionFilters, SubscriptionStore
 from tests.support.delivery_fakes import add_subscriptions
@@ -91,7 +92,7 @@ def test_exclude_words_none_may_appear() -> None:
 
 @pytest.fixture
 async def db(db_target: str | Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     yield database
     await database.close()
 

@@ -34,7 +34,7 @@ from bot.app import open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
-from bot.store.db import Database
+from bot.store.backends import open_database
 from tests.support.app_runner import drop
 from tests.support.discord_server import DiscordStandIn
 from tests.support.slack_server import SlackStandIn
@@ -183,7 +183,7 @@ async def subscribe_all(tmp_path: Path, channels: list[ChannelRef], vendor: str)
 
 async def outbox_counts(tmp_path: Path) -> dict[tuple[str, str], int]:
     """(kind, state) -> rows. Safe while the bot runs: WAL lets a reader in beside the writer."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await open_database(tmp_path / "bot.sqlite3")
     try:
         rows = await db.fetchall("SELECT kind, state, COUNT(*) AS n FROM outbox GROUP BY kind, state")
         return {(r["kind"], r["state"]): int(r["n"]) for r in rows}
@@ -192,7 +192,7 @@ async def outbox_counts(tmp_path: Path) -> dict[tuple[str, str], int]:
 
 
 async def message_refs(tmp_path: Path) -> dict[str, str]:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await open_database(tmp_path / "bot.sqlite3")
     try:
         return {
             r["channel"]: r["message_id"]

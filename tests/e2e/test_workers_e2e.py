@@ -31,7 +31,7 @@ from bot.app import open_core
 from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
-from bot.store.db import Database
+from bot.store.backends import open_database
 from tests.e2e.test_crash_e2e import (
     REPO,
     SAMPLES,
@@ -108,7 +108,7 @@ def worker_env(
 
 
 async def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    db = await Database.open(url)
+    db = await open_database(url)
     try:
         return [tuple(r) for r in await db.fetchall(sql)]
     finally:

@@ -31,6 +31,7 @@ from bot.intel.similarity import (
     tokenize,
 )
 from bot.models import Article, EventType, Story
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.story_store import LATEST_SQL, SINCE_SQL, StoryStore, candidate_query
 from tests.support.articles import fixture, read_article, store_article
@@ -43,7 +44,7 @@ REPOST, FLAW, OKTA = "kaspersky-uk-closure-repost.md", "kaspersky-endpoint-flaw.
 
 @pytest.fixture
 async def db(db_target: str | Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     yield database
     await database.close()
 
@@ -206,13 +207,13 @@ async def test_candidate_lookups_use_the_indexes(db: Database) -> None:
 
 async def test_document_frequencies_are_corpus_wide_persisted_and_incremental(tmp_path: Path) -> None:
     path = tmp_path / "df.sqlite3"
-    database = await Database.open(path)
+    database = await open_database(path)
     try:
         engine = StoryEngine(StoryStore(database), clock=FixedClock(tick=ONE_SECOND))
         await story_of(engine, database, [BAN_WIRE, BAN_DAILY, FLAW])
     finally:
         await database.close()
-    database = await Database.open(path)
+    database = await open_database(path)
     try:
         _, frequencies = await StoryEngine(StoryStore(database)).store.document_frequencies(
             ["kaspersky", "privilege", "commerce"]

@@ -19,6 +19,7 @@ from bot.intel.engine import StoryEngine
 from bot.intel.facts import merge_facts
 from bot.intel.story_build import story_to_dict
 from bot.models import Article, EventType, Source, Story
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
 from tests.support.advisories import FORTIOS, facts_of
@@ -88,7 +89,7 @@ def test_discord_inline_fields_and_console_columns() -> None:
 
 @pytest.fixture
 async def db(db_target: str | Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     yield database
     await database.close()
 

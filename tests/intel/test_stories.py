@@ -16,6 +16,7 @@ from bot.intel.engine import StoryEngine
 from bot.intel.sentences import split_sentences
 from bot.intel.story_build import story_to_dict
 from bot.models import Article, ChangeKind, EventType, KeyFact, Story, StoryChange
+from bot.store.backends import open_database
 from bot.store.db import Database
 from bot.store.story_store import StoryStore
 from tests.support.articles import fixture, read_article, store_article
@@ -33,7 +34,7 @@ PLACE_SPELLINGS = {
 
 @pytest.fixture
 async def db(db_target: str | Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_target)
+    database = await open_database(db_target)
     yield database
     await database.close()
 
@@ -178,7 +179,7 @@ async def test_the_seed_summary_is_short_extractive_and_readable(
 async def test_the_same_input_order_gives_the_same_story(tmp_path: Path, seeds: list[Path]) -> None:
     results = []
     for run in range(2):
-        database = await Database.open(tmp_path / f"run{run}.sqlite3")
+        database = await open_database(tmp_path / f"run{run}.sqlite3")
         try:
             engine = StoryEngine(StoryStore(database), clock=FixedClock(tick=ONE_SECOND))
             change = (await cluster(engine, database, seed_articles(seeds, (1, 0))))[-1]

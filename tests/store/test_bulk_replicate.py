@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmarks.corpus import CorpusVendors, corpus_size, grow_corpus
 from bot.store import Database
+from bot.store.backends import open_database
 from bot.store.bulk import replicate_corpus
 from bot.store.story_store import StoryStore
 from bot.store.timefmt import from_db
@@ -24,7 +25,7 @@ async def count(db: Database, table: str) -> int:
 
 async def test_copies_keep_every_row_shape_and_move_into_the_past(tmp_path: Path) -> None:
     vendors = CorpusVendors.prepare(tmp_path, total=20).names
-    db = await Database.open(tmp_path / "corpus.sqlite3")
+    db = await open_database(tmp_path / "corpus.sqlite3")
     try:
         before = await grow_corpus(db, 300, vendors)
         rows_before = {t: await count(db, t) for t in TABLES}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.backends import open_database
 from bot.store.db import Database, StoreError, migrations
 from bot.store.pg import PG_MIGRATIONS, VERSION_TABLE, PgDatabase, translate
 
@@ -47,8 +48,8 @@ def test_both_dialects_ship_the_same_migration_versions() -> None:
 
 
 async def test_both_dialects_build_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
-    sqlite = await Database.open(tmp_path / "bot.sqlite3")
-    postgres = await Database.open(pg_url)
+    sqlite = await open_database(tmp_path / "bot.sqlite3")
+    postgres = await open_database(pg_url)
     try:
         sqlite_columns, pg_columns = await _sqlite_columns(sqlite), await _pg_columns(postgres)
         assert "outbox" in sqlite_columns and "story_vendors" in sqlite_columns
@@ -60,20 +61,20 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path: Path, p
 
 
 async def test_reopening_and_a_newer_schema(pg_url: str) -> None:
-    db = await Database.open(pg_url)  # the template is migrated already: opening again is a no-op
+    db = await open_database(pg_url)  # the template is migrated already: opening again is a no-op
     try:
         await db.execute(f"UPDATE {VERSION_TABLE} SET version = 999")
     finally:
         await db.close()
     with pytest.raises(StoreError, match="newer than this bot knows"):
-        await Database.open(pg_url)
+        await open_database(pg_url)
 
 
 async def test_export_names_every_table_as_moved_or_transient(tmp_path: Path) -> None:
     """A migration that adds a table must say whether `bot export` moves it."""
     from bot.store.transfer import TABLES, TRANSIENT_TABLES
 
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await open_database(tmp_path / "bot.sqlite3")
     try:
         tables = set(await _sqlite_columns(db))
     finally:
@@ -97,7 +98,7 @@ def test_placeholders_are_rewritten_outside_string_literals() -> None:
 @pytest.mark.parametrize("url", ["mysql://bot@localhost/bot", "mongodb://x", "oracle://a/b"])
 async def test_another_database_url_is_refused_in_one_line(url: str) -> None:
     with pytest.raises(StoreError) as caught:
-        await Database.open(url)
+        await open_database(url)
     message = str(caught.value)
     assert "\n" not in message and "unsupported database URL" in message and "postgresql://" in message
 
@@ -105,7 +106,7 @@ async def test_another_database_url_is_refused_in_one_line(url: str) -> None:
 async def test_a_postgres_that_is_down_is_refused_at_once_without_retry(tmp_path: Path) -> None:
     url = f"postgresql://postgres@/bot?host={tmp_path}"  # no server listens there
     with pytest.raises(StoreError) as caught:
-        await asyncio.wait_for(Database.open(url, retry=False), 10)
+        await asyncio.wait_for(open_database(url, retry=False), 10)
     message = str(caught.value)
     assert "\n" not in message and "not reachable" in message and "BOT_STARTUP_RETRY=false" in message
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import Database, StoreError
+from bot.store.backends import open_database
+from bot.store.db import StoreError
 from bot.store.owner import DatabaseOwner
 
 NOBODY = 65534
@@ -35,7 +36,7 @@ def _start_up_messages(db_path: Path) -> str:
 
     async def open_and_write() -> None:
         try:
-            opened = await Database.open(db_path)
+            opened = await open_database(db_path)
             await opened.execute("CREATE TABLE written_by_nobody (x)")
             await opened.close()
             lines.append("open: wrote")
@@ -92,7 +93,7 @@ def test_read_only_folder_and_database_say_fix_permissions_as_nobody(folder: Pat
     db_path = folder / "bot.sqlite3"
 
     async def create() -> None:
-        db = await Database.open(db_path)
+        db = await open_database(db_path)
         await db.close()
 
     asyncio.run(create())

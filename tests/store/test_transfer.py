@@ -23,7 +23,7 @@ from bot.cli import app
 from bot.config import Settings
 from bot.models import ChannelRef, DeliveryMode, MessageRef
 from bot.store import SubscriptionFilters
-from bot.store.db import Database
+from bot.store.backends import open_database
 from bot.store.outbox import OutboxState, OutboxStore
 from bot.store.transfer import TABLES, table_rows
 
@@ -83,7 +83,7 @@ async def build_sqlite(settings: Settings) -> None:
 
 
 async def every_row(target: str | Path) -> dict[str, list[dict[str, Any]]]:
-    db = await Database.open(target)
+    db = await open_database(target)
     try:
         return {table: [row async for row in table_rows(db, table, key)] for table, key in TABLES}
     finally:
