@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.intel.events import decide, score_text, split_lead
-from bot.intel.facts import extract_facts, merge_facts
+from bot.intel.facts import extract_facts, facts_for_event, merge_facts
 from bot.intel.facts.kev import load_catalog
 from bot.intel.sentences import article_sentences, split_sentences
 from bot.intel.similarity import TfidfSimilarity
@@ -60,6 +60,7 @@ def story_reading(row: dict[str, object]) -> dict[str, object]:
     title, text = str(row.get("title") or ""), str(row.get("article") or "")
     facts = story_facts(text)
     verdict = decide([score_text(title, *split_lead(text))], [f.kind for f in facts])
+    facts = facts_for_event(facts, str(verdict.event_type))
     summary = summarize([article_sentences(text)[:24]], TfidfSimilarity())
     return {
         "row": row.get("row"),

@@ -58,7 +58,9 @@ class EventVerdict:
 # vulnerability, not an attack or a breach that did
 _MODAL = re.compile(
     r"\b(?:could|can|may|might|would|possible\s+for|risk\s+of(?:\s+having)?)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*"
-    r"\s+(?:\w+\s+){0,2}$",
+    r"\s+(?:\w+\s+){0,2}$"
+    # "printers open to devastating hack attack", "susceptible to a new attack"
+    r"|\b(?:open|vulnerable|susceptible|prone|exposed)\s+to\s+(?:\w+\s+){0,2}$",
     re.I,
 )
 
@@ -72,7 +74,13 @@ _MALWARE = re.compile(
 _DEFENCE = re.compile(
     r"\s+(?:[\w-]+\s+)?(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b", re.I
 )
-_MODAL_AFTER = re.compile(r"^\s+(?:could|can|may|might|would)\b", re.I)  # "Tesla hack could let thieves…"
+# "Tesla hack could let thieves…"; "New Cold Boot Attack Unlocks Disk Encryption", "Attack Affects
+# Intel's Latest CPUs": what an attack technique can do to a product is a vulnerability
+_MODAL_AFTER = re.compile(
+    r"^\s+(?:could|can|may|might|would|unlocks?|works\s+on|bypass(?:es)?|defeats?|breaks?\s+(?!into)"
+    r"|affects?\s+(?!\d)(?:all|every|most|modern|the\s+latest|\w+'s|\w+\s+CPUs|\w+\s+chips|\w+\s+processors))\b",
+    re.I,
+)
 # "malware designed to steal credentials", "an implant to exfiltrate": what a tool is built to do is
 # the attack; a breach is data that was taken
 _PURPOSE = re.compile(
@@ -92,13 +100,13 @@ _IN_THE_WILD_WORDS = re.compile(
 _SENTENCE = r"(?:[^.!?]|(?<=\b[A-Z])\.|\.(?!\s)){0,150}?"
 _WHO = (
     r"\b(?:researchers?|white[- ]hat|security\s+(?:firm|team|expert|advis[eo]r)s?|experts?|professors?|students?"
-    r"|developers?|penetration\s+testers?|pen-?testers?|scientists?|academics?)\b"
+    r"|developers?|penetration\s+testers?|pen-?testers?|scientists?|academics?|(?:research|assessment)\s+team|universit(?:y|ies))\b"
 )
 # what researchers show: a flaw, or a proof of concept, prototype or technique they demonstrated
 _FLAW = (
     r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?"
     r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+"
-    r"|managed\s+to\s+(?:hack|bypass|crack|break))\b"
+    r"|managed\s+to\s+(?:hack|bypass|crack|break)|new\s+(?:[\w-]+\s+){0,3}attacks?|side[- ]channel|research\s+paper)\b"
 )
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
@@ -151,8 +159,20 @@ def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
     return out
 
 
+# Malware or an attack the researchers made themselves ("has developed a prototype malware", "triggered
+# malware hidden in devices") is their demonstration, however many malware words follow.
+_BUILT = re.compile(
+    r"\b(?:developed|created|built|designed|demonstrated|presented|showed|show)\s+(?:\w+\s+){0,3}"
+    r"(?:prototype|proof[- ]of[- ]concept|PoC|research|technique|method|attack)\b"
+    r"|\b(?:discovered|revealed|uncovered|devised)\s+(?:an?\s+)?new\s+(?:[\w-]+\s+){0,3}(?:technique|method)\b",
+    re.I,
+)
+
+
 def _actual_in_the_wild(text: str) -> bool:
     """An in-the-wild word that is not hypothetical ("it's possible for malware to…" is not a campaign)."""
+    if _BUILT.search(text) and not re.search(r"\bin\s+the\s+wild\b|\bactively\s+exploit|\bcampaigns?\b", text, re.I):
+        return False
     return any(not _hypothetical(text, m.start(), m.end()) for m in _IN_THE_WILD_WORDS.finditer(text))
 
 
@@ -188,7 +208,13 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
     EventType.LEGAL: re.compile(
         r"\barrest(?:s|ed)?\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
         r"|\bcharged\s+(?:with|over|for)\b|\b(?:been|were|was)\s+charged\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
-        r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b",
+        r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b"
+        # a regulator or a court acting on it: "Regulator Fines Equifax", "Launch Investigations Into",
+        # "Supreme Court allows", "police took down the botnet"
+        r"|\b(?:regulators?|watchdog|commission|authorit(?:y|ies)|FTC|ICO|SEC)\s+(?:\w+\s+)?fines\b"
+        r"|\b(?:launch(?:es|ed)?|open(?:s|ed)?)\s+(?:new\s+|an?\s+)?investigations?\s+into\b"
+        r"|\b(?:supreme|federal|district|appeals?)\s+court\b|\b(?:police|law\s+enforcement|FBI|Europol)\b[^.]{0,80}"
+        r"\b(?:takedown|took\s+down|taken\s+down|dismantl\w+|seiz\w+|disrupt\w+|removed)\b",
         re.IGNORECASE,
     ),
     EventType.ACQUISITION: re.compile(
@@ -215,7 +241,10 @@ FEATURE_TITLE = re.compile(
     r"|\bbug\s+bounty\s+program(?:me)?s?\b|\b(?:hacking\s+)?(?:contest|competition)\b"
     # trend and statistics pieces, market reports, books and films about hacking
     r"|\bon\s+the\s+rise\b|\bthreats?\s+report\b|\b(?:activities|attacks|threats)\s+(?:increased|rising|surged?)\b"
-    r"|\bmarket\s+(?:by|size|share|report|forecast|growth)\b|\bdemand\s+for\b|\b(?:novel(?:la)?|book|film|movie|documentary)\b",
+    r"|\bmarket\s+(?:by|size|share|report|forecast|growth)\b|\bdemand\s+for\b|\b(?:novel(?:la)?|book|film|movie|documentary)\b"
+    # money offered for finding flaws, and annual or trend reports
+    r"|\b(?:offers?|offering|earn|win)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+"
+    r"|\breport\s+(?:released|published)\b|\b(?:(?:19|20)\d\d|annual|trends?|quarterly|Q[1-4])\s+(?:\w+\s+){0,3}reports?\b",
     re.IGNORECASE,
 )
 FEATURE = "feature"  # the pseudo-cue recorded for a feature piece
@@ -229,6 +258,24 @@ _HAPPENED = re.compile(
     r"|revealed|disclosed|discovered|uncovered)\b",
     re.I,
 )
+
+
+# An attack happened to someone: the title or lead says so with a verb ("infected", "targeted",
+# "stole", "a new ransomware strain") or the facts name an actor, a family, victims, a ransom. Without
+# either, attack words belong to an explainer or a policy piece ("Israel preparing Cyber Iron Dome",
+# "Holiday deals can be hiding hacker surprises"): measured on 500 read stories, 9 of 11 such were not
+# attacks.
+_ATTACK_HAPPENED = re.compile(
+    r"\b(?:attacked|hit|hits|infect\w*|target(?:ed|s|ing)|compromis\w+|hacked|hijack\w*|stole|steal\w*"
+    r"|spread\w*|campaigns?|discover\w*|uncover\w*|spotted|found|caught|distribut\w+|deliver\w*|deploy\w*"
+    r"|breach\w*|leak\w*|defac\w+|took\s+down|knock\w*|disrupt\w*|claim\w*|launch\w*|exploit\w*|abus\w+"
+    r"|lur\w+|trick\w*|posing|disguis\w+|masquerad\w+|victims?|affected|impacted|infiltrat\w+|encrypted|wiped"
+    r"|crippl\w+|suffer\w*|struck|extort\w*|inject\w*|install\w*|sent|sending|emails?|messages?|spam\w*|outbreak"
+    r"|new\s+(?:\w+\s+)?(?:malware|ransomware|trojan|botnet|variant|strain|backdoor|worm))\b",
+    re.I,
+)
+NO_EVENT = "no-event"  # the pseudo-cue: title and lead tell of no attack that happened
+ATTACK_FACTS = frozenset({"actor", "malware", "victims", "ransom", "data", "money", "cve", "exploitation", "kev"})
 
 
 def is_feature(title: str) -> bool:
@@ -254,6 +301,9 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
         return scores
     if is_feature(title):
         scores[EventType.OTHER] = (0.0, [FEATURE])
+    if not _ATTACK_HAPPENED.search(f"{title}\n{lead}"):
+        total, marks = scores.get(EventType.OTHER, (0.0, []))
+        scores[EventType.OTHER] = (total, [*marks, NO_EVENT])
     research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _actual_in_the_wild(f"{title}. {lead}")
     for text, weight, cap in (
         (title, TITLE_WEIGHT, None),
@@ -317,6 +367,8 @@ def decide(
         if kind in FACT_EVIDENCE:
             totals[FACT_EVIDENCE[kind]] += FACT_WEIGHT
             cues[FACT_EVIDENCE[kind]].append(f"fact:{kind}")
+    if NO_EVENT in lead_marks and not ATTACK_FACTS & set(fact_kinds):
+        totals[EventType.ATTACK] = 0.0  # attack words with nothing that happened: an explainer
     best = max(CUES, key=lambda e: (totals[e], -list(CUES).index(e)))
     report = {str(e): round(v, 2) for e, v in totals.items() if v}
     if totals[best] < MIN_SCORE:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from bot.intel.events import EventVerdict, decide, score_text, split_lead
-from bot.intel.facts import ArticleFact, extract_facts, merge_facts, people_names
+from bot.intel.facts import ArticleFact, extract_facts, facts_for_event, merge_facts, people_names
 from bot.intel.facts.kev import KevCatalog
 from bot.intel.ports import Similarity
 from bot.intel.sentences import Sentence, article_sentences
@@ -198,6 +198,7 @@ def rebuild(
     ]
     summary = summarize(sentences, similarity, people=people, claims=claims, vendors=vendors)
     verdict = _event(analyses, [f.kind for f in facts])
+    facts = facts_for_event(facts, str(verdict.event_type))
     story = replace(
         record.story,
         title=_title(sources, vendors),

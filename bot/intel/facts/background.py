@@ -28,11 +28,21 @@ BACKGROUND = re.compile(
     r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b"
     # comparisons with other malware and the history of a group: "also made use of", "rewrites of",
     # "inspired by", "since it started operating in 2013"
-    r"|\balso\s+made\s+use\s+of\b|\brewrites?\s+of\b|\binspired\s+by\b|\bsince\s+(?:it|they)\s+(?:started|began|first)\b",
+    r"|\balso\s+made\s+use\s+of\b|\brewrites?\s+of\b|\binspired\s+by\b|\bsince\s+(?:it|they)\s+(?:started|began|first)\b"
+    # a reputation or an earlier report retold: "is famous for its phishing", "unlike the previously
+    # disclosed flaw", "adds itself to the list of other recent high-profile attacks", "behind 2016 Yahoo"
+    r"|\b(?:famous|known|notorious|infamous)\s+for\b|\bpreviously\s+(?:disclosed|reported|revealed|patched|known)\b"
+    r"|\bwe\s+have\s+(?:previously\s+)?reported\b|\byet\s+another\b|\blist\s+of\s+(?:\w+\s+){0,3}(?:attacks|breaches|incidents)\b"
+    r"|\b(?:behind|after|like|than)\s+(?:the\s+)?(?:19|20)\d\d\s+[A-Z]"
+    # another flaw of the same vendor told for context: "Exim also patched … three months ago"
+    r"|\b(?:a|another)\s+similar\b|\balso\s+(?:patched|addressed|fixed)\b|\b(?:months?|years?)\s+ago\b",
     re.IGNORECASE,
 )
 # a flashback opening a sentence below the lead: "In April 2013, the group targeted…"
-FLASHBACK = re.compile(rf"^(?:Back\s+)?In\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b")
+FLASHBACK = re.compile(
+    rf"^(?:Back\s+)?In\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b"
+    r"|^(?:(?:Late\s+)?[Ll]ast\s+year|Earlier\s+this\s+year|Then\s+again|Previously|In\s+the\s+past)\b"
+)
 LEAD = 2  # the first complete sentences tell the event, whatever their words
 
 

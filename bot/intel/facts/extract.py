@@ -149,6 +149,8 @@ def extract_facts(
     # a workforce statement about people or a workplace ("shut down its networks" is no layoff)
     layoffs_context = any(s.key.split(":")[1] == "workforce" and LAYOFF.search(s.text) for s in statements)
     for typed in typed_facts(sentences, published=published, kev=kev, layoffs_context=layoffs_context):
+        if typed.kind in LEAD_ONLY and _rank(complete, typed.position) >= LEAD_SENTENCES:
+            continue
         facts.append(
             ArticleFact(
                 typed.kind,
@@ -196,6 +198,10 @@ _EVENT_VERB = re.compile(
 
 
 LEAD_SENTENCES = 8
+# Counts of victims, data and money told below the lead are mostly other events' figures retold for
+# scale ("the 2017 breach that exposed 145 million", "Yahoo's 3 billion accounts"): measured on 500
+# read stories, data below the lead was useful 5 times of 16, victims 18 of 34, money 2 of 4.
+LEAD_ONLY = frozenset({"victims", "data", "money"})
 
 
 def _rank(sentences: Sequence[Sentence], index: int) -> int:
@@ -271,3 +277,17 @@ def merge_facts(
             text = item.text(data, outlets)
             out.append(KeyFact(kind, text, tuple(item.sources), item.first.key, data, item.first.sentence))
     return tuple(out)
+
+
+# What-happened prose (statements, dates) of a story typed `other` (a feature, report, opinion or
+# advertorial) tells no event a team acts on: measured on 500 read stories, 5 of 15 such facts were
+# useful. Typed facts (a CVE, a malware family) stay whatever the type.
+NARRATIVE = frozenset({"statement", "date"})
+
+
+def facts_for_event(facts: Sequence[KeyFact], event_type: str) -> tuple[KeyFact, ...]:
+    """The story's facts once its event type is known."""
+    if event_type != "other":
+        return tuple(facts)
+    return tuple(f for f in facts if f.kind not in NARRATIVE)
+

@@ -58,12 +58,23 @@ def cve_text(data: dict[str, object]) -> str:
     return _cve_text(data)
 
 
+# a lead that names a famous family only to compare or date the news ("similar to Shamoon", "before the
+# outbreak of WannaCry", "from Cryptowall to Locky"): the family is named once and is not the subject
+_COMPARED = re.compile(
+    r"\bsimilar\s+to\b|-like\b|\blike\s+(?:the\s+)?[A-Z]|\b(?:before|after|since)\s+the\s+(?:\w+\s+)?(?:outbreak|wave|attacks?)\b"
+    r"|\branging\s+from\b|\bfrom\s+\w+\s+to\s+\w+|\bwave\s+of\b|\blessons\s+from\b|\bfear\s+of\b",
+    re.I,
+)
+
+
 def _in_passing(fact: TypedFact, sentences: Sequence[Sentence]) -> bool:
     """An actor or malware named once, below the lead ("…behind the infamous Dridex trojan"), is
     background, not who or what this story is about."""
     if fact.kind not in ("actor", "malware"):
         return False
     first = next((n for n, s in enumerate(sentences) if s.index == fact.position), 0)
+    if fact.kind == "malware" and _COMPARED.search(fact.sentence[:MAX_SENTENCE_CHARS]):
+        return True
     if first < 3:
         return False
     spellings = [str(fact.data.get("name") or ""), *map(str, fact.data.get("aliases") or [])]  # type: ignore[call-overload]
@@ -120,6 +131,10 @@ def typed_facts(
         dict.fromkeys(m.group(0).upper() for s in sentences for m in CVE_ID.finditer(s.text))
     )
     only = ids_in_article[0] if len(ids_in_article) == 1 else None
+    # an article whose opening names a flaw: its advice is a workaround, elsewhere it is generic advice
+    flaw_story = bool(ids_in_article) or any(
+        _VULN_WORD.search(s.text[:MAX_SENTENCE_CHARS]) for s in [x for x in sentences if x.complete][:3]
+    )
     cves: dict[str, TypedFact] = {}
     out: list[TypedFact] = []
     context: str | None = only
@@ -210,7 +225,7 @@ def typed_facts(
                     version.to_data(),
                 )
             )
-        if workaround(text):
+        if workaround(text) and (about_vuln or targets or flaw_story):  # not "don't pay the ransom"
             words = re.findall(r"[a-z]{4,}", text.lower())[:8]
             out.append(
                 TypedFact(

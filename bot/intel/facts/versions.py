@@ -85,7 +85,17 @@ def _product_before(text: str, at: int) -> str | None:
 
 
 _ADDRESS = re.compile(r"\bIP\b|\baddress(?:es)?\b|\bsubnet\b|\brange\b", re.IGNORECASE)
-_SCORE_BEFORE = re.compile(r"(?:CVSS|score|rated|rating|severity)[^.;]{0,20}$", re.IGNORECASE)
+# "a CVSS score of 6.4 to 6.8": scores, however many ("[^.;]" lets a score's own decimal point through)
+_SCORE_BEFORE = re.compile(r"(?:CVSS|score|rated|rating|severity)(?:[^.;]|\.\d){0,20}$", re.IGNORECASE)
+# "91.194.214.66", "50.7.0.0/16": an IP address, not a version (four parts of at most 255, the first
+# above any product's major version in these texts)
+_IP = re.compile(r"^(?:[3-9]\d|1\d\d|2[0-4]\d|25[0-5])(?:\.(?:\d{1,2}|1\d\d|2[0-4]\d|25[0-5])){3}$")
+# "users should install watchOS 3.2.2", "Safari 10.1.1 addresses 26 issues": the fix, never the range hit
+_INSTALL = re.compile(r"\binstall\b|\baddress(?:es|ed)\b|\bdownload\b|\bthe\s+update\b", re.IGNORECASE)
+_INSTALL_VERSION = re.compile(
+    r"\b(?:install|download|apply)\s+(?:the\s+)?(?:[A-Za-z][\w.-]*\s+){0,2}v?\d+\.\d+|\b[A-Za-z][\w-]*\s+v?\d+(?:\.\d+)+\s+addresses\b",
+    re.IGNORECASE,
+)
 
 
 def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | None:
@@ -94,6 +104,8 @@ def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | Non
         for m in VERSION.finditer(part)
         if not _SCORE_BEFORE.search(sentence[max(0, offset + m.start() - 30) : offset + m.start()])
         and not _ADDRESS.search(sentence[max(0, offset + m.start() - 40) : offset + m.start()])
+        and not _IP.match(m.group(1))
+        and part[m.end() : m.end() + 1] != "/"  # "50.7.0.0/16": a subnet
     ]
     if not found:
         return None
@@ -136,6 +148,10 @@ def find_versions(sentence: str) -> list[VersionFact]:
     fix = None if _UNPATCHED.search(sentence) else _fix_cue(sentence)
     out: list[VersionFact] = []
     if fix is None:
+        if _INSTALL_VERSION.search(sentence) or (
+            _INSTALL.search(sentence) and not re.search(r"\baffect|\bvulnerable\b", sentence, re.I)
+        ):
+            return []
         fact = _fact("affected", sentence, 0, sentence)
         return [fact] if fact else []
     before, after = sentence[: fix.start()], sentence[fix.start() :]

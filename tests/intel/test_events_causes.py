@@ -1,0 +1,81 @@
+"""Event types for the general causes of the errors found on read stories (issue 16): research that
+names its technique an "attack", a product left "open to" attack, a regulator or court acting, money
+offered for flaws, annual reports, and attack words where nothing happened. Fixtures are our own
+words in the shape of real headlines and leads."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.intel.events import classify, decide, score_text
+from bot.models import EventType
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        # a technique researchers revealed, named "attack", that works on a product
+        (
+            "New Warm Reset Attack Unlocks Disk Encryption On Most Laptops",
+            "Security researchers have revealed a new attack to steal passwords and keys kept in memory.",
+            EventType.VULNERABILITY,
+        ),
+        (
+            "New FooLoad v3 Attack Affects Acme's Latest Server CPUs",
+            "A new variant of the data-leaking side-channel flaw also affects the newest chips.",
+            EventType.VULNERABILITY,
+        ),
+        # a product left open to an attack that has not happened
+        (
+            "Millions of routers open to remote hack attack",
+            "Could an attacker on another continent take over your router and make it join a botnet?",
+            EventType.VULNERABILITY,
+        ),
+        # researchers who built malware to show a point
+        (
+            "Waking dormant phone malware with sound and light",
+            "Researchers at a university presented a research paper showing that malware hidden on phones "
+            "can be triggered with music or a flashing lamp.",
+            EventType.VULNERABILITY,
+        ),
+        # a regulator fines, a court rules, police take a botnet down
+        (
+            "Data Regulator Fines Acme £400,000 Over 2019 Data Breach",
+            "The privacy watchdog said Acme failed to protect the customer records exposed in the breach.",
+            EventType.LEGAL,
+        ),
+        (
+            "Police Remotely Disinfect 500,000 PCs Infected with Qux Botnet",
+            "French police said they took down the Qux botnet malware and removed it from infected computers.",
+            EventType.LEGAL,
+        ),
+        # money offered for exploits and annual reports are no event
+        (
+            "Broker Offers $80,000 for Browser Zero-Day Exploit",
+            "A firm that buys and sells zero-day vulnerabilities now pays for a working exploit.",
+            EventType.OTHER,
+        ),
+        (
+            "Acme 2012 Breach Investigations Report Released",
+            "Data loss through attacks fell last year while the number of breaches rose, the report says.",
+            EventType.OTHER,
+        ),
+        # a bounty paid for a flaw found is still that flaw
+        (
+            "Acme Pays $20,000 Bounty to Researcher for Finding Login Bypass",
+            "A researcher found a flaw that let anyone take over accounts; Acme fixed it.",
+            EventType.VULNERABILITY,
+        ),
+    ],
+)
+def test_general_causes_of_read_errors(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected
+
+
+def test_attack_words_where_nothing_happened_are_no_attack() -> None:
+    title, lead = "Nation preparing cyber shield", "Officials said hackers and attacks from abroad will increase."
+    scored = [score_text(title, lead)]
+    assert decide(scored).event_type is EventType.OTHER
+    # the same words with something that happened, or with an actor named, are an attack
+    assert classify(title, "Hackers attacked the ministry's network on Monday.").event_type is EventType.ATTACK
+    assert decide(scored, ["actor"]).event_type is EventType.ATTACK

@@ -1,0 +1,69 @@
+"""Facts a reading judged noise, by their general cause (issue 16): counts retold from other events
+below the lead, a score range or an IP address read as versions, install advice read as the range
+hit, generic advice as a workaround, a famous family named for comparison, and what-happened prose in
+a story typed `other`. Fixtures are our own words in the shape of real articles."""
+
+from __future__ import annotations
+
+from bot.intel.facts import extract_facts, facts_for_event, merge_facts
+from bot.intel.facts.versions import find_versions
+from bot.intel.sentences import article_sentences
+from bot.models import KeyFact
+
+
+def facts_of(text: str) -> list[KeyFact]:
+    return list(merge_facts([extract_facts(text, article_sentences(text), published=None)], ["A"]))
+
+
+FILLER = " ".join(f"Paragraph {n} explains how the service works for its users." for n in range(8))
+
+
+def test_counts_below_the_lead_are_background() -> None:
+    lead = "Acme said hackers breached its network last week and 2 million customers were affected."
+    late = "A different retailer had 40 million customers affected by an unrelated breach."
+    kinds = [(f.kind, f.text) for f in facts_of(f"{lead}\n\n{FILLER}\n\n{late}")]
+    assert any(k == "data" or k == "victims" for k, _ in kinds)
+    assert not any("40 million" in t for _, t in kinds)
+
+
+def test_score_ranges_and_ip_addresses_are_no_versions() -> None:
+    assert find_versions("The flaw affects the server, with a CVSS score of 6.4 to 6.8 depending on setup.") == []
+    assert find_versions("Affected hosts ran on 91.194.214.66 and other servers.") == []
+    found = find_versions("The flaw affects Acme Server 6.4 to 6.8.")
+    assert found and found[0].versions == ("6.4", "6.8")
+
+
+def test_install_advice_is_no_affected_range() -> None:
+    assert find_versions("Watch owners should install WatchOS 3.2.2 that patches 12 flaws on the affected device.") == []
+    assert find_versions("Browser 10.1.1 addresses 26 issues, most of them in its engine.") == []
+    assert [v.kind for v in find_versions("The bug affects WatchOS 3.2.1 and earlier.")] == ["affected"]
+
+
+def test_generic_advice_is_no_workaround() -> None:
+    text = (
+        "Police ransomware locked thousands of screens in the city this week. "
+        "Experts advise victims to block the pop-ups and disable notifications rather than pay. "
+    )
+    assert not [f for f in facts_of(text) if f.kind == "workaround"]
+    flaw = (
+        "Acme disclosed a critical vulnerability in its VPN gateway on Monday. "
+        "Until a patch ships, Acme recommends admins disable the web portal as a mitigation. "
+    )
+    assert [f for f in facts_of(flaw) if f.kind == "workaround"]
+
+
+def test_a_family_named_for_comparison_is_no_malware_fact() -> None:
+    text = (
+        "In recent years ransomware threats rose, ranging from Cryptowall to Locky ransomware. "
+        "The new strain found last week locks web sites and asks for bitcoin. "
+    )
+    assert not [f for f in facts_of(text) if f.kind == "malware"]
+
+
+def test_a_story_typed_other_keeps_no_what_happened_prose() -> None:
+    facts = (
+        KeyFact("statement", "Acme released its annual threat report on Monday", (0,), "statement:report"),
+        KeyFact("cve", "CVE-2024-0001", (0,), "cve:CVE-2024-0001"),
+    )
+    assert [f.kind for f in facts_for_event(facts, "other")] == ["cve"]
+    assert [f.kind for f in facts_for_event(facts, "breach")] == ["statement", "cve"]
