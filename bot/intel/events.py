@@ -243,7 +243,8 @@ FEATURE_TITLE = re.compile(
     r"|\bon\s+the\s+rise\b|\bthreats?\s+report\b|\b(?:activities|attacks|threats)\s+(?:increased|rising|surged?)\b"
     r"|\bmarket\s+(?:by|size|share|report|forecast|growth)\b|\bdemand\s+for\b|\b(?:novel(?:la)?|book|film|movie|documentary)\b"
     # money offered for finding flaws, and annual or trend reports
-    r"|\b(?:offers?|offering|earn|win)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+"
+    r"|\b(?:offers?|offering|earn|win)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+\s*(?:\w+\s+)?(?:for|to)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:exploits?|zero-days?|flaws?|bugs?|vulnerabilit\w*|hacking)\b"
     r"|\breport\s+(?:released|published)\b|\b(?:(?:19|20)\d\d|annual|trends?|quarterly|Q[1-4])\s+(?:\w+\s+){0,3}reports?\b",
     re.IGNORECASE,
 )
