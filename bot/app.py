@@ -35,7 +35,7 @@ from bot.observability import telemetry, using_telemetry
 from bot.observability.wiring import Operations
 from bot.pipeline import GROUP_FILES, IngestResult, Pipeline
 from bot.store import Store
-from bot.store.cluster import Leases, WorkerRegistry, dialect
+from bot.store.cluster import Leases, SharedBudgets, WorkerRegistry, dialect
 from bot.store.owner import DatabaseOwner
 from bot.store.story_store import StoryStore
 
@@ -143,7 +143,9 @@ class Application:
         if self.settings.slack_enabled:
             from bot.adapters.slack import SlackPlatform
 
-            platforms["slack"] = SlackPlatform(self.settings, core.commands)
+            # The history ration (1 call a minute) is the workspace's: kept in the database, it holds
+            # across workers and across a restart after a crash, when lookups are most needed.
+            platforms["slack"] = SlackPlatform(self.settings, core.commands, budgets=SharedBudgets(core.store.db))
         if self.settings.discord_enabled:
             from bot.adapters.discord import DiscordPlatform
 

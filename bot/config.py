@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     # How long one Web API call may take (a slow Slack still answers within it).
     slack_api_timeout_seconds: float = Field(60.0, gt=0, validation_alias="SLACK_API_TIMEOUT_SECONDS")
     # conversations.history as Slack rations it for apps outside the Marketplace (since 2025): one
-    # call a minute per workspace, at most 15 messages a call. Marketplace apps may raise both.
+    # call a minute per workspace, at most 15 messages a call. Marketplace apps may raise both. The
+    # ration is kept in the database: every worker on it together, not each, keeps this rate.
     slack_history_calls_per_minute: float = Field(1.0, gt=0, validation_alias="SLACK_HISTORY_CALLS_PER_MINUTE")
     slack_history_page_size: int = Field(15, ge=1, le=1000, validation_alias="SLACK_HISTORY_PAGE_SIZE")
     # HTTP mode under load or attack: idle connections closed after this long (also one that never

@@ -1,7 +1,9 @@
-"""Both halves of the platform interface.
+"""The platform interface, both halves, and the budgets workers share.
 
 Outgoing: `ChatPlatform`, which every chat platform implements for messages and for running; the core
 (outbox workers, digests, routing) talks only to it, `bot/adapters/*` implement it.
+Shared: `SharedBudget`, the rate budgets that several workers keep together (the store implements it,
+the delivery core and adapters use it).
 Incoming: `Commands`, which adapters call with a `CommandContext` built from the platform event, and
 the `Reply` they render. They never re-implement a command (bot/chat/commands.py does).
 """
@@ -63,6 +65,28 @@ class ChatPlatform(Protocol):
         while after the last, so a platform that rations history reads looks at that stretch only.
         Raises `RateLimited` when the platform's lookup budget is spent (the outbox asks again later).
         """
+        ...
+
+
+class SharedBudget(Protocol):
+    """Rate budgets kept where every worker sees them (bot.store.cluster.SharedBudgets, a database
+    table), so that N workers on one database together keep a limit that one process would keep.
+
+    A scope is a name ("slack:T1", "slack-history:T1"); times are `now()`'s clock (Unix seconds)."""
+
+    def now(self) -> float: ...
+
+    async def reserve(self, scope: str, interval: float) -> float:
+        """Take the scope's next free slot, `interval` after the one before: the moment it may go."""
+        ...
+
+    async def hold(self, scope: str, seconds: float) -> None:
+        """A 429 for the whole scope: no slot in it for `seconds`."""
+        ...
+
+    async def claim(self, scope: str, interval: float) -> float:
+        """One call of the scope now, if `interval` has passed since the last one claimed (0.0:
+        taken); else the seconds until it has. For limits that a late caller must not crowd."""
         ...
 
 

@@ -14,8 +14,9 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal
 
+from bot.chat.ports import SharedBudget
 from bot.models import ChannelRef
 
 
@@ -91,14 +92,6 @@ def limits_for(name: str, overrides: Mapping[str, PlatformLimits] | None = None)
 
 
 Prepare = Callable[[], Awaitable[None]]
-
-
-class SharedBudget(Protocol):
-    """Budgets kept in the database for several workers (bot.store.cluster.SharedBudgets)."""
-
-    def now(self) -> float: ...
-    async def reserve(self, scope: str, interval: float) -> float: ...
-    async def hold(self, scope: str, seconds: float) -> None: ...
 
 
 # Several workers share a scope through evenly spaced slots; this much slower than the platform's

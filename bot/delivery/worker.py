@@ -21,9 +21,9 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from bot.chat.ports import ChatPlatform
+from bot.chat.ports import ChatPlatform, SharedBudget
 from bot.config import Settings
-from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy, SharedBudget
+from bot.delivery.limits import PlatformLimits, RateGate, RetryPolicy
 from bot.delivery.sender import RowSender, StoryCache
 from bot.models import ChannelRef
 from bot.store.cluster import ChannelClaims

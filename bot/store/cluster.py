@@ -1,5 +1,5 @@
 """Several `bot run` workers on one database: who is alive, who sends to which channel, who reads a
-folder, and the send budgets they share.
+folder, and the budgets they share (sends, and Slack's history ration).
 
 Why leases on rows rather than locks held by connections: a worker that dies (SIGKILL, a lost
 machine) must hand everything over without anyone's help, and the same SQL must work on SQLite and
@@ -235,3 +235,21 @@ class SharedBudgets:
             f" SET next_at = {_greatest(self._db)}(rate_budgets.next_at, ?)",
             (scope, until, until),
         )
+
+    async def claim(self, scope: str, interval: float) -> float:
+        """One call of `scope` now if the last one claimed was `interval` ago or more (0.0: taken, and
+        the next is `interval` away); else the seconds until it may. One compare-and-set upsert:
+        two workers asking at once cannot both get it (PostgreSQL re-checks the condition on the
+        row the other just wrote; SQLite writes one transaction at a time)."""
+        async with self._db.write():
+            now = self._clock()
+            taken = await self._db.fetchone(
+                "INSERT INTO rate_budgets (scope, next_at) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE"
+                " SET next_at = excluded.next_at WHERE rate_budgets.next_at <= ? RETURNING next_at",
+                (scope, now + interval, now),
+            )
+            if taken is not None:
+                return 0.0
+            row = await self._db.fetchone("SELECT next_at FROM rate_budgets WHERE scope=?", (scope,))
+        assert row is not None
+        return max(float(row[0]) - now, 0.001)

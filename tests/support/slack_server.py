@@ -136,6 +136,7 @@ class SlackStandIn:
         # (calls, seconds): conversations.history allowed that often per workspace, else 429
         # (Slack's ration for non-Marketplace apps is (1, 60.0) with `workspace.history_page_cap` 15).
         self.history_rate: tuple[int, float] | None = None
+        self.history_limited = 0  # 429s answered for history calls past `history_rate`
         self._history_calls: deque[float] = deque()
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
@@ -390,6 +391,7 @@ class SlackStandIn:
                 return await self._fault_answer(method, params, headers, fault)
         rationed = method in ("conversations.history", "conversations.replies")
         if rationed and (wait := self._history_wait()) is not None:
+            self.history_limited += 1
             return await self._fault_answer(
                 method, params, headers, Fault(times=1, status=429, error="ratelimited", retry_after=wait)
             )

@@ -31,7 +31,7 @@ from bot.adapters.slack.handlers import CommandListeners, TaskTracker
 from bot.adapters.slack.history import HistoryBudget, find_by_metadata
 from bot.adapters.slack.http_guard import CappedTCPSite, guard_requests
 from bot.chat.errors import PermanentFailure, RateLimited, TransientFailure
-from bot.chat.ports import Commands
+from bot.chat.ports import Commands, SharedBudget
 from bot.config import Settings
 from bot.models import ChannelRef, MessageRef, Story
 
@@ -92,7 +92,9 @@ class SlackPlatform:
 
     name = "slack"
 
-    def __init__(self, settings: Settings, commands: Commands) -> None:
+    def __init__(self, settings: Settings, commands: Commands, *, budgets: SharedBudget | None = None) -> None:
+        """`budgets`: where the workspace's history ration is kept so that every worker on one
+        database shares it (bot.store.cluster.SharedBudgets); this process alone when None."""
         if settings.slack_bot_token is None:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set")
         self.mode: Literal["socket", "http"]
@@ -135,7 +137,7 @@ class SlackPlatform:
             legacy=settings.slack_legacy_commands,
         ).register(self.bolt)
         self.bot_user_id: str | None = None
-        self._history_budget = HistoryBudget(settings.slack_history_calls_per_minute)
+        self._history_budget = HistoryBudget(settings.slack_history_calls_per_minute, shared=budgets)
         self.http_address: tuple[str, int] | None = None  # HTTP mode: where the server listens
         # HTTP mode: more routes on the same server (the operations endpoints when BOT_HTTP_PORT is
         # the Slack port); plain aiohttp routes, so the adapter needs to know nothing about them.
