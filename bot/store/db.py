@@ -80,6 +80,14 @@ class Database(abc.ABC):
     async def columns(self, table: str) -> list[str]:
         """The table's column names in their order ([] for no such table)."""
 
+    async def listen(
+        self, channel: str, notice: Callable[[], None], *, listening: Callable[[], None] | None = None
+    ) -> None:
+        """Until cancelled, call `notice` whenever a commit announces `channel` (PostgreSQL's
+        LISTEN/NOTIFY: other processes' new outbox rows), and `listening` each time the listener is
+        (again) in place. SQLite serves one process, which wakes its own workers: returns at once."""
+        return None
+
     async def after_explicit_ids(self) -> None:
         """Rows were inserted with their ids given (bulk load, import): let generated ids follow them.
         SQLite needs nothing (its next rowid is the largest plus one)."""

@@ -40,6 +40,10 @@ from bot.store.timefmt import from_db, to_db, utcnow
 # The row types are the outbox's vocabulary: callers keep importing them from here.
 __all__ = ["OPEN_STATES", "DeadLetter", "OutboxKind", "OutboxRow", "OutboxState", "OutboxStore", "StoredRef"]
 
+# What a commit that adds outbox rows announces on PostgreSQL (the trigger of
+# migrations_pg/0009_outbox_notify.sql), so idle workers in other processes look at once.
+OUTBOX_CHANNEL = "bot_outbox"
+
 
 class OutboxStore:
     def __init__(self, db: Database) -> None:

@@ -6,15 +6,17 @@ statement text (cached): `?` placeholders become `$1…$n`, and SQLite's two-arg
 `MAX(a, b)` becomes `GREATEST(a, b)`. The DDL differs more, so PostgreSQL has its own migrations
 (bot/store/migrations_pg, the same versions and tables as bot/store/migrations; a test holds them
 equal). Several processes may share one database: migrations take an advisory lock, and there is no
-single-owner lock file as for SQLite.
+single-owner lock file as for SQLite; `listen` lets a process hear the others' new outbox rows
+(LISTEN/NOTIFY on a connection of its own) instead of waiting for its next poll.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from types import TracebackType
@@ -32,6 +34,7 @@ PG_MIGRATIONS = "bot.store.migrations_pg"
 MIGRATION_LOCK = 0x62_6F_74_6D_69_67  # pg_advisory_lock key held while migrating ("botmig")
 VERSION_TABLE = "bot_schema"
 POOL_MAX = 10
+LISTEN_MAX_BACKOFF = 30.0
 # Tables whose ids the database generates: after rows were inserted with their ids given (bulk load,
 # import), the sequences are moved past them.
 ID_TABLES = ("articles", "stories", "subscriptions", "outbox", "dead_letters")
@@ -190,6 +193,7 @@ class PgDatabase(Database):
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         super().__init__(shown_url(url))
         self._pool = pool
+        self._url = url  # for the listening connection, which stays out of the pool
 
     @classmethod
     async def connect(cls, url: str, *, retry: bool = False, max_backoff: float = 60.0) -> PgDatabase:
@@ -288,6 +292,38 @@ class PgDatabase(Database):
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    async def listen(
+        self, channel: str, notice: Callable[[], None], *, listening: Callable[[], None] | None = None
+    ) -> None:
+        """LISTEN on a connection of its own (a pooled one would be reset on release), reconnecting
+        with backoff when it is lost; `listening` runs after each (re)connect, since what was
+        announced while no one listened is gone (the caller looks once, and polls meanwhile)."""
+        delay = 1.0
+        while True:
+            try:
+                conn = await asyncpg.connect(self._url, timeout=10)
+            except Exception as exc:  # the pool's polling carries on; try again later
+                log.warning("cannot LISTEN on %s (%s); polling only, retrying in %.0fs", self.path, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LISTEN_MAX_BACKOFF)
+                continue
+            lost = asyncio.Event()
+            try:
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(channel, lambda *_args: notice())
+                delay = 1.0
+                if listening is not None:
+                    listening()
+                await lost.wait()
+                log.warning("LISTEN connection to %s lost; reconnecting (polling meanwhile)", self.path)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("LISTEN on %s failed (%s); reconnecting", self.path, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LISTEN_MAX_BACKOFF)
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), 2.0)
 
     async def after_explicit_ids(self) -> None:
         async with self.write() as conn:

@@ -1,0 +1,3 @@
+-- PostgreSQL's 0009 announces new outbox rows to the workers of other processes (LISTEN/NOTIFY).
+-- SQLite serves one process, whose pipeline wakes its own delivery: nothing to add here; the
+-- version is kept so that both dialects count their migrations alike.
