@@ -149,10 +149,12 @@ def word_overlap_baseline(
 async def cluster_folder(
     folder: Path,
     files: Iterable[str],
+    copies: set[str] | None = None,
 ) -> tuple[dict[str, int | None], int, float]:
     """Cluster the files (in the given order) into a fresh temporary database through the real
     loader, vendor matcher, article store and story engine. Returns file -> story id (None: no story,
-    e.g. no tracked vendor), how many files the loader refused, and the seconds spent per item."""
+    e.g. no tracked vendor), how many files the loader refused, and the seconds spent per item. Files
+    the article store took for a copy of another file (the same cleaned body) are added to `copies`."""
     from bot.intel.engine import StoryEngine
     from bot.store.articles import ArticleStore
     from bot.store.backends import open_database
@@ -175,7 +177,9 @@ async def cluster_folder(
                     rejected += 1
                     stories[name] = None
                     continue
-                stored, _ = await articles.add(tag_vendors(article, matcher))
+                stored, new = await articles.add(tag_vendors(article, matcher))
+                if not new and copies is not None and stored.path != article.path:
+                    copies.add(name)
                 await engine.add_article(stored)
                 member = await engine.store.member(stored.id or -1)
                 stories[name] = member.story_id if member else None
@@ -195,14 +199,16 @@ def report(items: Sequence[Item], assigned: Mapping[str, object]) -> dict[str, P
     }
 
 
-async def evaluate(folder: Path = DEV_DIR) -> dict[str, object]:
-    """Engine and baseline scores on the dev split, in one run."""
+async def evaluate(folder: Path = DEV_DIR, *, pages: bool = True) -> dict[str, object]:
+    """Engine and baseline scores on the dev split, in one run; with `pages`, also the same items as
+    whole pages in the seeds' format (evaluation/cluster_pages.py), scored over all items and over
+    those whose page text ingest read (not taken for a copy of another page's boilerplate)."""
     items = load_items(folder)
     stories, rejected, spent = await cluster_folder(folder / "stories", [i.file for i in items])
     baseline = word_overlap_baseline(
         [(i.file, headline(folder / "stories" / i.file), i.published) for i in items]
     )
-    return {
+    result: dict[str, object] = {
         "items": len(items),
         "tracked_items": sum(i.tracked for i in items),
         "ms_per_item": round(spent * 1000, 2),
@@ -210,6 +216,17 @@ async def evaluate(folder: Path = DEV_DIR) -> dict[str, object]:
         "engine": report(items, stories),
         "baseline": report(items, baseline),
     }
+    if pages:
+        from evaluation.cluster_pages import cluster_pages
+
+        copies: set[str] = set()
+        on_pages, _, _ = await cluster_pages(items, folder, copies)
+        read = [i for i in items if i.file not in copies]
+        result["pages"] = report(items, on_pages)
+        result["pages read"] = report(read, on_pages)
+        result["feed, same items"] = report(read, stories)
+        result["page copies"] = len(copies)
+    return result
 
 
 def print_report(result: Mapping[str, object]) -> None:
@@ -218,7 +235,17 @@ def print_report(result: Mapping[str, object]) -> None:
         f" {result['ms_per_item']} ms per item through the engine;"
         f" {result['rejected']} refused by the loader (each counts as a story of its own)"
     )
-    columns = ("engine", "baseline")
+    _table(result, ("engine", "baseline"))
+    if "pages" in result:
+        print(
+            "\nthe same items as seeds-format pages (evaluation/cluster_pages.py) through bot.ingest;"
+            f" {result['page copies']} pages stored as a copy of another (their story text was not"
+            " found, only the page's boilerplate, the same on every page); 'pages read' leaves them out"
+        )
+        _table(result, ("pages", "pages read", "feed, same items"))
+
+
+def _table(result: Mapping[str, object], columns: Sequence[str]) -> None:
     print(f"{'pairwise P / R / F1':18}" + "".join(f"  {c:>22}" for c in columns))
     tables = [result[c] for c in columns]
     assert all(isinstance(t, dict) for t in tables)

@@ -55,7 +55,8 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "bot" / "intel" / "data" / "s
 WINDOW = timedelta(days=7)
 MAX_SPAN = timedelta(days=30)
 PENALTIES = (1.0, 5.0, 10.0, 20.0, 50.0)  # L2 strengths tried: 54 events call for a strong one
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+MIN_LENIENT_PRECISION = 0.97  # in every held-out fold
 TOLERANCE = 0.01  # the highest threshold within this of the best is taken (fewer merges)
 
 
@@ -303,11 +304,16 @@ def summarise(
     strict = {t: statistics.fmean(f["tracked strict"][2] for f in results[t]) for t in results}
     lenient = {t: statistics.fmean(f["tracked lenient"][2] for f in results[t]) for t in results}
     means = {t: (strict[t] + lenient[t]) / 2 for t in results}
-    best = max(t for t in results if means[t] >= max(means.values()) - TOLERANCE)
+    # the target asks lenient precision >= 0.97 on unseen coverage: a threshold that misses it in a
+    # held-out fold is not taken while another meets it in every fold
+    safe = [t for t in results if min(f["tracked lenient"][0] for f in results[t]) >= MIN_LENIENT_PRECISION]
+    means = {t: m for t, m in means.items() if t in safe} or means
+    best = max(t for t in means if means[t] >= max(means.values()) - TOLERANCE)
     print("  mean held-out F1 (tracked) by threshold, strict:", {t: round(m, 3) for t, m in strict.items()})
     print("  lenient:", {t: round(m, 3) for t, m in lenient.items()})
     print(
-        f"{name}: threshold {best} (highest within 0.01 of the best mean of held-out strict and lenient F1, tracked)"
+        f"{name}: threshold {best} (highest within 0.01 of the best mean of held-out strict and lenient F1, tracked,"
+        f" among those with lenient precision >= {MIN_LENIENT_PRECISION} in every fold)"
     )
     for measure in ("tracked strict", "tracked lenient", "all strict", "all lenient"):
         folds = results[best]

@@ -17,7 +17,11 @@ Evidence, chosen to hold on real coverage (evaluation/clustering.py, the multi-o
 - the gap in days between the article's date and the story's dates;
 - compatibility of the rule-based event types (a breach and its patch are one incident, a sales ban
   and an office closure are not);
-- whether the story already has this outlet within a day (an outlet rarely reports an event twice).
+- whether the story already has this outlet within a day (an outlet rarely reports an event twice);
+- whether both name an identifier that names one event (a numbered actor, a coined malware name, CVE
+  ids of one disclosure batch), the strongest sign that two differently worded headlines meet;
+- title and lead vectors fold a few synonyms of security news into one term ("fixes" / "patches",
+  "0-day" / "zero-day", "bug" / "flaw"), as outlets reword each other's headlines with them.
 The weights are a logistic regression trained on the dev labels by evaluation/train_cluster.py,
 shipped as bot/intel/data/same_event.json, threshold chosen by grouped cross-validation.
 
@@ -42,7 +46,7 @@ from bot.intel.identifiers import figures, identifiers, lead_of, names_a_topic, 
 from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise, tokenize
 from bot.models import EventType
 
-FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet", "best_title", "figure")
+FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet", "best_title", "figure", "event_key")
 CENTROID_TERMS = 60  # terms kept per centroid
 ARTICLE_KEYS = 16  # rarest identifiers kept per article
 STORY_KEYS = 32  # rarest identifiers kept per story
@@ -61,6 +65,47 @@ UNTIMED_THRESHOLD = 0.95  # for a model file that has none
 # seeds: a dated page and an undated paste of the same news), the date anchors the pair to a moment
 # (an undated article only meets stories that arrived around it): the untimed threshold alone then
 # suffices. Without a date on either side it never does.
+
+
+# Outlets word one event with different everyday words ("fixes" / "patches" / "addresses", "0-day" /
+# "zero-day", "flaw" / "bug" / "vulnerability", "hackers" / "attackers"): the title and lead vectors
+# count such words as one term (stemmed forms, see similarity.stem), so a reworded headline meets.
+_SYNONYMS = {
+    "fix": "patch",
+    "address": "patch",
+    "plug": "patch",
+    "remediat": "patch",
+    "remediate": "patch",
+    "0-day": "zero-day",
+    "0-days": "zero-day",
+    "zeroday": "zero-day",
+    "vulnerability": "flaw",
+    "vulnerabilit": "flaw",
+    "bug": "flaw",
+    "attacker": "hacker",
+    "cybercriminal": "hacker",
+    "crook": "hacker",
+    "emergency": "urgent",
+    "theft": "steal",
+    "expos": "leak",
+    "expose": "leak",
+    "exposure": "leak",
+    "hack": "breach",
+    "compromis": "breach",
+    "compromise": "breach",
+}
+CVE_BATCH = 20  # CVE ids of one year this close were reserved together: one disclosure (Exim's six)
+
+
+def canonical(vector: Vector) -> Vector:
+    """The vector with synonyms folded into one term (their weights added), unit length again."""
+    if not any(t in _SYNONYMS for t in vector):
+        return vector
+    out: dict[str, float] = {}
+    for term, weight in vector.items():
+        key = _SYNONYMS.get(term, term)
+        out[key] = out.get(key, 0.0) + weight
+    return normalise(out)
 
 
 def idf(documents: int, frequency: int) -> float:
@@ -108,8 +153,8 @@ def signals(
     }
     kept = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:ARTICLE_KEYS]
     return Signals(
-        title=similarity.vectorize(title),
-        lead=similarity.vectorize(lead),
+        title=canonical(similarity.vectorize(title)),
+        lead=canonical(similarity.vectorize(lead)),
         keys=dict(kept),
         event_type=event_type,
         day=day,
@@ -269,8 +314,11 @@ def features(article: Signals, profile: Profile) -> list[float]:
     # identifiers the article names that the story never did: a different CVE, malware or victim
     unshared = 1.0 - sum(article.keys[k] for k in shared_keys(article, profile)) / own if own else 0.0
     recent = profile.outlets.get(article.outlet)
+    # only publication days say "twice in a day": arrival times of a folder of one outlet's pages do not
     same_outlet = (
-        recent is not None and abs((article.day - datetime.fromisoformat(recent)).total_seconds()) < 86400
+        timed(article, profile)
+        and recent is not None
+        and abs((article.day - datetime.fromisoformat(recent)).total_seconds()) < 86400
     )
     return [
         cosine(article.title, profile.title),
@@ -282,7 +330,17 @@ def features(article: Signals, profile: Profile) -> list[float]:
         1.0 if same_outlet else 0.0,
         max((cosine(article.title, t) for _, t in profile.titles), default=0.0),
         1.0 if any(same_figure(a, b) for a in article.figures for b in profile.figures) else 0.0,
+        1.0 if names_the_event(article, profile) else 0.0,
     ]
+
+
+def names_the_event(article: Signals, profile: Profile) -> bool:
+    """Whether both name one identifier that can only name one event (identifiers.names_one_event:
+    Storm-0558, BlastPass) or CVE ids of one disclosure batch: "reworded but the same incident"."""
+    if any(names_one_event(k) and not k.startswith("cve-") for k in shared_keys(article, profile)):
+        return True
+    mine = [k for k in article.keys if k.startswith("cve-")]
+    return any(same_batch(a, b) for a in mine for b in profile.keys if b.startswith("cve-"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +436,17 @@ def cves_conflict(article: Signals, profile: Profile) -> bool:
     fixes, so the follow-up of one flaw shares its id)."""
     mine = {k for k in article.keys if k.startswith("cve-")}
     theirs = {k for k in profile.keys if k.startswith("cve-")}
-    return bool(mine and theirs and not mine & theirs)
+    return bool(mine and theirs) and not any(same_batch(a, b) for a in mine for b in theirs)
+
+
+def same_batch(a: str, b: str) -> bool:
+    """The same CVE id, or two ids of one year reserved together (within CVE_BATCH): the flaws of one
+    disclosure ("cve-2023-42114" and "cve-2023-42115" in two reports of Exim's zero-days)."""
+    if a == b:
+        return True
+    year_a, _, number_a = a[4:].partition("-")
+    year_b, _, number_b = b[4:].partition("-")
+    return year_a == year_b and number_a.isdigit() and number_b.isdigit() and abs(int(number_a) - int(number_b)) <= CVE_BATCH
 
 
 def anchored(article: Signals, profile: Profile) -> bool:
@@ -412,7 +480,7 @@ def choose(
     vendor's stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome")
     is common between different events. Then a join needs the model's `untimed_threshold` and a
     distinctive shared identifier that `vouches` for it, or one side's publication date (`anchored`).
-    Whatever the dates, two different CVE ids up front are two different flaws."""
+    Whatever the dates, two CVE ids up front not of one batch are two different flaws."""
     candidates_by_id = dict(candidates)
     best: Verdict | None = None
     for verdict in sorted(verdicts, key=lambda v: v.story_id):

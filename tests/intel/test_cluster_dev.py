@@ -36,16 +36,20 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
-    strict F1 0.890, fold range 0.81-0.94; lenient F1 0.907; lenient precision 1.00 in every fold; whole
-    split 0.909 / 0.915), above the baseline."""
+    strict F1 0.882, fold range 0.75-0.97; lenient F1 0.941; lenient precision 1.00 in every fold; whole
+    split 0.908 / 0.932), above the baseline; and the same items as seeds-format pages read through
+    bot.ingest (evaluation/cluster_pages.py: 0.908 strict over the pages whose text was read)."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
     assert result["rejected"] == 0
     assert engine["tracked strict"].f1 >= 0.88
     assert engine["tracked lenient"].precision >= 0.97
-    assert engine["tracked lenient"].f1 >= 0.89
+    assert engine["tracked lenient"].f1 >= 0.92
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
+    pages = result["pages read"]
+    assert isinstance(pages, dict)
+    assert pages["tracked strict"].f1 >= 0.88 and pages["tracked lenient"].precision >= 0.97
 
 
 @needs_dev_split

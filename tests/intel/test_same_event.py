@@ -20,12 +20,15 @@ from bot.intel.same_event import (
     Profile,
     Signals,
     Verdict,
+    canonical,
     choose,
     compatibility,
     features,
     judge,
+    same_batch,
     shipped_model,
 )
+from bot.intel.similarity import TfidfSimilarity, cosine
 from bot.models import EventType
 
 DAY = datetime(2023, 7, 10, tzinfo=UTC)
@@ -176,6 +179,41 @@ def test_two_different_cve_ids_are_two_flaws() -> None:
     assert choose(other, verdicts, candidates, model) is None
     same = signals("Chrome zero-day exploited", {"cve-2021-21166": 5.0}, outlet="other")
     assert choose(same, judge(same, candidates, model), candidates, model) is not None
+    # ids reserved together are one disclosure's flaws (Exim's six zero-days: 42114 and 42115)
+    batch = signals("Chrome zero-day exploited", {"cve-2021-21170": 5.0}, outlet="other")
+    assert choose(batch, judge(batch, candidates, model), candidates, model) is not None
+    assert same_batch("cve-2021-21166", "cve-2021-21170") and not same_batch("cve-2021-21166", "cve-2022-21166")
+
+
+def test_reworded_headlines_meet_through_synonyms() -> None:
+    """Outlets reword each other's headlines with everyday synonyms: "fixes zero-day" and "patches
+    0-day" are one term pair after canonical(), an unrelated word is not folded."""
+    tokens = TfidfSimilarity()
+    first = canonical(tokens.vectorize("Apple fixes zero-day bug exploited in attacks"))
+    second = canonical(tokens.vectorize("Apple patches exploited 0-day flaw"))
+    raw = cosine(
+        tokens.vectorize("Apple fixes zero-day bug exploited in attacks"),
+        tokens.vectorize("Apple patches exploited 0-day flaw"),
+    )
+    assert cosine(first, second) > raw + 0.3
+    assert canonical({"apple": 1.0}) == {"apple": 1.0}
+
+
+def test_an_identifier_naming_one_event_is_its_own_feature() -> None:
+    story = Profile.start(signals("Hackers stole signing key", {"storm-0558": 4.0, "crash dump": 4.0}))
+    named = features(signals("A chain of failures", {"storm-0558": 4.0}), story)
+    phrase = features(signals("A chain of failures", {"crash dump": 4.0}), story)
+    assert named[FEATURES.index("event_key")] == 1.0 and phrase[FEATURES.index("event_key")] == 0.0
+
+
+def test_the_same_outlet_twice_in_a_day_needs_publication_days() -> None:
+    """Arrival times of a folder of one outlet's pages say nothing about "twice in a day"."""
+    story = Profile.start(signals("Chrome zero-day exploited", outlet="wire"))
+    dated = features(signals("Chrome zero-day fixed", outlet="wire"), story)
+    assert dated[FEATURES.index("outlet")] == 1.0
+    undated_story = Profile.start(signals("Chrome zero-day exploited", outlet="wire", dated=False))
+    undated = features(signals("Chrome zero-day fixed", outlet="wire", dated=False), undated_story)
+    assert undated[FEATURES.index("outlet")] == 0.0
 
 
 def test_a_story_keeps_its_rarest_identifiers_and_weighs_loose_members_less() -> None:
