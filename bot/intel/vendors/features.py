@@ -85,6 +85,7 @@ FEATURES = (
     "only_researcher",
     "only_vendor",
     "product_only",
+    "untitled_top_affected",
 )
 
 
@@ -175,6 +176,14 @@ def feature_vector(evidence: Evidence) -> dict[str, float]:
         # named only through its products ("Android", "Windows", never "Google"): mostly the ground a story
         # runs on; a story about the vendor names the vendor (fitted weight about -2)
         "product_only": float(evidence.by_name == 0),
+        # no vendor in the title, this one named most and hit somewhere in the text ("X patched", "a
+        # flaw in X"): the reader's subject when the headline names only the event
+        "untitled_top_affected": float(
+            evidence.title_vendors == 0
+            and evidence.count > 0
+            and evidence.count == evidence.most
+            and "affected" in roles
+        ),
     }
 
 
