@@ -6,6 +6,8 @@ size limit. Each cue is a regular expression matched case-insensitively on word 
 
 from __future__ import annotations
 
+import re
+
 from bot.models import EventType
 
 # Earlier types win ties: a breach that came from an attack is reported as a breach.
@@ -25,7 +27,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"steal(?:s|ing)? (?:\w+ ){0,3}(?:data|information|records|credentials|passwords|card)",
         r"accounts? (?:were |was |have been |had been )?(?:hacked|accessed|compromised|breached|stolen|hijacked)",
         r"(?:selling|sells|sold|for sale)(?: \w+){0,4} (?:passwords|credentials|records|accounts|data)",
-        r"(?:passwords|credentials|records) (?:\w+ )?(?:for sale|leaked|stolen|dumped)",
+        r"(?:passwords|credentials|records) (?:\w+ )?(?:for sale|leaked|stolen|dumped|hacked|compromised)",
         r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
         r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
@@ -48,6 +50,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"patch(?:ed|es)?",
         r"exploit(?:ed|s|ing)?(?!\s+kits?\b)",  # an exploit kit is attack tooling
         r"bug",
+        r"(?:can|could|will) crash",  # "13 characters can crash your browser": a flaw, not an outage that happened
         r"at risk",
         r"(?:stored|stores|storing|saved|kept) (?:\w+ ){0,3}in (?:plain|clear) ?text",
         r"plain-?text passwords?",
@@ -103,7 +106,9 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"cut(?:ting|s)? (?:\d+ )?jobs",
         r"redundanc(?:y|ies)",
         r"clos(?:e|es|ed|ing)(?: down)? (?:its |the |an? )?(?:\w+ )?(?:office|offices|operations|business|site)",
-        r"shut(?:ting|s)? down",
+        # a workplace or a business, not an app, a system or a network taken offline (that is an outage)
+        r"shut(?:ting|s)? down(?! (?:(?:its|the|their|an?) )?(?:temporarily )?(?:[\w-]+ ){0,3}(?:apps?|applications?|systems?"
+        r"|services?|websites?|sites?|portals?|servers?|networks?|gateways?|infrastructure|botnets?|domains?))",
         r"shutter(?:s|ed|ing)?",
         r"wind[- ]?down",
         r"restructuring",
@@ -158,3 +163,21 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r" (?:[\w-]+ ){0,2}(?:tool|scanner|toolkit|utility|framework|decryptor)s?",
     ),
 }
+
+
+# Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
+PROMO_TITLE = re.compile(
+    r"^\s*download\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
+    r"|\b(?:\d+|top|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+){0,2}?(?:tips|ways|steps|reasons|best\s+practices|mistakes|questions)\b|\bbest\s+practices\b"
+    r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
+    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"
+    r"|\bawards?\b|\bbest\s+of\s+(?:the\s+)?year\b|\byear\s+in\s+review\b|\b(?:weekly|monthly)\s+(?:recap|roundup)\b",
+    re.IGNORECASE,
+)
+PROMO_BODY = re.compile(
+    r"\bthis\s+(?:article|post)\s+is\s+(?:sponsored|contributed|written\s+by)\b|\bsponsored\s+(?:content|post)\b"
+    r"|\bpartner\s+content\b|\b(?:register|sign\s+up)\s+(?:now|here|today|for\s+(?:the|this|our)\s+(?:free\s+)?webinar)"
+    r"|\bsave\s+your\s+(?:seat|spot)\b|\breserve\s+your\s+(?:seat|spot)\b|\bjoin\s+(?:us|our|the)\s+(?:free\s+|live\s+)?webinar"
+    r"|\bfree\s+trial\b|\brequest\s+a\s+demo\b|\bdownload\s+(?:the|our|a)\s+(?:free\s+)?(?:e-?book|guide|report|whitepaper)",
+    re.IGNORECASE,
+)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.intel.event_cues import CUES
+from bot.intel.event_cues import CUES, PROMO_BODY, PROMO_TITLE
 from bot.models import EventType
 
 _PATTERNS = {
@@ -24,22 +24,6 @@ MIN_SCORE = 1.0
 _NOT_ATTACK = re.compile(
     r"\b(?:not|n't|no\s+evidence\s+of|no\s+sign\s+of|rather\s+than|isn't)\s+(?:the\s+result\s+of\s+|caused\s+by\s+)?"
     r"(?:a\s+|an\s+)?(?:cyber-?\s?attack|security\s+incident|malicious\s+activity|hack)",
-    re.IGNORECASE,
-)
-# Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
-PROMO_TITLE = re.compile(
-    r"^\s*download\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
-    r"|\b(?:\d+|top|five|seven|ten)\s+(?:tips|ways|steps|reasons|best\s+practices)\b|\bbest\s+practices\b"
-    r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
-    r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"
-    r"|\bawards?\b|\bbest\s+of\s+(?:the\s+)?year\b|\byear\s+in\s+review\b|\b(?:weekly|monthly)\s+(?:recap|roundup)\b",
-    re.IGNORECASE,
-)
-PROMO_BODY = re.compile(
-    r"\bthis\s+(?:article|post)\s+is\s+(?:sponsored|contributed|written\s+by)\b|\bsponsored\s+(?:content|post)\b"
-    r"|\bpartner\s+content\b|\b(?:register|sign\s+up)\s+(?:now|here|today|for\s+(?:the|this|our)\s+(?:free\s+)?webinar)"
-    r"|\bsave\s+your\s+(?:seat|spot)\b|\breserve\s+your\s+(?:seat|spot)\b|\bjoin\s+(?:us|our|the)\s+(?:free\s+|live\s+)?webinar"
-    r"|\bfree\s+trial\b|\brequest\s+a\s+demo\b|\bdownload\s+(?:the|our|a)\s+(?:free\s+)?(?:e-?book|guide|report|whitepaper)",
     re.IGNORECASE,
 )
 PROMO = "promo"  # the pseudo-cue recorded for an advertorial
@@ -229,6 +213,19 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# "Although the original creators have already been arrested, variants keep emerging": a decisive
+# word in a concessive or backward-looking clause of the lead tells the background, not the news
+_ASIDE = re.compile(
+    r"\b(?:although|though|while|already|previously|earlier|last\s+year|years?\s+ago)\b", re.I
+)
+
+
+def _clause_before(text: str, at: int) -> str:
+    """The sentence up to `at`."""
+    start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at))
+    return text[start + 1 : at]
+
+
 DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 + lead 2 + body 1.5)
 
 
@@ -322,7 +319,9 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
     if _NOT_ATTACK.search(f"{title}\n{lead}\n{rest}"):
         scores[EventType.ATTACK] = (0.0, [])
     for event, pattern in DECISIVE.items():
-        found = pattern.search(title) or pattern.search(lead)
+        found = pattern.search(title) or next(
+            (m for m in pattern.finditer(lead) if not _ASIDE.search(_clause_before(lead, m.start()))), None
+        )
         if found:
             total, cues = scores[event]
             scores[event] = (total + DECISIVE_WEIGHT, [*cues, found.group(0).lower()])

@@ -79,3 +79,29 @@ def test_attack_words_where_nothing_happened_are_no_attack() -> None:
     # the same words with something that happened, or with an actor named, are an attack
     assert classify(title, "Hackers attacked the ministry's network on Monday.").event_type is EventType.ATTACK
     assert decide(scored, ["actor"]).event_type is EventType.ATTACK
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        # an app or a portal taken offline to fix a hole is no layoff
+        (
+            "Agency Temporarily Shuts Down Records App to Fix Security Hole",
+            "The agency shut down the web portal for several weeks after a vulnerability was found in it.",
+            EventType.VULNERABILITY,
+        ),
+        # an arrest told as background in a concessive clause of the lead is not the news
+        (
+            "Botnet Variant Adds New Exploits to Infect Office Devices",
+            "Although the original authors of the botnet have already been arrested and jailed, new variants "
+            "keep infecting routers and cameras worldwide.",
+            EventType.ATTACK,
+        ),
+        # a string that can crash a browser is a flaw
+        ("This String of Characters Can Crash Your Browser", "A special string makes any tab crash at once.", EventType.VULNERABILITY),
+        # a how-to with a number and adjectives before "steps"
+        ("5 Critical Steps to Recover From a Ransomware Attack", "Ransomware hit twice as many firms last year.", EventType.OTHER),
+    ],
+)
+def test_more_general_causes(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected

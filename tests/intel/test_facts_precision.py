@@ -67,3 +67,45 @@ def test_a_story_typed_other_keeps_no_what_happened_prose() -> None:
     )
     assert [f.kind for f in facts_for_event(facts, "other")] == ["cve"]
     assert [f.kind for f in facts_for_event(facts, "breach")] == ["statement", "cve"]
+
+
+def test_a_tally_of_earlier_flaws_is_background() -> None:
+    text = (
+        "Acme has shipped a browser update that fixes CVE-2031-1111, a zero-day exploited in the wild. "
+        "The flaw is a type confusion bug in the script engine. "
+        "Acme credited an anonymous researcher for reporting it. "
+        "CVE-2031-1111 is the fifth zero-day Acme fixed since the start of the year: CVE-2031-0001, CVE-2031-0002. "
+    )
+    cves = [f for f in facts_of(text) if f.kind == "cve"]
+    assert [f.data["id"] for f in cves] == ["CVE-2031-1111"]
+    assert cves[0].data.get("related") == ["CVE-2031-0001", "CVE-2031-0002"]  # every id stays in the JSON
+
+
+def test_a_statement_that_repeats_a_workaround_is_dropped() -> None:
+    text = (
+        "Acme acknowledged yet another remote code execution vulnerability in the Acme Print Spooler component. "
+        "Tracked as CVE-2031-4444 (CVSS score: 7.3), the unpatched flaw is the latest of a list. "
+        "As workarounds, Acme is recommending users to stop and disable the print service to prevent "
+        "malicious actors from exploiting the vulnerability. "
+    )
+    kinds = [f.kind for f in facts_of(text)]
+    assert kinds.count("workaround") == 1
+    assert not [f for f in facts_of(text) if f.kind == "statement" and "disable" in f.text]
+    # and stopping attackers from exploiting it says nothing about exploitation
+    assert "exploitation" not in kinds
+
+
+def test_what_a_botnet_launches_is_not_the_flaws_class() -> None:
+    text = (
+        "Attackers used the Bash flaw (CVE-2031-2222) to build botnets and launch distributed "
+        "denial-of-service (DDoS) attacks. "
+    )
+    cve = next(f for f in facts_of(text) if f.kind == "cve")
+    assert "denial" not in cve.text
+    dos = "The bug (CVE-2031-3333) causes memory exhaustion that leads to a denial of service. "
+    assert "denial of service" in next(f for f in facts_of(dos) if f.kind == "cve").text
+
+
+def test_below_is_an_affected_range() -> None:
+    found = find_versions("The malware infects devices running Android versions below 5.0.")
+    assert found and found[0].ranges == ("below 5.0",)

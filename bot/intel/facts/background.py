@@ -35,7 +35,11 @@ BACKGROUND = re.compile(
     r"|\bwe\s+have\s+(?:previously\s+)?reported\b|\byet\s+another\b|\blist\s+of\s+(?:\w+\s+){0,3}(?:attacks|breaches|incidents)\b"
     r"|\b(?:behind|after|like|than)\s+(?:the\s+)?(?:19|20)\d\d\s+[A-Z]"
     # another flaw of the same vendor told for context: "Exim also patched … three months ago"
-    r"|\b(?:a|another)\s+similar\b|\balso\s+(?:patched|addressed|fixed)\b|\b(?:months?|years?)\s+ago\b",
+    r"|\b(?:a|another)\s+similar\b|\balso\s+(?:patched|addressed|fixed)\b|\b(?:months?|years?)\s+ago\b"
+    # a tally of earlier flaws: "the ninth zero-day fixed since the start of the year — CVE-…, CVE-…"
+    r"|\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+alone\b"
+    # who the company is ("Deloitte is one of the largest accounting firms"), not what happened to it
+    r"|\bis\s+one\s+of\s+the\s+(?:world's\s+)?(?:\w+\s+)?(?:largest|biggest|most\s+popular|leading)\b",
     re.IGNORECASE,
 )
 # a flashback opening a sentence below the lead: "In April 2013, the group targeted…"

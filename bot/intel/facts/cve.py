@@ -238,12 +238,18 @@ def _severity(sentence: str) -> str | None:
     return {"moderate": "Medium"}.get(word, word.capitalize())
 
 
+# "used the flaw to build botnets and launch distributed denial-of-service (DDoS) attacks": what a
+# botnet does afterwards, never a flaw's class (a flaw causes a denial of service, not a distributed one)
+_DISTRIBUTED = re.compile(r"\bdistributed[\s-]+$", re.I)
+
+
 def weakness_in(text: str) -> tuple[int, str] | None:
-    m = _WEAKNESS.search(text)
-    if m is None:
-        return None
-    index = int(next(k for k, v in m.groupdict().items() if v)[1:])
-    return m.start(), WEAKNESSES[index][0]
+    for m in _WEAKNESS.finditer(text):
+        if _DISTRIBUTED.search(text[max(0, m.start() - 14) : m.start()]):
+            continue
+        index = int(next(k for k, v in m.groupdict().items() if v)[1:])
+        return m.start(), WEAKNESSES[index][0]
+    return None
 
 
 _NO_PRODUCT = re.compile(

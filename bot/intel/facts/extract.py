@@ -24,7 +24,7 @@ from bot.intel.facts.merge import Merged
 from bot.intel.facts.people import NAME, find_people
 from bot.intel.facts.quantities import find_quantities
 from bot.intel.facts.security import typed_facts
-from bot.intel.facts.statements import find_statements, main_clause, with_resolved_dates
+from bot.intel.facts.statements import Statement, find_statements, main_clause, with_resolved_dates
 from bot.intel.sentences import Sentence, count_words
 from bot.models import KeyFact
 
@@ -146,9 +146,11 @@ def extract_facts(
         for s in statements
     ]
     stated = {s.position for s in statements}
-    # a workforce statement about people or a workplace ("shut down its networks" is no layoff)
-    layoffs_context = any(s.key.split(":")[1] == "workforce" and LAYOFF.search(s.text) for s in statements)
-    for typed in typed_facts(sentences, published=published, kev=kev, layoffs_context=layoffs_context):
+    typed_all = typed_facts(sentences, published=published, kev=kev, layoffs_context=_workforce(statements))
+    # a statement that only retells a workaround or a fix read from the same sentence says it twice
+    told = {t.position for t in typed_all if t.kind in ("workaround", "fixed")}
+    facts = [f for f in facts if f.position not in told]
+    for typed in typed_all:
         if typed.kind in LEAD_ONLY and _rank(complete, typed.position) >= LEAD_SENTENCES:
             continue
         facts.append(
@@ -186,6 +188,11 @@ def extract_facts(
                 )
             )
     return facts
+
+
+def _workforce(statements: Sequence[Statement]) -> bool:
+    """A workforce statement about people or a workplace ("shut down its networks" is no layoff)."""
+    return any(s.key.split(":")[1] == "workforce" and LAYOFF.search(s.text) for s in statements)
 
 
 # a date fact dates something that happened to the story's subject

@@ -122,10 +122,16 @@ class Finding:
 _MAY_BE = re.compile(r"\b(?:could|may|might|can|would|will)\s+(?:\w+\s+)?be\s+(?:\w+\s+)?exploit", re.I)
 
 
+# "disable the service to prevent malicious actors from exploiting the flaw": a purpose, not a status
+_PREVENTED = re.compile(r"\b(?:prevent|stop|block|protect\w*\s+against|keep|avoid)\w*\s+(?:\w+\s+){0,3}$", re.I)
+
+
 def exploitation_status(sentence: str) -> str | None:
     if _NEGATED.search(sentence):
         return "none_known"
     found = _IN_THE_WILD.search(sentence)
+    if found and _PREVENTED.search(sentence[max(0, found.start() - 40) : found.start()]):
+        found = None
     if found and not _MAY_BE.search(sentence[max(0, found.start() - 30) : found.start() + 10]):
         return "in_the_wild"  # "could be exploited in the wild imminently" is a warning, not a status
     if _POC.search(sentence):

@@ -26,11 +26,11 @@ _FIX_CUE = re.compile(
 )
 _AFFECTED_CUE = re.compile(
     r"\baffect(?:s|ed|ing)?\b|\bimpact(?:s|ed|ing)?\b|\bvulnerable\b|\bprior\s+to\b|\bbefore\b|\bearlier\b"
-    r"|\band\s+prior\b|\bthrough\b|\bup\s+to\b|\brunning\b|\bolder\b|\bexist(?:s)?\s+in\b|\bresides?\s+in\b",
+    r"|\band\s+prior\b|\bthrough\b|\bup\s+to\b|\brunning\b|\bolder\b|\bbelow\b|\bexist(?:s)?\s+in\b|\bresides?\s+in\b",
     re.IGNORECASE,
 )
 _RANGE = re.compile(
-    r"(?:(?:prior\s+to|before|up\s+to|through|older\s+than)\s+(?:version\s+)?{v})"
+    r"(?:(?:prior\s+to|before|up\s+to|through|older\s+than|below|lower\s+than|earlier\s+than)\s+(?:version\s+)?{v})"
     r"|(?:{v}\s+(?:through|to|up\s+to|-|–)\s+{v})|(?:{v}\s+(?:and|or)\s+(?:earlier|prior|older|below|later|above|newer))"
     r"|(?:{v}\s+before\s+{v})".format(v=r"v?\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+)?"),
     re.IGNORECASE,
