@@ -31,6 +31,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
         r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
+        r"(?:accidentally|mistakenly|inadvertently|unintentionally) (?:\w+ )?(?:shared|exposed|leaked|sent|published|made public)",
         r"compromised",
         # "Users' Account Information Exposed", "Database Hacked", "gained access to members' account details"
         r"(?:data|information|details|records|credentials|passwords|e-?mails|accounts?) (?:were |was |have been |has been )?"
@@ -60,7 +61,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"cyber-?attacks?",
         r"attack(?:ed|s)?",
         r"hack(?:s|ed|ing|ers?)?",
-        r"DDoS",
+        r"DDoS(?:ed|ing)?",
         r"malware",
         r"trojans?",
         r"backdoors?",
@@ -167,7 +168,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
 
 # Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
 PROMO_TITLE = re.compile(
-    r"^\s*download\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
+    r"^\s*download\b|\bdownload\s*!*\s*$|\beverything\s+you\s+need\s+to\s+know\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+){0,2}?(?:tips|ways|steps|reasons|best\s+practices|mistakes|questions)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
     r"|\bopinion\b|\bop-ed\b|\bexpert\s+insights?\b|\bimportance\s+of\b|\binterview\b"

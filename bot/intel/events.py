@@ -95,7 +95,8 @@ _FLAW = (
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
     r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|found|finding|disclos(?:es|ed)|spott(?:ed|s)|reported|identified)\s+(?:\w+\s+){0,4}"
-    r"(?:vulnerabilit\w*|flaws?|bugs?|zero-days?|security\s+holes?)\b",
+    r"(?:vulnerabilit\w*|flaws?|bugs?|zero-days?|security\s+holes?)\b"
+    r"|\b(?:vulnerabilit\w*|flaws?)\s+(?:has|have)\s+been\s+(?:re-?)?(?:discovered|found|uncovered|disclosed)\b",
     re.IGNORECASE,
 )
 
@@ -197,8 +198,10 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         # "Supreme Court allows", "police took down the botnet"
         r"|\b(?:regulators?|watchdog|commission|authorit(?:y|ies)|FTC|ICO|SEC)\s+(?:\w+\s+)?fines\b"
         r"|\b(?:launch(?:es|ed)?|open(?:s|ed)?)\s+(?:new\s+|an?\s+)?investigations?\s+into\b"
-        r"|\b(?:supreme|federal|district|appeals?)\s+court\b|\b(?:police|law\s+enforcement|FBI|Europol)\b[^.]{0,80}"
-        r"\b(?:takedown|took\s+down|taken\s+down|dismantl\w+|seiz\w+|disrupt\w+|removed)\b",
+        r"|\bcharges\s+against\b|\bcharging\s+(?:\w+\s+){0,6}?(?:hackers?|men|nationals?|suspects?)\b"
+        r"|\b(?:supreme|federal|district|appeals?)\s+court\b"
+        r"|\b(?:police|law\s+enforcement|FBI|Europol|authorities|Justice\s+Department|DoJ)\b[^.]{0,80}"
+        r"\b(?:takedown|took\s+(?:down|control)|taken\s+down|dismantl\w+|seiz\w+|disrupt\w+|removed)\b",
         re.IGNORECASE,
     ),
     EventType.ACQUISITION: re.compile(
@@ -209,7 +212,10 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
     EventType.PRODUCT: re.compile(
         r"\blaunch(?:es|ed)?\s+(?:a\s+|an\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:service|tool|product|platform|app|feature)s?\b"
         r"|\b(?:unveil(?:s|ed)?|introduc(?:es|ed)|adds?|roll(?:s|ed)\s+out)\s+(?:a\s+)?new\s+(?:[\w-]+\s+){0,3}"
-        r"(?:service|tool|product|platform|app|feature|scanner|version|protection)s?\b|\blatest\s+version\s+download\b",
+        r"(?:service|tool|product|platform|app|feature|scanner|version|protection)s?\b|\blatest\s+version\s+download\b"
+        # a defender's or a researcher's tool given away: "released an open-source tool to assess smart meters"
+        r"|\breleas(?:es|ed)\s+(?:a\s+|an\s+|its\s+)?(?:new\s+)?(?:free\s+|open[- ]source\s+)(?:[\w-]+\s+){0,2}"
+        r"(?:tool|toolkit|framework|scanner|utility)s?\b",
         re.IGNORECASE,
     ),
 }
@@ -268,7 +274,7 @@ _ATTACK_HAPPENED = re.compile(
     r"|spread\w*|campaigns?|discover\w*|uncover\w*|spotted|found|caught|distribut\w+|deliver\w*|deploy\w*"
     r"|breach\w*|leak\w*|defac\w+|took\s+down|knock\w*|disrupt\w*|claim\w*|launch\w*|exploit\w*|abus\w+"
     r"|lur\w+|trick\w*|posing|disguis\w+|masquerad\w+|victims?|affected|impacted|infiltrat\w+|encrypted|wiped"
-    r"|crippl\w+|suffer\w*|struck|extort\w*|inject\w*|install\w*|sent|sending|emails?|messages?|spam\w*|outbreak"
+    r"|crippl\w+|suffer\w*|struck|extort\w*|inject\w*|install\w*|sent|sending|emails?|messages?|spam\w*|outbreak|DDoSed"
     r"|new\s+(?:\w+\s+)?(?:malware|ransomware|trojan|botnet|variant|strain|backdoor|worm))\b",
     re.I,
 )

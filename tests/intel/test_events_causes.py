@@ -105,3 +105,28 @@ def test_attack_words_where_nothing_happened_are_no_attack() -> None:
 )
 def test_more_general_causes(title: str, lead: str, expected: EventType) -> None:
     assert classify(title, lead).event_type is expected
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        ("Someone Just Tried to Take Down the Backbone", "Someone just DDoSed the name servers of the internet.", EventType.ATTACK),
+        ("Acme Accidentally Shared Private Videos of Some Users With Others", "A glitch sent files to strangers.", EventType.BREACH),
+        ("Authorities Seize Dark-Web Site Linked to the Qux Ransomware", "Police took control of the leak site.", EventType.LEGAL),
+        ("U.S. Announces Charges Against 2 Foreign Hackers", "The hackers stole cryptocurrency in phishing attacks.", EventType.LEGAL),
+        ("Everything You Need to Know About the Threat of Ransomware", "Ransomware hit hospitals and schools.", EventType.OTHER),
+        ("Qux Exploit Kit 2.0 - Download !", "The attack toolkit infected many sites last year.", EventType.OTHER),
+        (
+            "Open Source Smart Meter Hacking Framework can Hack the Grid",
+            "A researcher has released an open-source tool designed to test smart meters for vulnerabilities.",
+            EventType.PRODUCT,
+        ),
+        (
+            "FOO Attack: 19-Year-Old Padding Attack On Encrypted Web Returns",
+            "A 19-year-old vulnerability has been re-discovered in the RSA code of eight vendors.",
+            EventType.VULNERABILITY,
+        ),
+    ],
+)
+def test_causes_from_the_second_fresh_reading(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected

@@ -109,3 +109,29 @@ def test_what_a_botnet_launches_is_not_the_flaws_class() -> None:
 def test_below_is_an_affected_range() -> None:
     found = find_versions("The malware infects devices running Android versions below 5.0.")
     assert found and found[0].ranges == ("below 5.0",)
+
+
+def test_rates_and_typical_amounts_are_no_counts() -> None:
+    rate = "The botnet's spam module sends more than 30,000 emails per hour from hacked computers that were compromised. "
+    assert not [f for f in facts_of(rate) if f.kind in ("data", "victims")]
+    typical = "Such ransomware encrypts files and then demands a ransom, typically about $500 in Bitcoin. "
+    assert not [f for f in facts_of(typical) if f.kind == "ransom"]
+    paid = "The city paid a ransom of $600,000 to the attackers to decrypt its files. "
+    assert [f for f in facts_of(paid) if f.kind == "ransom"]
+
+
+def test_a_family_whose_code_is_compared_is_no_malware_fact() -> None:
+    text = (
+        "Researchers linked a new ransomware strain to a known gang after studying its code. "
+        "The sample's code overlaps with that of Conti and reuses wording from Egregor ransomware in its ransom note. "
+    )
+    assert not [f for f in facts_of(text) if f.kind == "malware" and f.text.startswith(("Conti", "Egregor"))]
+
+
+def test_version_ranges_said_with_newer_x_and_protocols() -> None:
+    hit = find_versions("The flaw is present by default in Acme AS Java 7.3 and newer (up to 7.5), putting servers at risk.")
+    assert [v.kind for v in hit] == ["affected"]
+    assert find_versions("Upgrade to AcmeOS 7.4.3 or later.")[0].kind == "fixed"
+    assert find_versions("The bug affects Acme firmware versions 6.x, 7.x and 8.0.")[0].versions == ("6.x", "7.x", "8.0")
+    assert find_versions("If you get a reply to GET / HTTP/1.1 your router is affected.") == []
+    assert find_versions("Until a patch ships, users can load firmware version 9.x after a reset.") == []

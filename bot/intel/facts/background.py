@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 BACKGROUND = re.compile(
-    rf"\blast\s+year's|\bearlier\s+this\s+(?:year|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
+    rf"\blast\s+year's|\bearlier\s+this\s+(?:year|month|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
     rf"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b"
     r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b"
     r"|\b(?:we|as)\s+(?:previously\s+|earlier\s+|exclusively\s+)?(?:reported|revealed)\b|\bexclusively\s+revealed\b"
@@ -46,6 +46,7 @@ BACKGROUND = re.compile(
 FLASHBACK = re.compile(
     rf"^(?:Back\s+)?In\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b"
     r"|^(?:(?:Late\s+)?[Ll]ast\s+year|Earlier\s+this\s+year|Then\s+again|Previously|In\s+the\s+past)\b"
+    rf"|^Then,?\s+(?:on|in)\s+(?:{_MONTHS})\b"
 )
 LEAD = 2  # the first complete sentences tell the event, whatever their words
 

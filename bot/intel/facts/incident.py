@@ -153,6 +153,9 @@ def _money(q: Quantity) -> dict[str, object]:
 _BASE = re.compile(
     r"\b(?:of|out\s+of)\s+(?:its|their|the\s+company's|the\s+firm's|our)\s+(?:total\s+)?$", re.I
 )
+# "30,000 sextortion emails per hour": a rate whatever its noun (the noun sits between count and "per")
+_PER_TIME = re.compile(r"(?:\s+[\w-]+){0,2}\s+(?:per|an|a|every)\s+(?:hour|day|minute|second|week)\b", re.I)
+_GENERIC_AMOUNT = re.compile(r"\b(?:usually|typically|generally|often|on\s+average|normally)\b[^.]{0,30}$", re.I)
 _RATE = re.compile(
     r"\s*(?:per|a|each|every)\s+(?:month|year|week|day|hour|victim|user|record|account)\b", re.I
 )
@@ -180,8 +183,10 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
             continue  # "£400,000 ($510,000)": the same amount converted
         if q.family != "money" and _BASE.search(sentence[: q.start]):
             continue  # "20,000 customers of its 1.7 million app users": the whole, not who was hit
-        if q.family == "money" and _RATE.match(sentence, q.start + len(q.phrase)):
-            continue  # "netting around $300,000 per month": a rate, not a ransom or a total
+        if _RATE.match(sentence, q.start + len(q.phrase)) or _PER_TIME.match(sentence, q.start + len(q.phrase)):
+            continue  # "netting around $300,000 per month", "30,000 emails per hour": a rate, not a total
+        if q.family == "money" and _GENERIC_AMOUNT.search(sentence[max(0, q.start - 40) : q.start]):
+            continue  # "demands a ransom, typically about $500": what such gangs ask, not this one
         if q.family == "money":
             if _RANSOM.search(sentence):
                 out.append(

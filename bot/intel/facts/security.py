@@ -62,7 +62,8 @@ def cve_text(data: dict[str, object]) -> str:
 # outbreak of WannaCry", "from Cryptowall to Locky"): the family is named once and is not the subject
 _COMPARED = re.compile(
     r"\bsimilar\s+to\b|-like\b|\blike\s+(?:the\s+)?[A-Z]|\b(?:before|after|since)\s+the\s+(?:\w+\s+)?(?:outbreak|wave|attacks?)\b"
-    r"|\branging\s+from\b|\bfrom\s+\w+\s+to\s+\w+|\bwave\s+of\b|\blessons\s+from\b|\bfear\s+of\b",
+    r"|\branging\s+from\b|\bfrom\s+\w+\s+to\s+\w+|\bwave\s+of\b|\blessons\s+from\b|\bfear\s+of\b"
+    r"|\boverlaps?\s+with\b|\bsimilarit(?:y|ies)\s+(?:to|with)\b|\breus\w+\b[^.]{0,40}\bfrom\b|^Among\s+these\b",
     re.I,
 )
 

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 VERSION = re.compile(
-    r"(?<![\w.])v?(\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+|-[A-Za-z]+\.?\d*)?(?:\s+HF\s*\d+)?)(?![\w.]*\d)"
+    # "HTTP/1.1" names a protocol, not a product version
+    r"(?<![\w.])(?<![A-Za-z]/)v?(\d+(?:\.\d+){1,3}(?:\.x)?(?:[a-z]\d*|R\d+|-[A-Za-z]+\.?\d*)?(?:\s+HF\s*\d+)?|\d+\.x)(?![\w.]*\d)"
     # "4.9 million users", "0.1 percent", "2.5 GB": an amount, not a version
     r"(?!\s*(?i:million|billion|thousand|trillion|percent|per\s+cent|%|[KMGTP]B|[KMGT]bps|x\b|times|hours|seconds|minutes))"
 )
@@ -91,9 +92,10 @@ _SCORE_BEFORE = re.compile(r"(?:CVSS|score|rated|rating|severity)(?:[^.;]|\.\d){
 # above any product's major version in these texts)
 _IP = re.compile(r"^(?:[3-9]\d|1\d\d|2[0-4]\d|25[0-5])(?:\.(?:\d{1,2}|1\d\d|2[0-4]\d|25[0-5])){3}$")
 # "users should install watchOS 3.2.2", "Safari 10.1.1 addresses 26 issues": the fix, never the range hit
+_EXPOSED_IN = re.compile(r"\b(?:present|exists?|resides?|affect\w*|vulnerable|running|impact\w*)\b", re.I)
 _INSTALL = re.compile(r"\binstall\b|\baddress(?:es|ed)\b|\bdownload\b|\bthe\s+update\b", re.IGNORECASE)
 _INSTALL_VERSION = re.compile(
-    r"\b(?:install|download|apply)\s+(?:the\s+)?(?:[A-Za-z][\w.-]*\s+){0,2}v?\d+\.\d+|\b[A-Za-z][\w-]*\s+v?\d+(?:\.\d+)+\s+addresses\b",
+    r"\b(?:install|download|apply|load|downgrade\s+to|roll\s+back\s+to)\s+(?:the\s+)?(?:[A-Za-z][\w.-]*\s+){0,2}v?\d+\.(?:\d+|x)|\b[A-Za-z][\w-]*\s+v?\d+(?:\.\d+)+\s+addresses\b",
     re.IGNORECASE,
 )
 
@@ -146,6 +148,14 @@ def find_versions(sentence: str) -> list[VersionFact]:
     if not VERSION.search(sentence) or not (_FIX_CUE.search(sentence) or _AFFECTED_CUE.search(sentence)):
         return []
     fix = None if _UNPATCHED.search(sentence) else _fix_cue(sentence)
+    if (
+        fix is not None
+        and fix.group(0).lower().startswith("and ")
+        and _EXPOSED_IN.search(sentence)
+        and not _FIXING.search(sentence)
+        and not re.search(r"\bupdat|\bupgrad", sentence, re.I)
+    ):
+        fix = None  # "present in 7.3 and newer (up to 7.5)", "3.2 and above are vulnerable": the range hit
     out: list[VersionFact] = []
     if fix is None:
         if _INSTALL_VERSION.search(sentence) or (
