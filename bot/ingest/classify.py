@@ -12,6 +12,7 @@ Every regex is gated by a cheap token or character test first: this runs on ever
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.ingest.markup import Block
 from bot.ingest.text_utils import wordset
@@ -174,8 +175,9 @@ def _punctuated(text: str) -> bool:
     return first is not None and _SENTENCE_MARK.search(text, first.end()) is not None
 
 
-def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> str:
-    """GOOD prose, NEAR (short punctuated prose), SHORT (headings, labels), ROW (table) or BAD chrome."""
+def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool, stops: int | None = None) -> str:
+    """GOOD prose, NEAR (short punctuated prose), SHORT (headings, labels), ROW (table) or BAD chrome.
+    `stops`: the block's count of `stopwords`, when already counted."""
     kind, text, words = block.kind, block.text, block.words
     if kind == "hr" or words == 0:
         return BAD
@@ -208,7 +210,8 @@ def classify(block: Block, stopwords: frozenset[str] | None, dateline: bool) -> 
     if (
         stopwords is not None
         and words >= 6
-        and len([*filter(stopwords.__contains__, tokens)]) / words < MIN_STOPWORD_DENSITY
+        and (len([*filter(stopwords.__contains__, tokens)]) if stops is None else stops) / words
+        < MIN_STOPWORD_DENSITY
     ):
         return SHORT if words < 12 else TERSE
     if words >= 12 and density < 0.35 and _punctuated(text):
@@ -314,9 +317,16 @@ def mark_article_lists(blocks: list[Block], classes: list[str]) -> None:
         i = end
 
 
-def classify_all(blocks: list[Block], stopwords: frozenset[str] | None) -> list[str]:
+def classify_all(
+    blocks: list[Block], stopwords: frozenset[str] | None, stops: Sequence[int | None] | None = None
+) -> list[str]:
+    """Each block's class. `stops`: each block's count of `stopwords` (`stopwords.page_stopwords`)."""
     datelines = [is_dateline(b) for b in blocks]
-    classes = [classify(b, stopwords, dateline) for b, dateline in zip(blocks, datelines, strict=True)]
+    counts = [None] * len(blocks) if stops is None else stops
+    classes = [
+        classify(b, stopwords, dateline, count)
+        for b, dateline, count in zip(blocks, datelines, counts, strict=True)
+    ]
     mark_article_lists(blocks, classes)
     classes = [BAD if c == TERSE else c for c in classes]
     mark_title_lists(blocks, classes)

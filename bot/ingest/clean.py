@@ -17,12 +17,11 @@ How (no phrase lists tuned to particular sites):
 from __future__ import annotations
 
 import re
-from itertools import chain, islice
 
 from bot.ingest.block_model import BlockModel, default_model
 from bot.ingest.classify import BAD, GOOD, LIST, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
 from bot.ingest.markup import Block, parse_blocks
-from bot.ingest.stopwords import SAMPLE_TOKENS, guess_stopwords
+from bot.ingest.stopwords import page_stopwords
 
 _TOKEN = re.compile(r"\w+")
 
@@ -134,11 +133,18 @@ def _cut_at_comments(blocks: list[Block], weights: list[float], start: int, end:
 HAND = "hand"  # `select_blocks(model=HAND)`: the hand-set weights, kept to compare against
 
 
+def analyse_page(
+    blocks: list[Block], title: str | None
+) -> tuple[list[str], frozenset[str] | None, int | None, list[int]]:
+    """What the run search needs to know of a page's blocks: their classes, the page's stop words, the
+    index of its title heading, and each block's count of stop words (counted once, used twice)."""
+    stopwords, stops = page_stopwords([b.tokens for b in blocks])
+    return classify_all(blocks, stopwords, stops), stopwords, title_anchor(blocks, title), stops
+
+
 def analyse_blocks(blocks: list[Block], title: str | None) -> tuple[list[str], frozenset[str] | None, int | None]:
-    """What the run search needs to know of a page's blocks: their classes, the page's stop words and
-    the index of its title heading."""
-    stopwords = guess_stopwords(list(islice(chain.from_iterable(b.tokens for b in blocks), SAMPLE_TOKENS)))
-    return classify_all(blocks, stopwords), stopwords, title_anchor(blocks, title)
+    """`analyse_page` without the stop-word counts (for training and reading the model)."""
+    return analyse_page(blocks, title)[:3]  # type: ignore[return-value]
 
 
 def hand_weights(blocks: list[Block], classes: list[str], anchor: int | None) -> list[float]:
@@ -161,13 +167,13 @@ def select_blocks(
     `BlockModel`, or HAND for the hand-set weights."""
     if not blocks:
         return []
-    classes, stopwords, anchor = analyse_blocks(blocks, title)
+    classes, stopwords, anchor, stops = analyse_page(blocks, title)
     hand = hand_weights(blocks, classes, anchor)
     if model == HAND:
         kept = select_run(blocks, classes, hand, hand)
     else:
         chosen = model if isinstance(model, BlockModel) else default_model()
-        kept = select_run(blocks, classes, chosen.weights(blocks, classes, stopwords, anchor, hand), hand)
+        kept = select_run(blocks, classes, chosen.weights(blocks, classes, stopwords, anchor, hand, stops), hand)
     # The headline printed again at the top (a scrape's first line) is the title, not the body.
     headline = " ".join(title.lower().split()) if title else None
     while kept and kept[0].text.lower() == headline:

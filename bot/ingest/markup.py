@@ -36,6 +36,8 @@ _EMPHASIS = re.compile(r"(?=[*_~`\\])(?:\*+|(?<!\w)_+|(?<!_)_++(?!\w)|~~|`+|\\(?
 _LINK_SPAN = re.compile("\x01([^\x01\x02]*)\x02")
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_END_CHARS = frozenset(".!?。！？…:;")
+# Characters a line's syntax can start with (`_line_kind`); a digit may start an ordered item.
+_SYNTAX_FIRST = frozenset("-*_#+•·>|:=")
 
 
 @dataclass(slots=True)
@@ -162,8 +164,9 @@ def parse_blocks(source: str) -> list[Block]:
         if not line:
             current = None
             continue
-        if line[0].isalpha() and "|" not in line:
-            kind, level = "p", 0  # the common case, without a call
+        first = line[0]
+        if "|" not in line and (first.isalpha() or (first not in _SYNTAX_FIRST and not first.isdigit())):
+            kind, level = "p", 0  # the common cases (a word, a link), without a call: no syntax starts so
         else:
             kind, level, line = _line_kind(line)
         if kind == "skip":

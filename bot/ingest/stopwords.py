@@ -9,6 +9,7 @@ get no stop-word test at all rather than a wrong one.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import cache
 
 import justext  # type: ignore[import-untyped]
@@ -71,3 +72,28 @@ def guess_stopwords(tokens: list[str]) -> frozenset[str] | None:
     if best is None or best_hits / total < MIN_COVERAGE:
         return None
     return best
+
+
+def page_stopwords(runs: Sequence[tuple[str, ...]]) -> tuple[frozenset[str] | None, list[int]]:
+    """`guess_stopwords` over the first SAMPLE_TOKENS tokens of the page's token runs (its blocks),
+    and how many tokens of each run are stop words of that language (zeros when there is none).
+
+    Why together: the counts are what the cleaner needs per block, and on an English page (most) the
+    English counts also decide the language, so every token is looked up once, not three times."""
+    english = _stoplist("English")
+    counts = [len([*filter(english.__contains__, run)]) for run in runs]
+    total = hits = 0
+    for run, count in zip(runs, counts, strict=True):
+        if total + len(run) > SAMPLE_TOKENS:  # the sample ends inside this run
+            head = run[: SAMPLE_TOKENS - total]
+            total, hits = SAMPLE_TOKENS, hits + len([*filter(english.__contains__, head)])
+            break
+        total, hits = total + len(run), hits + count
+    if total == 0:
+        return None, [0] * len(runs)
+    if hits / total >= CLEARLY_ENGLISH:
+        return english, counts
+    chosen = guess_stopwords([token for run in runs for token in run][:SAMPLE_TOKENS])
+    if chosen is None:
+        return None, [0] * len(runs)
+    return chosen, [len([*filter(chosen.__contains__, run)]) for run in runs]
