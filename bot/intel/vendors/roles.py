@@ -166,7 +166,13 @@ _REPORTED = re.compile(
     r"spotted|uncovered|wrote|explained|revealed|identified|attributed|published)\b",
     re.IGNORECASE,
 )
-_TARGETED = re.compile(r"(?:targeting|targets|targeted at|infect(?:s|ed|ing))\s+(?:the\s+)?$", re.IGNORECASE)
+# In a malware sentence, what it targets, infects or attacks is the ground it runs on, each item of a
+# short list too ("targets Linux and Docker instances", "upgraded to attack macOS systems")
+_TARGETED = re.compile(
+    r"(?:targeting|targets|targeted at|infect(?:s|ed|ing)|attack(?:s|ing)?)\s+(?:the\s+|both\s+)?"
+    r"(?:[\w.-]+(?:,| and| or) )?$",
+    re.IGNORECASE,
+)
 _STORE = re.compile(r"\b(?:Play|Store|App Store|Web Store|Marketplace)\b")
 # In the store ("on Google Play", "from the Chrome Web Store"), not beside it ("a Google Play clone",
 # "stores like Google Play", "posing as Google Play")
