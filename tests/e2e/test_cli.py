@@ -3,19 +3,17 @@ failure, `error: …` on stderr, exit 2 for bad usage and 1 for anything else.""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from tests.support.bot_process import BOT, child_environment
+
 
 def bot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env["BOT_DB_PATH"] = str(cwd / "data" / "bot.sqlite3")
-    env["BOT_STORIES_DIR"] = str(cwd / "stories")
+    env = child_environment(BOT_DB_PATH=str(cwd / "data" / "bot.sqlite3"), BOT_STORIES_DIR=str(cwd / "stories"))
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+        [*BOT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -48,10 +46,9 @@ def test_failures_are_one_error_line(tmp_path: Path) -> None:
 
 
 def test_piped_console_run_ends_at_end_of_input_with_exit_at_eof(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env |= {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "BOT_STORIES_DIR": str(tmp_path / "stories")}
+    env = child_environment(BOT_DB_PATH=str(tmp_path / "bot.sqlite3"), BOT_STORIES_DIR=str(tmp_path / "stories"))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
+        [*BOT, "run", "--exit-at-eof"],
         input="/subscribe okta\n/subscriptions\n",
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )

@@ -9,12 +9,12 @@ import re
 import select
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.app import sample_story_files
+from tests.support.bot_process import BOT, child_environment
 
 pty = pytest.importorskip("pty")
 
@@ -72,10 +72,10 @@ def test_lines_and_progress_share_the_terminal(tmp_path: Path) -> None:
     for sample in sample_story_files():
         shutil.copy(sample, folder / sample.name)
     (folder / "empty.md").write_bytes(b"")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env |= {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "BOT_STORIES_DIR": str(tmp_path / "stories")}
-    env |= {"COLUMNS": "200", "TERM": "xterm"}
-    status, raw = run_on_a_terminal([sys.executable, "-m", "bot", "ingest", str(folder)], env, tmp_path)
+    env = child_environment(
+        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"), BOT_STORIES_DIR=str(tmp_path / "stories"), COLUMNS="200", TERM="xterm"
+    )
+    status, raw = run_on_a_terminal([*BOT, "ingest", str(folder)], env, tmp_path)
     assert status == 0, raw
     assert "Ingesting stories" in raw  # there was a bar
     shown = [line for line in visible_lines(raw) if line]

@@ -3,35 +3,33 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.bot_process import BOT, child_environment
+
 pytestmark = pytest.mark.slow
 
 
 class BotProcess:
     def __init__(self, tmp_path: Path, *args: str, database_url: str | None = None) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-        env |= {"BOT_DATABASE_URL": database_url} if database_url else {}
-        env |= {
-            "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-            "BOT_STORIES_DIR": str(tmp_path / "stories"),
-            "BOT_SETTLE_SECONDS": "0.05",
-            "BOT_EDIT_COALESCE_SECONDS": "0.1",
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = child_environment(
+            BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
+            BOT_STORIES_DIR=str(tmp_path / "stories"),
+            BOT_SETTLE_SECONDS="0.05",
+            BOT_EDIT_COALESCE_SECONDS="0.1",
+            **({"BOT_DATABASE_URL": database_url} if database_url else {}),
+        )
         self.stories = tmp_path / "stories"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", *args],
+            [*BOT, "run", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -16,15 +16,8 @@ survives the kill as it would on the real platforms. What must hold:
 from __future__ import annotations
 
 import asyncio
-import inspect
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,14 +29,12 @@ from bot.config import Settings
 from bot.models import ChannelRef
 from bot.store.backends import open_database
 from tests.support.app_runner import drop
+from tests.support.bot_process import Coverage, bot_running, child_environment, until
 from tests.support.discord_server import DiscordStandIn
 from tests.support.slack_server import SlackStandIn
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "data" / "seeds"
-SAMPLES = REPO / "bot" / "samples" / "stories"
 FAN_OUT = 200
 KILL_AFTER = 20  # alerts accepted by the platform before the kill
 WAIT = 60.0  # generous: two shared cores; a normal run needs a fraction of it
@@ -52,101 +43,9 @@ SLACK_POST_DELAY = 1.5
 DISCORD_LATENCY = 0.3  # a burst of creates stays this long inside Discord
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """Two outlets' files about one event, and the vendor they are about."""
-
-    vendor: str
-    first: Path
-    second: Path
-
-
-@pytest.fixture
-def coverage() -> Coverage:
-    """The real seed stories when present, else two bundled samples that form one Okta story."""
-    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
-    if len(seeds) >= 2:
-        return Coverage("kaspersky", seeds[0], seeds[1])
-    return Coverage(
-        "okta",
-        SAMPLES / "2026-03-10-breachwire-okta-support-breach.md",
-        SAMPLES / "2026-03-11-patchreport-okta-support-breach.txt",
-    )
-
-
-# -- the bot as a child process ----------------------------------------------------------------------
-
-
-class BotProcess:
-    """`python -m bot run`. Output goes to a file, so there is no pipe to drain or leave open."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, name: str) -> None:
-        self.log_path = workdir / f"{name}.log"
-        with self.log_path.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=workdir,
-            )
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    async def wait_exit(self, within: float) -> int:
-        """Poll, never block: the stand-in servers share this thread's event loop."""
-        deadline = time.monotonic() + within
-        while (code := self.proc.poll()) is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"bot did not exit within {within}s")
-            await asyncio.sleep(0.02)
-        return code
-
-    async def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        assert await self.wait_exit(10.0) == -signal.SIGKILL
-
-    async def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return await self.wait_exit(20.0)
-
-
-@asynccontextmanager
-async def bot_running(env: dict[str, str], workdir: Path, name: str) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(env, workdir, name)
-    try:
-        yield bot
-    finally:
-        if bot.proc.poll() is None:
-            bot.proc.kill()
-            await bot.wait_exit(10.0)
-
-
-async def until(
-    condition: Callable[[], bool | Awaitable[bool]], what: str, bot: BotProcess, within: float = WAIT
-) -> None:
-    """Poll `condition` (plain or async); fail early, with the bot's log, if the bot died."""
-    deadline = time.monotonic() + within
-    while True:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        if bot.proc.poll() is not None:
-            raise AssertionError(
-                f"bot exited ({bot.proc.returncode}) waiting for {what}:\n{bot.log()[-4000:]}"
-            )
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within}s: {what}\n{bot.log()[-4000:]}")
-        await asyncio.sleep(0.05)
-
-
 def child_env(tmp_path: Path, **platform: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-    return env | {
+    """The bot's settings here; `platform` adds the stand-in's and may override any of them."""
+    settings = {
         "BOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
         "BOT_STORIES_DIR": str(tmp_path / "stories"),
         "BOT_SETTLE_SECONDS": "0.05",
@@ -155,9 +54,8 @@ def child_env(tmp_path: Path, **platform: str) -> dict[str, str]:
         # holds posts SLACK_POST_DELAY); history calls scaled up like every other time here.
         "BOT_UNCERTAIN_WAIT_SECONDS": "2.0",
         "SLACK_HISTORY_CALLS_PER_MINUTE": "1200",
-        "PYTHONUNBUFFERED": "1",
-        **platform,
     }
+    return child_environment(**(settings | platform))
 
 
 # -- the database, through the bot's own code ----------------------------------------------------------

@@ -14,22 +14,18 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_crash_e2e import (
-    Coverage,
     DiscordWorld,
     SlackWorld,
-    bot_running,
     child_env,
-    coverage,
     outbox_settled,
     stand_in,
     subscribe_all,
-    until,
 )
 from tests.support.app_runner import drop
+from tests.support.bot_process import Coverage, bot_running, until
 
 pytestmark = pytest.mark.slow
 
-__all__ = ["coverage"]  # the fixture, shared with test_crash_e2e
 
 CHANNELS = 20
 IN_FLIGHT_AT_KILL = 5  # follow-ups received by the platform, not yet answered, when the bot dies

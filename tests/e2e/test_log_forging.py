@@ -6,16 +6,15 @@ real event, and no control character reaches the terminal."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.bot_process import BOT, child_environment
+
 WAIT = 90.0
 FORGED = "2026-01-01 00:00:00,000 ERROR bot.app: forged"
 # Stored (an ordinary story), rejected (empty), warned about (loose front matter), skipped (a link out).
@@ -51,15 +50,13 @@ def fill(folder: Path, outside: Path) -> None:
 
 
 def environment(tmp_path: Path, fmt: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    return env | {
-        "PYTHONPATH": str(REPO),
-        "BOT_LOG_FORMAT": fmt,
-        "BOT_LOG_LEVEL": "INFO",
-        "BOT_DB_PATH": str(tmp_path / "db.sqlite3"),
-        "BOT_STORIES_DIR": str(tmp_path / "stories"),
-        "BOT_SETTLE_SECONDS": "0.05",
-    }
+    return child_environment(
+        BOT_LOG_FORMAT=fmt,
+        BOT_LOG_LEVEL="INFO",
+        BOT_DB_PATH=str(tmp_path / "db.sqlite3"),
+        BOT_STORIES_DIR=str(tmp_path / "stories"),
+        BOT_SETTLE_SECONDS="0.05",
+    )
 
 
 def events(output: str, fmt: str) -> list[str]:
@@ -97,7 +94,7 @@ def test_the_running_service_logs_hostile_names_on_one_line_each(tmp_path: Path,
     err_path = tmp_path / "stderr.log"
     with err_path.open("w", encoding="utf-8") as err:
         service = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
+            [*BOT, "run", "--exit-at-eof"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=err,
@@ -136,7 +133,7 @@ def test_bot_ingest_reports_and_logs_hostile_names_on_one_line_each(tmp_path: Pa
     folder = tmp_path / "drop"
     fill(folder, outside)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "ingest", str(folder)],
+        [*BOT, "ingest", str(folder)],
         env=environment(tmp_path, fmt),
         cwd=tmp_path,
         capture_output=True,

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.observability.logs import REDACTED, setup_logging
+from tests.support.bot_process import BOT, child_environment
 
 SLACK_TOKEN = "xoxb-1111-2222-secretvalue"
 DISCORD_TOKEN = "MTIz.discord-secret-token"
@@ -87,15 +86,14 @@ def test_text_format_redacts_too() -> None:
 
 def test_the_service_logs_json(tmp_path: Path) -> None:
     """`bot run` with BOT_LOG_FORMAT=json: every line on stderr is one JSON object."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env |= {
-        "BOT_LOG_FORMAT": "json",
-        "BOT_LOG_LEVEL": "INFO",
-        "BOT_DB_PATH": str(tmp_path / "db.sqlite3"),
-        "BOT_STORIES_DIR": str(tmp_path / "stories"),
-    }
+    env = child_environment(
+        BOT_LOG_FORMAT="json",
+        BOT_LOG_LEVEL="INFO",
+        BOT_DB_PATH=str(tmp_path / "db.sqlite3"),
+        BOT_STORIES_DIR=str(tmp_path / "stories"),
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--exit-at-eof"],
+        [*BOT, "run", "--exit-at-eof"],
         input="",
         env=env,
         cwd=tmp_path,

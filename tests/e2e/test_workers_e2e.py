@@ -16,11 +16,8 @@ SIGKILLed in the middle of the fan-out. What must hold:
 
 from __future__ import annotations
 
-import asyncio
-import os
-import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
@@ -32,17 +29,10 @@ from bot.chat.ports import CommandContext
 from bot.config import Settings
 from bot.models import ChannelRef
 from bot.store.backends import open_database
-from tests.e2e.test_crash_e2e import (
-    REPO,
-    SAMPLES,
-    SEEDS,
-    BotProcess,
-    Coverage,
-    DiscordWorld,
-    SlackWorld,
-    bot_running,
-)
+from tests.e2e.test_crash_e2e import DiscordWorld, SlackWorld
 from tests.support.app_runner import drop
+from tests.support.bot_process import BotProcess, Coverage, bot_running, child_environment
+from tests.support.bot_process import until as until_any
 from tests.support.delivery_fakes import add_subscriptions
 from tests.support.discord_server import DiscordStandIn
 from tests.support.slack_server import SlackStandIn
@@ -66,45 +56,28 @@ DISCORD_GLOBAL = (50, 1.0)
 BUDGET_SHARE = 0.6
 
 
-@pytest.fixture
-def coverage() -> Coverage:
-    """Two outlets' files about one event: the real seed stories when present, else two samples."""
-    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
-    if len(seeds) >= 2:
-        return Coverage("kaspersky", seeds[0], seeds[1])
-    return Coverage(
-        "okta",
-        SAMPLES / "2026-03-10-breachwire-okta-support-breach.md",
-        SAMPLES / "2026-03-11-patchreport-okta-support-breach.txt",
-    )
-
-
 def worker_env(
     tmp_path: Path, url: str, slack: SlackWorld, discord: DiscordWorld, shard: int
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-    return env | {
-        "BOT_DATABASE_URL": url,
-        "BOT_STORIES_DIR": str(tmp_path / "stories"),
-        "BOT_SETTLE_SECONDS": "0.05",
-        "BOT_PARSE_WORKERS": "1",
-        "BOT_WORKER_LEASE_SECONDS": str(LEASE),
-        "BOT_EDIT_COALESCE_SECONDS": "0.2",
-        "BOT_THREAD_UPDATES": "false",  # one alert and one edit per channel, nothing else
+    return child_environment(
+        BOT_DATABASE_URL=url,
+        BOT_STORIES_DIR=str(tmp_path / "stories"),
+        BOT_SETTLE_SECONDS="0.05",
+        BOT_PARSE_WORKERS="1",
+        BOT_WORKER_LEASE_SECONDS=str(LEASE),
+        BOT_EDIT_COALESCE_SECONDS="0.2",
+        BOT_THREAD_UPDATES="false",  # one alert and one edit per channel, nothing else
         # A post left unknown by the kill is looked for once the platform has surely stored it.
-        "BOT_UNCERTAIN_WAIT_SECONDS": "2.0",
-        "SLACK_HISTORY_CALLS_PER_MINUTE": "1200",
-        "SLACK_SENDS_PER_SECOND": str(SLACK_PER_WORKSPACE[0][0] * BUDGET_SHARE),
-        "SLACK_SENDS_PER_MINUTE": str(SLACK_PER_WORKSPACE[1][0] * BUDGET_SHARE),
-        "DISCORD_REQUESTS_PER_SECOND": str(DISCORD_GLOBAL[0] * BUDGET_SHARE),
-        "DISCORD_SHARD_COUNT": str(WORKERS),
-        "DISCORD_SHARD_IDS": str(shard),
-        "PYTHONUNBUFFERED": "1",
-        # This tree's code in the children, whatever the working folder and the installed copy.
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
+        BOT_UNCERTAIN_WAIT_SECONDS="2.0",
+        SLACK_HISTORY_CALLS_PER_MINUTE="1200",
+        SLACK_SENDS_PER_SECOND=str(SLACK_PER_WORKSPACE[0][0] * BUDGET_SHARE),
+        SLACK_SENDS_PER_MINUTE=str(SLACK_PER_WORKSPACE[1][0] * BUDGET_SHARE),
+        DISCORD_REQUESTS_PER_SECOND=str(DISCORD_GLOBAL[0] * BUDGET_SHARE),
+        DISCORD_SHARD_COUNT=str(WORKERS),
+        DISCORD_SHARD_IDS=str(shard),
         **slack.env(),
         **discord.env(),
-    }
+    )
 
 
 async def query(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -130,20 +103,10 @@ async def folder_reader(url: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-async def until(condition: object, what: str, bots: list[BotProcess], within: float = WAIT) -> None:
-    """Poll `condition` (plain or async); fail early, with a log, if every bot died."""
-    deadline = time.monotonic() + within
-    while True:
-        result = condition()  # type: ignore[operator]
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        alive = [b for b in bots if b.proc.poll() is None]
-        if not alive or time.monotonic() > deadline:
-            logs = "\n".join(b.log()[-2000:] for b in bots)
-            raise AssertionError(f"not within {within}s (or every worker died): {what}\n{logs}")
-        await asyncio.sleep(0.25)
+async def until(condition: Callable[[], object], what: str, bots: list[BotProcess]) -> None:
+    """Until `condition` holds, while any worker lives; looked at every quarter second (a tally of
+    a thousand channels would stall the stand-ins' event loop if taken more often)."""
+    await until_any(condition, what, *bots, within=WAIT, every=0.25)
 
 
 async def subscribe(tmp_path: Path, url: str, channels: list[ChannelRef], vendor: str) -> None:
