@@ -31,6 +31,8 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"(?:left|found|sitting|lying) (?:\w+ )?(?:exposed|unprotected|open)",
         r"(?:unprotected|unsecured|misconfigured|open) (?:\w+ )?(?:databases?|servers?|buckets?|Elasticsearch)",
         r"dumped",
+        r"publicly (?:accessible|available|exposed|readable)",
+        r"(?:found|left|exposed|stored|sitting) on (?:a |an )?(?:public|open|unprotected|unsecured)",
         r"(?:accidentally|mistakenly|inadvertently|unintentionally) (?:\w+ )?(?:shared|exposed|leaked|sent|published|made public)",
         r"compromised",
         # "Users' Account Information Exposed", "Database Hacked", "gained access to members' account details"
@@ -179,6 +181,7 @@ PROMO_BODY = re.compile(
     r"\bthis\s+(?:article|post)\s+is\s+(?:sponsored|contributed|written\s+by)\b|\bsponsored\s+(?:content|post)\b"
     r"|\bpartner\s+content\b|\b(?:register|sign\s+up)\s+(?:now|here|today|for\s+(?:the|this|our)\s+(?:free\s+)?webinar)"
     r"|\bsave\s+your\s+(?:seat|spot)\b|\breserve\s+your\s+(?:seat|spot)\b|\bjoin\s+(?:us|our|the)\s+(?:free\s+|live\s+)?webinar"
-    r"|\bfree\s+trial\b|\brequest\s+a\s+demo\b|\bdownload\s+(?:the|our|a)\s+(?:free\s+)?(?:e-?book|guide|report|whitepaper)",
+    r"|\bfree\s+(?:\d+-day\s+)?trial\b|\b(?:request|watch|schedule|book)\s+(?:a\s+)?(?:live\s+)?demo\b|\bwatch\s+the\s+webinar\b"
+    r"|\btest\s+drive\b|\bdownload\s+(?:the|our|a)\s+(?:free\s+)?(?:e-?book|guide|report|whitepaper)",
     re.IGNORECASE,
 )

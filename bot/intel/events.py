@@ -44,7 +44,8 @@ _MODAL = re.compile(
     r"\b(?:could|can|may|might|would|possible\s+for|risk\s+of(?:\s+having)?)(?:\s+(?:have|be|been|let|allow|enable|be\s+used\s+to))*"
     r"\s+(?:\w+\s+){0,2}$"
     # "printers open to devastating hack attack", "susceptible to a new attack"
-    r"|\b(?:open|vulnerable|susceptible|prone|exposed)\s+to\s+(?:\w+\s+){0,2}$",
+    r"|\b(?:open|vulnerable|susceptible|prone|exposed)\s+to\s+(?:\w+\s+){0,2}$"
+    r"|\b(?:could|can|may|might|would)\s+(?:let|allow|enable|help)s?\s+(?:\w+\s+){0,5}$",
     re.I,
 )
 
@@ -56,7 +57,8 @@ _MALWARE = re.compile(
 )
 # "Ransomware Protection", "malware scanner": a defender's product named after what it stops
 _DEFENCE = re.compile(
-    r"\s+(?:[\w-]+\s+)?(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b", re.I
+    r"\s+(?!after\b|despite\b|before\b|since\b|evad)(?:[\w-]+\s+)?(?:protection|detection|defen[cs]es?|scanners?|removal|blockers?|prevention)\b",
+    re.I,
 )
 # "Tesla hack could let thieves…"; "New Cold Boot Attack Unlocks Disk Encryption", "Attack Affects
 # Intel's Latest CPUs": what an attack technique can do to a product is a vulnerability
@@ -94,6 +96,10 @@ _FLAW = (
 )
 RESEARCH_FLAW = re.compile(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
+    # researchers as the subject of the hack or the build: "researchers at X have not only hacked traffic
+    # lights", "a team of researchers have devised an Android Trojan"
+    rf"|{_WHO}(?:\s+(?:at|from|of|with)\s+[^,.]{{0,80}}?)?\s+(?:have\s+|has\s+)?(?:not\s+only\s+)?"
+    r"(?:hacked|devised|crafted|built|created|developed)\b"
     r"|\b(?:discover(?:s|ed)|uncover(?:s|ed)|(?:has|have)\s+found|found|finding|disclos(?:es|ed)|spott(?:ed|s)|reported|identified)\s+(?:\w+\s+){0,4}"
     r"(?:vulnerabilit\w*|flaws?|bugs?|zero-days?|security\s+holes?)\b"
     r"|\b(?:vulnerabilit\w*|flaws?)\s+(?:has|have)\s+been\s+(?:re-?)?(?:discovered|found|uncovered|disclosed)\b",
@@ -113,7 +119,7 @@ _UNSURE = re.compile(r"\b(?:may|might)\s+have\s+(?:been\s+)?(?:\w+\s+(?:and|or)\
 
 
 def _hypothetical(text: str, start: int, end: int, exists: bool = False) -> bool:
-    before = text[max(0, start - 40) : start]
+    before = text[max(0, start - 60) : start]
     if _UNSURE.search(before):
         return False
     return bool(_MODAL.search(before) or (not exists and _MODAL_AFTER.match(text[end : end + 30])))
@@ -185,13 +191,13 @@ def split_lead(body: str) -> tuple[str, str]:
 DECISIVE: dict[EventType, re.Pattern[str]] = {
     # data taken is a breach however it was taken ("hacked", "ransomware"): the team's question is what leaked
     EventType.BREACH: re.compile(
-        r"\b(?:suffer(?:s|ed)?|disclos(?:es|ed)|confirm(?:s|ed)|report(?:s|ed)|hit\s+by)\s+(?:a\s+|another\s+)?(?:\w+\s+){0,2}data\s+breach"
+        r"\b(?:suffer(?:s|ed)?|disclos(?:es|ed)|confirm(?:s|ed)|report(?:s|ed)|admit(?:s|ted)?|hit\s+by|victim\s+of)\s+(?:a\s+|an\s+|the\s+|another\s+)?(?:\w+\s+){0,2}data\s+breach"
         r"|\b(?:data|records|information|details|credentials|passwords)\b[^.]{0,60}\b(?:have|has|had)\s+been\s+"
         r"(?:compromised|stolen|leaked|exposed|accessed)",
         re.IGNORECASE,
     ),
     EventType.LEGAL: re.compile(
-        r"\barrest(?:s|ed)?\b|\bsentenced\b|\bjailed\b|\bprison\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b"
+        r"\barrest(?:s|ed)?\b|\bsentenced\b|\bjailed\b|\bprison\b|\bplead(?:s|ed)?\s+(?:not\s+)?guilty\b"
         r"|\bcharged\s+(?:with|over|for)\b|\b(?:been|were|was)\s+charged\b|\bindicted\b|\bextradited\b|\bconvicted\b|\bfined\b|\bsues\b|\bsued\b"
         r"|\bordered\s+to\s+pay\b|\b(?:record|GDPR|\S+\s+million)\s+fine\b"
         # a regulator or a court acting on it: "Regulator Fines Equifax", "Launch Investigations Into",

@@ -130,3 +130,39 @@ def test_more_general_causes(title: str, lead: str, expected: EventType) -> None
 )
 def test_causes_from_the_second_fresh_reading(title: str, lead: str, expected: EventType) -> None:
     assert classify(title, lead).event_type is expected
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        ("Alleged Malware Co-Author Pleads not Guilty", "A man accused of writing a trojan pleaded not guilty to hacking charges.", EventType.LEGAL),
+        (
+            "A Cloud Drive 'Feature' Could Let Attackers Trick You Into Installing Malware",
+            "An unpatched weakness in the drive could be exploited to swap shared files for malicious ones.",
+            EventType.VULNERABILITY,
+        ),
+        (
+            "Mobile Operator Hacked – 6 Million Customers' Data at Risk",
+            "The operator has become the latest victim of a massive data breach that left customer details exposed.",
+            EventType.BREACH,
+        ),
+        (
+            "Hacking Traffic Lights is Really Easy",
+            "Security researchers at a university have not only hacked traffic signals but say anyone could.",
+            EventType.VULNERABILITY,
+        ),
+        ("Region still on target of 'Qux' malware after detection", "The Qux spyware keeps infecting computers.", EventType.ATTACK),
+        (
+            "100k Site Plain-Text Passwords found on Public FTP",
+            "A researcher found that 100,000 usernames and passwords were stored on a publicly accessible FTP server.",
+            EventType.BREACH,
+        ),
+    ],
+)
+def test_causes_from_the_third_fresh_reading(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected
+
+
+def test_a_vendor_piece_with_trial_and_demo_calls_is_other() -> None:
+    body = "Attackers exploit old vulnerabilities.\n\nDownload a free 30-day trial of the suite.\nWatch a demo on-demand."
+    assert classify("Vulnerability Management: Think Like an Attacker", "Attackers exploit flaws.", body).event_type is EventType.OTHER

@@ -135,3 +135,29 @@ def test_version_ranges_said_with_newer_x_and_protocols() -> None:
     assert find_versions("The bug affects Acme firmware versions 6.x, 7.x and 8.0.")[0].versions == ("6.x", "7.x", "8.0")
     assert find_versions("If you get a reply to GET / HTTP/1.1 your router is affected.") == []
     assert find_versions("Until a patch ships, users can load firmware version 9.x after a reset.") == []
+
+
+def test_each_cve_in_a_list_keeps_its_own_description() -> None:
+    text = (
+        "Acme patched 53 flaws this month. The four with public exploits are CVE-2031-0001 (an information "
+        "disclosure flaw in Acme Core), CVE-2031-0002 (browser remote code execution) and CVE-2031-0003 "
+        "(denial of service affecting Acme Core). "
+    )
+    cves = {f.data["id"]: f.text for f in facts_of(text) if f.kind == "cve"}
+    assert "remote code execution" in cves["CVE-2031-0002"]
+    assert "denial of service" in cves["CVE-2031-0003"]
+
+
+def test_planned_or_private_proof_of_concept_is_not_public() -> None:
+    planned = "Acme Labs found the flaw in the media engine and plans to release proof-of-concept code once a fix ships. "
+    assert not [f for f in facts_of(planned) if f.kind == "exploitation"]
+    private = "The firm sent the vendor details of the flaw and proof of concept code, but a patch wasn't made available. "
+    assert not [f for f in facts_of(private) if f.kind == "exploitation"]
+
+
+def test_versions_said_not_affected_a_company_and_thousands() -> None:
+    said = "A zero-day flaw affects only the latest Acme Java 1.8.0.45. The older Acme Java 1.6 and 1.7 are not at all affected. "
+    assert [f.text for f in facts_of(said) if f.kind == "affected"] == ["Affected: Acme Java 1.8.0.45"]
+    text = "Developed by Alibaba-owned UCWeb, the browser has more than half a billion users, and attackers abuse a flaw in it. "
+    assert not [f for f in facts_of(text) if f.kind == "actor"]
+    assert find_versions("Among the almost 100.000 compromised users are researchers, the affected site said.") == []

@@ -39,7 +39,9 @@ BACKGROUND = re.compile(
     # a tally of earlier flaws: "the ninth zero-day fixed since the start of the year — CVE-…, CVE-…"
     r"|\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+alone\b"
     # who the company is ("Deloitte is one of the largest accounting firms"), not what happened to it
-    r"|\bis\s+one\s+of\s+the\s+(?:world's\s+)?(?:\w+\s+)?(?:largest|biggest|most\s+popular|leading)\b",
+    r"|\bis\s+one\s+of\s+the\s+(?:world's\s+)?(?:\w+\s+)?(?:largest|biggest|most\s+popular|leading)\b"
+    # a family's origin and last month's patches: "First documented by Kaspersky in August 2019, …"
+    r"|^First\s+(?:documented|discovered|spotted|seen|observed|reported|detected)\b|\blast\s+Patch\s+Tuesday\b",
     re.IGNORECASE,
 )
 # a flashback opening a sentence below the lead: "In April 2013, the group targeted…"

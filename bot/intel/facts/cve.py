@@ -266,9 +266,15 @@ def _not_a_product(name: str) -> bool:
     return bool(places and places[0][0] == 0) or bool(_NO_PRODUCT.match(name))
 
 
+_OPENERS = frozenset({"Although", "However", "While", "But", "And", "Though", "Also", "Meanwhile"})
+
+
 def product_in(text: str) -> str | None:
     for m in _PRODUCT.finditer(text):
         words = m.group("p").split()
+        # "in Exchange Although the flaws…": a list line run into the next sentence ends at its opener
+        cut = next((n for n, w in enumerate(words) if n and (w in _PRODUCT_STOP or w in _OPENERS)), len(words))
+        words = words[:cut]
         while words and words[-1] in ("for", "of"):
             words.pop()
         name = " ".join(words)
@@ -314,6 +320,11 @@ def find_cves(sentence: str, context_id: str | None = None) -> list[CveMention]:
         lo = mentions[n - 1].start + len(mentions[n - 1].id or "") if n else 0
         hi = mentions[n + 1].start if n + 1 < len(mentions) else len(sentence)
         segment = sentence[lo:hi]
+        own = mention.start + len(mention.id or "")
+        if re.match(r"\s*(?:\(|:|-\s|—|–)", sentence[own:hi]):
+            # "CVE-A (an information disclosure flaw), CVE-B (remote code execution)": each id's own
+            # description follows it; the text before it describes the previous id
+            segment = sentence[own:hi].split("\n", 1)[0]  # a list line ends at its line break
         found = weakness_in(segment)
         if found:
             mention.weakness = found[1]

@@ -25,7 +25,8 @@ _IN_THE_WILD = re.compile(
     re.IGNORECASE,
 )
 _POC = re.compile(
-    r"\b(?:proof[- ]of[- ]concept|PoC)\b[^.]{0,80}\b(?:released|published|public(?:ly)?|available|shared|posted|GitHub)\b"
+    # the gap may not name a patch: "details and proof of concept code, but a patch wasn't made available"
+    r"\b(?:proof[- ]of[- ]concept|PoC)\b(?:(?!\bpatch|\bfix|\bupdate)[^.]){0,80}\b(?:released|published|public(?:ly)?|available|shared|posted|GitHub)\b"
     r"|\b(?:released|published|posted|shared)\b[^.]{0,50}\b(?:proof[- ]of[- ]concept|PoC)\b"
     r"|\bexploit\s+code\b[^.]{0,40}\b(?:public|released|published|available)\b",
     re.IGNORECASE,
@@ -126,6 +127,9 @@ _MAY_BE = re.compile(r"\b(?:could|may|might|can|would|will)\s+(?:\w+\s+)?be\s+(?
 _PREVENTED = re.compile(r"\b(?:prevent|stop|block|protect\w*\s+against|keep|avoid)\w*\s+(?:\w+\s+){0,3}$", re.I)
 
 
+_PLANNED = re.compile(r"\b(?:plans?\s+to|planning\s+to|will|would|intends?\s+to|once|after\s+a\s+(?:fix|patch))\b", re.I)
+
+
 def exploitation_status(sentence: str) -> str | None:
     if _NEGATED.search(sentence):
         return "none_known"
@@ -134,8 +138,9 @@ def exploitation_status(sentence: str) -> str | None:
         found = None
     if found and not _MAY_BE.search(sentence[max(0, found.start() - 30) : found.start() + 10]):
         return "in_the_wild"  # "could be exploited in the wild imminently" is a warning, not a status
-    if _POC.search(sentence):
-        return "poc_public"
+    poc = _POC.search(sentence)
+    if poc and not _PLANNED.search(sentence[max(0, poc.start() - 50) : poc.end()]):
+        return "poc_public"  # "plans to release PoC code once a fix ships" is not public yet
     return None
 
 

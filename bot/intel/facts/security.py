@@ -24,7 +24,7 @@ from bot.intel.facts.threats import find_threats
 from bot.intel.facts.versions import find_versions
 from bot.intel.sentences import Sentence
 
-_NOT_AFFECTED = re.compile(r"\b(?:not|n't)\s+(?:\w+\s+)?(?:vulnerable|affected|impacted)\b", re.IGNORECASE)
+_NOT_AFFECTED = re.compile(r"\b(?:not|n't)\s+(?:\w+\s+){0,2}(?:vulnerable|affected|impacted)\b", re.IGNORECASE)
 _VULN_WORD = re.compile(r"\bvulnerabilit|\bflaws?\b|\bbugs?\b|\bzero-days?\b|\bexploit|\bCVE-", re.IGNORECASE)
 # A "sentence" that lists thirty CVEs with their scores is one long line in real advisories: ids and
 # scores are read from all of it (bounded), the other cues from its start.
@@ -63,7 +63,8 @@ def cve_text(data: dict[str, object]) -> str:
 _COMPARED = re.compile(
     r"\bsimilar\s+to\b|-like\b|\blike\s+(?:the\s+)?[A-Z]|\b(?:before|after|since)\s+the\s+(?:\w+\s+)?(?:outbreak|wave|attacks?)\b"
     r"|\branging\s+from\b|\bfrom\s+\w+\s+to\s+\w+|\bwave\s+of\b|\blessons\s+from\b|\bfear\s+of\b"
-    r"|\boverlaps?\s+with\b|\bsimilarit(?:y|ies)\s+(?:to|with)\b|\breus\w+\b[^.]{0,40}\bfrom\b|^Among\s+these\b",
+    r"|\boverlaps?\s+with\b|\bsimilarit(?:y|ies)\s+(?:to|with)\b|\breus\w+\b[^.]{0,40}\bfrom\b|^Among\s+these\b"
+    r"|^(?:After|Following)\s+the\s+(?:\w+\s+)?(?:discovery|disclosure|news|revelation)\s+of\b",
     re.I,
 )
 
@@ -248,8 +249,8 @@ def typed_facts(
                 ransomware = t.ransomware and "ransomware" in text.lower()
                 named["ransomware"] = ransomware
                 label += " ransomware" if ransomware and "ransomware" not in label.lower() else ""
-            elif t.aliases:
-                label += f" (aka {', '.join(a for a in t.aliases[:3] if a != threat.written)})"
+            elif aka := [a for a in t.aliases[:3] if a != threat.written]:
+                label += f" (aka {', '.join(aka)})"
             out.append(
                 TypedFact(kind, f"{kind}:{t.name.lower()}", label, sentence.index, sentence.text, named)
             )

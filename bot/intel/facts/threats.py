@@ -114,6 +114,8 @@ def find_threats(sentence: str) -> list[ThreatMention]:
             continue
         if not spelling[0].isupper() and not spelling[0].isdigit():
             continue
+        if threat.kind == "actor" and re.match(r"-(?:owned|based|backed|run|made)\b", sentence[end + 1 : end + 9]):
+            continue  # "Alibaba-owned UCWeb": a company, whatever group shares its name
         if spelling != threat.name and _ordinary(spelling):
             continue  # an alias that is an ordinary word ("Trojan", "Anchor") identifies nothing
         if threat.kind == "malware":

@@ -107,6 +107,7 @@ def _fact(kind: str, part: str, offset: int, sentence: str) -> VersionFact | Non
         if not _SCORE_BEFORE.search(sentence[max(0, offset + m.start() - 30) : offset + m.start()])
         and not _ADDRESS.search(sentence[max(0, offset + m.start() - 40) : offset + m.start()])
         and not _IP.match(m.group(1))
+        and not re.fullmatch(r"\d{1,3}\.000", m.group(1))  # "100.000 users": thousands written the European way
         and part[m.end() : m.end() + 1] != "/"  # "50.7.0.0/16": a subnet
     ]
     if not found:
