@@ -51,7 +51,9 @@ def seeds_page(item: Item, text: str, popular: Sequence[str]) -> str:
     title = fields.get("title", "")
     late = zlib.crc32(item.file.encode()) % 3 == 0  # the aggregator stored it the next day
     day = (item.published + timedelta(days=1 if late else 0)).date().isoformat()
-    menu = "\n".join(f"* [{name}](/{'tag' if name in _MENU[2:6] else 'category'}/{_slug(name)}/)" for name in _MENU)
+    menu = "\n".join(
+        f"* [{name}](/{'tag' if name in _MENU[2:6] else 'category'}/{_slug(name)}/)" for name in _MENU
+    )
     listed = "\n\n".join(f"[{other}](https://news.example.com/{_slug(other)}/)" for other in popular)
     return (
         f"---\ntitle: {_quoted(title)}\nurl: {fields.get('url', '')}\nsource: {AGGREGATOR}\n"

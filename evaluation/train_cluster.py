@@ -40,6 +40,7 @@ from bot.intel.same_event import (
     Signals,
     choose,
     features,
+    joins_by_mention,
     judge,
     shared_keys,
     signals,
@@ -73,6 +74,7 @@ class Prepared:
     event_type: EventType
     dated: bool = True  # False: `day` is an arrival time
     precise: bool = True  # False: `day` is only the month of publication
+    mentions: tuple[str, ...] = ()  # vendors named in passing: such an article may join, never start
 
 
 def prepare(items: Sequence[Item], folder: Path = DEV_DIR) -> list[Prepared]:
@@ -104,6 +106,7 @@ def prepare(items: Sequence[Item], folder: Path = DEV_DIR) -> list[Prepared]:
                 day,
                 event,
                 publication_known(article),
+                mentions=tuple(m.vendor for m in matches if m.salience is Salience.MENTION),
             )
         )
     return out
@@ -144,9 +147,10 @@ def replay(
     assigned: dict[str, int | None] = {}
     rows: list[Row] = []
     for p in prepared:
-        if not p.subjects:
-            assigned[p.item.file] = None
+        assigned[p.item.file] = None
+        if not p.subjects and (gold or not p.mentions):
             continue
+        vendors = set(p.subjects or p.mentions)
         text = f"{p.title}\n{p.title}\n{p.body}"
         terms = similarity.document_terms(text)
         keys = {KEY_PREFIX + k for k in identifiers(p.title, lead_of(p.title, p.body))}
@@ -169,7 +173,7 @@ def replay(
         best: _Story | None = None
         best_p = -1.0
         candidates = [
-            story for story in stories if story.vendors & set(p.subjects) and in_window(p.day, story.profile)
+            story for story in stories if story.vendors & vendors and in_window(p.day, story.profile)
         ]
         if gold:
             for story in candidates:
@@ -183,8 +187,12 @@ def replay(
             assert model is not None
             profiles = [(s.key, s.profile) for s in candidates]
             chosen = choose(article, judge(article, profiles, model), profiles, model)
-            if chosen is not None:
+            if chosen is not None and (
+                p.subjects or joins_by_mention(article, chosen, stories[chosen.story_id].profile, model)
+            ):
                 best, best_p = stories[chosen.story_id], chosen.probability
+        if best is None and not p.subjects:
+            continue
         if best is None:
             best = _Story(Profile.start(article), set(p.subjects), p.item.group, len(stories))
             stories.append(best)

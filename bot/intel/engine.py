@@ -38,6 +38,7 @@ from bot.intel.same_event import (
     Profile,
     Signals,
     choose,
+    joins_by_mention,
     judge,
     shipped_model,
     signals,
@@ -136,7 +137,7 @@ class StoryEngine(Generic[Repository]):
         if article.id is None:
             raise ValueError("store the article before clustering it (it has no id)")
         article_id = article.id
-        if not article.subjects:
+        if not article.subjects and not article.mentions:
             return None
         article = clustered_view(article)
         if prepared is not None and prepared.content_hash != article.content_hash:
@@ -173,7 +174,7 @@ class StoryEngine(Generic[Repository]):
             records = {
                 r.story.id: r
                 for r in await self.store.candidates(
-                    article.subjects,
+                    article.subjects or article.mentions,
                     day,
                     now,
                     self.settings.window,
@@ -184,6 +185,11 @@ class StoryEngine(Generic[Repository]):
             profiles = [(story_id, Profile.from_json(r.profile)) for story_id, r in records.items()]
             self.last_scores = judge(evidence, profiles, self.model)
             best = choose(evidence, self.last_scores, profiles, self.model)
+            if not article.subjects and (
+                best is None
+                or not joins_by_mention(evidence, best, dict(profiles)[best.story_id], self.model)
+            ):
+                return None  # named only in passing: joins a story it surely reports, never starts one
             members = await self.store.members(best.story_id) if best else []
             original = await self._original_of(article, fingerprint, members)
             decided = time.perf_counter()
@@ -191,7 +197,11 @@ class StoryEngine(Generic[Repository]):
             if original is not None:
                 await self._add_copy(article, original, fingerprint)
                 return None
-            analysis = prepared.analysis if prepared is not None else analyse(article, event, self.kev)
+            analysis = (
+                prepared.analysis
+                if prepared is not None and prepared.analysed
+                else analyse(article, event, self.kev)
+            )
             if best is None:
                 change = await self._create(article, analysis, evidence, fingerprint, now)
             else:

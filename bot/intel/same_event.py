@@ -446,7 +446,12 @@ def same_batch(a: str, b: str) -> bool:
         return True
     year_a, _, number_a = a[4:].partition("-")
     year_b, _, number_b = b[4:].partition("-")
-    return year_a == year_b and number_a.isdigit() and number_b.isdigit() and abs(int(number_a) - int(number_b)) <= CVE_BATCH
+    return (
+        year_a == year_b
+        and number_a.isdigit()
+        and number_b.isdigit()
+        and abs(int(number_a) - int(number_b)) <= CVE_BATCH
+    )
 
 
 def anchored(article: Signals, profile: Profile) -> bool:
@@ -469,6 +474,15 @@ def vouches(key: str, article: Signals, profile: Profile) -> bool:
         and all(w in article.title for w in words)
         and any(all(w in title for w in words) for _, title in profile.titles)
     )
+
+
+def joins_by_mention(article: Signals, verdict: Verdict, profile: Profile, model: Model) -> bool:
+    """Whether an article that names the story's vendor only in passing (the vendor matcher found no
+    subject: "US State Department says 60,000 emails taken in Chinese hack", of a Microsoft breach)
+    joins it: with publication dates to the day on both sides and at the model's untimed threshold,
+    well above the usual one. Such an article never starts a story (the product tracks vendors'
+    events)."""
+    return timed(article, profile) and verdict.probability >= model.untimed_threshold
 
 
 def choose(

@@ -36,16 +36,16 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
-    strict F1 0.882, fold range 0.75-0.97; lenient F1 0.941; lenient precision 1.00 in every fold; whole
-    split 0.908 / 0.932), above the baseline; and the same items as seeds-format pages read through
-    bot.ingest (evaluation/cluster_pages.py: 0.908 strict over the pages whose text was read)."""
+    strict F1 0.892, fold range 0.81-0.97; lenient F1 0.952; lenient precision 1.00 in every fold; whole
+    split 0.927 / 0.951), above the baseline; and the same items as seeds-format pages read through
+    bot.ingest (evaluation/cluster_pages.py: 0.894 strict over the pages whose text was read)."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
     assert result["rejected"] == 0
-    assert engine["tracked strict"].f1 >= 0.88
+    assert engine["tracked strict"].f1 >= 0.90
     assert engine["tracked lenient"].precision >= 0.97
-    assert engine["tracked lenient"].f1 >= 0.92
+    assert engine["tracked lenient"].f1 >= 0.93
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
     pages = result["pages read"]
     assert isinstance(pages, dict)

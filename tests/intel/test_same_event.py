@@ -182,7 +182,9 @@ def test_two_different_cve_ids_are_two_flaws() -> None:
     # ids reserved together are one disclosure's flaws (Exim's six zero-days: 42114 and 42115)
     batch = signals("Chrome zero-day exploited", {"cve-2021-21170": 5.0}, outlet="other")
     assert choose(batch, judge(batch, candidates, model), candidates, model) is not None
-    assert same_batch("cve-2021-21166", "cve-2021-21170") and not same_batch("cve-2021-21166", "cve-2022-21166")
+    assert same_batch("cve-2021-21166", "cve-2021-21170") and not same_batch(
+        "cve-2021-21166", "cve-2022-21166"
+    )
 
 
 def test_reworded_headlines_meet_through_synonyms() -> None:
