@@ -27,6 +27,10 @@ from bot.models import KeyFact
 
 DEFAULT = Path("/work/devdata/vendor-dev.jsonl")
 LABELS = Path(__file__).with_name("labels") / "facts-sample.jsonl"
+# Feed ledes (headline + 1-5 sentences) of the multi-outlet dev split, one item per event or singleton,
+# labelled the same way (`row` is the item's link hash): the short text a feed-fed store holds.
+FEED_LABELS = Path(__file__).with_name("labels") / "facts-feed-ledes.jsonl"
+FEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
 FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".
@@ -168,18 +172,29 @@ def fact_key(kind: str, text: str) -> str:
     return hashlib.sha1(f"{kind}|{' '.join(text.split())}".encode()).hexdigest()[:12]
 
 
-def load_labels() -> list[dict[str, object]]:
-    return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_labels(path: Path = LABELS) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_rows(labels: list[dict[str, object]], rows: dict[int, dict[str, object]]) -> dict[str, object]:
+def feed_rows(folder: Path = FEED_DIR) -> dict[str, dict[str, object]]:
+    """The multi-outlet items as rows (title from the front matter, the lede as the article)."""
+    rows: dict[str, dict[str, object]] = {}
+    for path in sorted((folder / "stories").glob("*.md")) if folder.exists() else []:
+        text = path.read_text(encoding="utf-8")
+        _, front, body = text.split("---", 2) if text.startswith("---") else ("", "", text)
+        title = re.search(r'^title:\s*"?(.*?)"?\s*$', front, re.M)
+        rows[path.stem] = {"row": path.stem, "title": title.group(1) if title else "", "article": body.strip()}
+    return rows
+
+
+def read_rows(labels: list[dict[str, object]], rows: dict[str, dict[str, object]]) -> dict[str, object]:
     """Today's code against the reader's verdicts: event type against the true type (`truth`), facts
     by key (useful / not / unjudged: produced now but never read)."""
     useful: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     events, unjudged, missing, confusion = [0, 0], 0, 0, Counter[str]()
     for label in labels:
-        row = rows.get(int(str(label["row"])))
+        row = rows.get(str(label["row"]))
         if row is None:
             missing += 1
             continue
@@ -215,7 +230,7 @@ def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
     """Per-kind precision and event-type accuracy from evaluation/labels/facts-sample.jsonl (one line
     per story row: `truth` event type, `facts` as [kind, verdict, key]), re-scored on today's code,
     for the tuning samples and the held-out sample (`heldout`: labelled before any tuning on it)."""
-    by_row = {int(str(r["row"])): r for r in rows}
+    by_row = {str(r["row"]): r for r in rows}
     labels = load_labels()
     out: dict[str, object] = {}
     for name, group in (
@@ -231,6 +246,9 @@ def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
             f"event {scored['event_right']}, facts useful {scored['facts_useful']} of {scored['facts_judged']}"
         )
     out["per_sample"] = per_sample
+    feeds = feed_rows()
+    if FEED_LABELS.exists() and feeds:
+        out["feed_ledes"] = read_rows(load_labels(FEED_LABELS), feeds)
     return out
 
 

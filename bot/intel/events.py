@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.intel.event_cues import CUES, PROMO_BODY, PROMO_TITLE
+from bot.intel.event_cues import ATTACK_HAPPENED, CUES, PROMO_BODY, PROMO_TITLE
 from bot.models import EventType
 
 _PATTERNS = {
@@ -270,20 +270,6 @@ _HAPPENED = re.compile(
 )
 
 
-# An attack happened to someone: the title or lead says so with a verb ("infected", "targeted",
-# "stole", "a new ransomware strain") or the facts name an actor, a family, victims, a ransom. Without
-# either, attack words belong to an explainer or a policy piece ("Israel preparing Cyber Iron Dome",
-# "Holiday deals can be hiding hacker surprises"): measured on 500 read stories, 9 of 11 such were not
-# attacks.
-_ATTACK_HAPPENED = re.compile(
-    r"\b(?:attacked|hit|hits|infect\w*|target(?:ed|s|ing)|compromis\w+|hacked|hijack\w*|stole|steal\w*"
-    r"|spread\w*|campaigns?|discover\w*|uncover\w*|spotted|found|caught|distribut\w+|deliver\w*|deploy\w*"
-    r"|breach\w*|leak\w*|defac\w+|took\s+down|knock\w*|disrupt\w*|claim\w*|launch\w*|exploit\w*|abus\w+"
-    r"|lur\w+|trick\w*|posing|disguis\w+|masquerad\w+|victims?|affected|impacted|infiltrat\w+|encrypted|wiped"
-    r"|crippl\w+|suffer\w*|struck|extort\w*|inject\w*|install\w*|sent|sending|emails?|messages?|spam\w*|outbreak|DDoSed"
-    r"|new\s+(?:\w+\s+)?(?:malware|ransomware|trojan|botnet|variant|strain|backdoor|worm))\b",
-    re.I,
-)
 NO_EVENT = "no-event"  # the pseudo-cue: title and lead tell of no attack that happened
 ATTACK_FACTS = frozenset({"actor", "malware", "victims", "ransom", "data", "money", "cve", "exploitation", "kev"})
 
@@ -311,7 +297,7 @@ def score_text(title: str, lead: str, rest: str = "") -> dict[EventType, tuple[f
         return scores
     if is_feature(title):
         scores[EventType.OTHER] = (0.0, [FEATURE])
-    if not _ATTACK_HAPPENED.search(f"{title}\n{lead}"):
+    if not ATTACK_HAPPENED.search(f"{title}\n{lead}"):
         total, marks = scores.get(EventType.OTHER, (0.0, []))
         scores[EventType.OTHER] = (total, [*marks, NO_EVENT])
     research = bool(RESEARCH_FLAW.search(f"{title}. {lead}")) and not _actual_in_the_wild(f"{title}. {lead}")

@@ -166,3 +166,15 @@ def test_causes_from_the_third_fresh_reading(title: str, lead: str, expected: Ev
 def test_a_vendor_piece_with_trial_and_demo_calls_is_other() -> None:
     body = "Attackers exploit old vulnerabilities.\n\nDownload a free 30-day trial of the suite.\nWatch a demo on-demand."
     assert classify("Vulnerability Management: Think Like an Attacker", "Attackers exploit flaws.", body).event_type is EventType.OTHER
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        ("Recycling Giant Takes Systems Offline Following Cyberattack", "Acme says internal systems were taken offline."),
+        ("University requires password resets after cyberattack", "Staff and students must reset their passwords."),
+        ("Real estate markets scramble following cyberattack on listings provider", "No estimate when listings return."),
+    ],
+)
+def test_a_feed_lede_that_names_the_attack_as_cause_is_an_attack(title: str, lead: str) -> None:
+    assert classify(title, lead).event_type is EventType.ATTACK

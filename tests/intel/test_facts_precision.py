@@ -161,3 +161,11 @@ def test_versions_said_not_affected_a_company_and_thousands() -> None:
     text = "Developed by Alibaba-owned UCWeb, the browser has more than half a billion users, and attackers abuse a flaw in it. "
     assert not [f for f in facts_of(text) if f.kind == "actor"]
     assert find_versions("Among the almost 100.000 compromised users are researchers, the affected site said.") == []
+
+
+def test_feed_boilerplate_is_no_statement() -> None:
+    text = (
+        "China-linked hackers breached government email servers with a zero-day in Acme Gateway. "
+        "The post Acme patches a critical flaw in its gateway used by hackers appeared first on Acme News. "
+    )
+    assert not [f for f in facts_of(text) if f.kind == "statement" and "appeared first" in f.text]

@@ -153,7 +153,9 @@ GENERIC_CLAIM = re.compile(
     r"|\b(?:is|are)\s+(?:increasingly\s+)?becoming\b|\b(?:has|have)\s+(?:\w+\s+)?become\b"
     r"|\bthe\s+need\s+(?:to|for)\b|\bonce\s+again\b|^\s*\d+\.\s+[A-Z]{2,}"
     # a generic subject: "In fact, most strains of ransomware target…"
-    r"|^(?:[Ii]n\s+fact,?\s+)?(?:[Mm]ost|[Mm]any|[Aa]ll|[Ss]ome|[Ss]everal)\s+(?:of\s+)?(?:the\s+)?[a-z]+s\b",
+    r"|^(?:[Ii]n\s+fact,?\s+)?(?:[Mm]ost|[Mm]any|[Aa]ll|[Ss]ome|[Ss]everal)\s+(?:of\s+)?(?:the\s+)?[a-z]+s\b"
+    # a feed's boilerplate line: "The post <title> appeared first on <outlet>."
+    r"|^The\s+post\s+.+\s+appeared\s+first\s+on\b|\bRead\s+the\s+original\s+post\b",
 )
 
 
