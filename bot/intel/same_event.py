@@ -294,7 +294,14 @@ def days_apart(day: datetime, profile: Profile) -> float:
     if profile.first <= day <= profile.last:
         return 0.0
     edge = profile.first if day < profile.first else profile.last
-    return abs((day - edge).total_seconds()) / 86400
+    gap = abs((day - edge).total_seconds()) / 86400
+    # A date without a time of day (an aggregator's front matter: "date: 2024-10-09", often the day
+    # after publication) places the article anywhere in that day or the one before: a day of slack.
+    return max(0.0, gap - 1.0) if _day_only(day) or _day_only(edge) else gap
+
+
+def _day_only(when: datetime) -> bool:
+    return when.hour == when.minute == when.second == when.microsecond == 0
 
 
 def timed(article: Signals, profile: Profile) -> bool:

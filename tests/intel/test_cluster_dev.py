@@ -38,7 +38,7 @@ async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
     strict F1 0.892, fold range 0.81-0.97; lenient F1 0.952; lenient precision 1.00 in every fold; whole
     split 0.927 / 0.951), above the baseline; and the same items as seeds-format pages read through
-    bot.ingest (evaluation/cluster_pages.py: 0.894 strict over the pages whose text was read)."""
+    bot.ingest (evaluation/cluster_pages.py: 0.925 strict over the pages whose text was read)."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
@@ -49,7 +49,7 @@ async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
     pages = result["pages read"]
     assert isinstance(pages, dict)
-    assert pages["tracked strict"].f1 >= 0.88 and pages["tracked lenient"].precision >= 0.97
+    assert pages["tracked strict"].f1 >= 0.90 and pages["tracked lenient"].precision >= 0.97
 
 
 @needs_dev_split

@@ -23,6 +23,7 @@ from bot.intel.same_event import (
     canonical,
     choose,
     compatibility,
+    days_apart,
     features,
     judge,
     same_batch,
@@ -236,3 +237,11 @@ def test_a_profile_stored_before_this_model_takes_no_article() -> None:
     article = signals("Kaspersky ban lead")
     assert judge(article, [(1, legacy)], shipped_model())[0].probability == 0.0
     assert Profile.from_json(Profile.start(article).to_json()).members == 1
+
+
+def test_a_date_without_a_time_of_day_has_a_day_of_slack() -> None:
+    """An aggregator's front matter gives the day only, often the day after publication: an article
+    dated midnight of the next day is no later than the story; one dated that evening is."""
+    story = Profile.start(signals("Chrome zero-day exploited", day=DAY + timedelta(hours=15)))
+    assert days_apart(DAY + timedelta(days=1), story) == 0.0
+    assert days_apart(DAY + timedelta(days=1, hours=20), story) > 1.0
