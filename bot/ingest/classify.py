@@ -26,30 +26,39 @@ _SENTENCE_END_CHARS = frozenset('.!?。！？…:;"”’»)]')
 _SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)")
 _DIGIT = re.compile(r"\d")
 
+
+def _phrases(pattern: str, first_chars: str) -> re.Pattern[str]:
+    """A case-insensitive phrase list that starts with a look-ahead for the phrases' first characters:
+    the engine then skips the positions where no phrase can start instead of trying every branch
+    there (twice as fast on a block). `first_chars` must hold the first character of every phrase
+    (tests/ingest/test_ingest_regressions.py checks that each phrase is still found)."""
+    return re.compile(f"(?=[{first_chars}])(?:{pattern})", re.IGNORECASE)
+
+
 # Chrome words that also occur in news prose (security news talks about cookies, logins, comments):
 # enough to condemn a label-sized block, but a sentence needs two of them.
-_CHROME_WEAK = re.compile(
+_CHROME_WEAK = _phrases(
     r"\b(?:cookies?|privacy|related|recommended|trending|comments?|log ?in|sign ?in|more (?:from|in|on|stories|news)|"
     r"download (?:the|our) app|watch (?:now|live)|buy (?:now|tickets)|sponsored)\b",
-    re.IGNORECASE,
+    "cprtlsmdwb",
 )
 # Chrome phrases news prose also uses now and then ("cannot sign up new customers", "ransomware
 # affiliates", "malicious advertisements", "the most popular VPN"): chrome in a label, in a call to action,
 # or in a sentence that addresses the reader.
-_CHROME = re.compile(
+_CHROME = _phrases(
     r"\b(?:sign(?:ing)? ?up|subscri(?:be|ption)s?|newsletters?|advertise(?:ment|ments|r)?|copyright|"
     r"share (?:this|on|via)|follow us|click here|read (?:more|next|full)|most (?:popular|read|viewed|shared)|"
     r"you may (?:also )?like|affiliate|register now|get (?:the|our) (?:app|newsletter)|"
     r"related (?:articles|stories|posts|content|coverage|links))\b",
-    re.IGNORECASE,
+    "snacfrmyg",
 )
 # Phrases only chrome uses: they condemn a block of any size up to a short paragraph.
-_CHROME_ALWAYS = re.compile(
+_CHROME_ALWAYS = _phrases(
     r"\b(?:terms (?:of|and) (?:use|service|conditions)|all rights? reserved|copyright\s*(?:\(c\)|\d{4})|"
     r"(?:image|photo|picture) credits?|getty images|affiliate (?:links?|commission)|opens? in (?:a )?new window|"
     r"uses? cookies|use of cookies|accept (?:all )?cookies|your comment|time I comment|comment data|"
     r"(?:leave|post|add) a (?:comment|reply)|enable javascript)\b|©",
-    re.IGNORECASE,
+    "tacipgouyle©",
 )
 _CHROME_GATE = wordset(
     "sign signing signup subscribe subscribes subscription subscriptions newsletter newsletters "

@@ -13,6 +13,9 @@ page), and each worker answers file by file, so the budgets still hold per file:
 costs only itself, and the rest of its chunk goes to another worker. Workers start from a fork server that has imported
 the readers once, so a restart after a kill costs milliseconds. Warnings a worker logs (loose front
 matter, ...) are sent back with its answer and logged by the parent.
+
+Answers come back on a pipe of their own, read by the event loop without a thread hop per file
+(`worker_pipe`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any
 from bot.ingest.article import article_from_story
 from bot.ingest.errors import RejectedFile, Transient
 from bot.ingest.source import StoryBytes, is_transient, transient
+from bot.ingest.worker_pipe import AnswerPipe, send_answer
 from bot.intel.facts.kev import KevCatalog, load_catalog
 from bot.intel.story_build import Prepared, prepare
 from bot.intel.vendors import VendorCatalog, VendorMatcher
@@ -143,9 +147,11 @@ def _answer(job: ReadJob, cpu_seconds: float) -> tuple[str, Any]:
         return ("error", f"{type(exc).__name__}: {exc}")
 
 
-def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[Vendor, ...]]) -> None:
-    """Worker main loop: a list of jobs in, one answer out per job as each is done (so the parent's
-    wall budget runs per file), until the pipe closes."""
+def _serve(
+    conn: Connection, answers: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[Vendor, ...]]
+) -> None:
+    """Worker main loop: a list of jobs in on `conn`, one answer out per job on `answers` as each is
+    done (so the parent's wall budget runs per file), until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGPROF, _expired)
     collect = _Collect()
@@ -167,8 +173,8 @@ def _serve(conn: Connection, cpu_seconds: float, warm: tuple[Path | None, tuple[
             collect.records.clear()
             answer = _answer(job, cpu_seconds)
             try:
-                conn.send((answer, list(collect.records)))
-            except (OSError, EOFError):
+                send_answer(answers.fileno(), (answer, list(collect.records)))
+            except OSError:
                 return
 
 
@@ -199,25 +205,10 @@ def _context() -> BaseContext:
 @dataclass(eq=False)  # hashed by identity: kept in a set
 class _Worker:
     process: BaseProcess
-    conn: Connection
+    conn: Connection  # jobs in (and the "ready" hand-shake)
+    answers: Connection  # the read end of the worker's answer pipe
     started: float = field(default_factory=time.monotonic)
-
-
-async def _readable(conn: Connection) -> None:
-    """Wait until the worker has answered (its pipe is readable)."""
-    loop = asyncio.get_running_loop()
-    answered: asyncio.Future[None] = loop.create_future()
-    fd = conn.fileno()
-
-    def wake() -> None:
-        if not answered.done():
-            answered.set_result(None)
-
-    loop.add_reader(fd, wake)
-    try:
-        await answered
-    finally:
-        loop.remove_reader(fd)
+    reader: AnswerPipe | None = None  # `answers`, read by the event loop once the worker is in the pool
 
 
 class ParsePool:
@@ -245,20 +236,21 @@ class ParsePool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
+        answers, answering = self._context.Pipe(duplex=False)
         process = self._context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, self.cpu_seconds, self._warm), daemon=True, name="bot-parse"
+            target=_serve, args=(child, answering, self.cpu_seconds, self._warm), daemon=True, name="bot-parse"
         )
         process.start()
         child.close()
+        answering.close()  # the worker holds the write end: its death is the pipe's end
         if not parent.poll(START_SECONDS):  # a worker that cannot even start: try again later
             process.kill()
             process.join(timeout=1)
             parent.close()
+            answers.close()
             raise OSError(errno.EAGAIN, f"a parse worker did not start within {START_SECONDS:g} s")
         parent.recv()
-        worker = _Worker(process, parent)
-        self._all.add(worker)
-        return worker
+        return _Worker(process, parent, answers)
 
     async def start(self) -> None:
         """Start the workers (in a thread: the first start launches the fork server)."""
@@ -271,6 +263,12 @@ class ParsePool:
             self._missing -= 1
             try:
                 worker = await asyncio.to_thread(self._spawn)
+                self._all.add(worker)
+                try:
+                    worker.reader = AnswerPipe(worker.answers)
+                except BaseException:
+                    self._kill(worker)
+                    raise
             except OSError as exc:
                 self._missing += 1
                 if is_transient(exc):
@@ -337,10 +335,10 @@ class ParsePool:
             failure: str | None = None
             try:
                 await asyncio.to_thread(worker.conn.send, [jobs[i] for i in todo])
+                assert worker.reader is not None  # attached when it was started
                 for index in todo:
                     async with asyncio.timeout(self.wall_seconds):
-                        await _readable(worker.conn)
-                    answers[index] = await asyncio.to_thread(worker.conn.recv)
+                        answers[index] = await worker.reader.next()
                     done += 1
             except TimeoutError:
                 failure = f"took more than {self.wall_seconds:g} s to read (the time budget per file); reading stopped"
@@ -372,6 +370,11 @@ class ParsePool:
         self._all.discard(worker)
         with contextlib.suppress(Exception):
             worker.conn.close()
+        with contextlib.suppress(Exception):
+            if worker.reader is not None:
+                worker.reader.close()  # closes `answers` too
+            else:
+                worker.answers.close()
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=1)

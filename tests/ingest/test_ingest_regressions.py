@@ -4,12 +4,13 @@ still take the publisher's byline date and name."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.ingest import article_from_bytes, clean_text
+from bot.ingest import article_from_bytes, classify, clean_text
 from bot.ingest.classify import is_dateline
 from bot.ingest.frontmatter import split_front_matter
 from bot.ingest.markup import parse_blocks
@@ -126,3 +127,16 @@ def test_spaced_rules_are_rules_and_a_run_of_them_is_one_block() -> None:
     blocks = parse_blocks("Intro line here.\n\n" + "- - -\n* * *\n" * 50_000 + "\nThe article goes on.\n")
     assert [b.kind for b in blocks] == ["p", "hr", "p"]
     assert [b.kind for b in parse_blocks("- - -\n\n- item one\n\n---\n\ntext\n")] == ["hr", "li", "hr", "p"]
+
+
+@pytest.mark.parametrize("name", ["_CHROME_WEAK", "_CHROME", "_CHROME_ALWAYS"])
+def test_chrome_phrases_are_all_found_behind_their_first_character_lookahead(name: str) -> None:
+    # The look-ahead only skips positions where no phrase starts: on a text of every word the phrases
+    # use (as written, capitalised, upper case), the list finds exactly what it finds without it.
+    fast = getattr(classify, name)
+    plain = re.compile(fast.pattern.split(")(?:", 1)[1][:-1], re.IGNORECASE)
+    words = re.findall(r"[a-z]+", plain.pattern)
+    text = " ".join([*words, *(w.capitalize() for w in words), *(w.upper() for w in words), "©"])
+    spans = [m.span() for m in plain.finditer(text)]
+    assert len(spans) >= len(re.findall(r"\|", plain.pattern)) // 3
+    assert [m.span() for m in fast.finditer(text)] == spans
