@@ -88,7 +88,8 @@ def ids_in_facts(facts: tuple[KeyFact, ...]) -> set[str]:
 def scores_in_facts(facts: tuple[KeyFact, ...]) -> set[float]:
     out: set[float] = set()
     for fact in facts:
-        for cvss in (fact.data.get("cvss"), *(fact.data.get("cvss_variants") or [])):
+        related = fact.data.get("related_cvss") or {}
+        for cvss in (fact.data.get("cvss"), *(fact.data.get("cvss_variants") or []), *related.values()):
             if isinstance(cvss, dict) and cvss.get("score") is not None:
                 out.add(float(cvss["score"]))
     return out

@@ -169,3 +169,16 @@ def test_feed_boilerplate_is_no_statement() -> None:
         "The post Acme patches a critical flaw in its gateway used by hackers appeared first on Acme News. "
     )
     assert not [f for f in facts_of(text) if f.kind == "statement" and "appeared first" in f.text]
+
+
+def test_a_background_cve_keeps_its_stated_score_in_the_json() -> None:
+    text = (
+        "Acme patched CVE-2031-5555 (CVSS score: 9.8), a critical flaw in its appliance, on Tuesday. "
+        "The flaw lets attackers run code without logging in. Acme credited two researchers for it. "
+        "Acme fixed a command injection flaw (CVE-2031-4444, CVSS score 7.2) earlier this month. "
+    )
+    main = next(f for f in facts_of(text) if f.kind == "cve")
+    assert main.data["id"] == "CVE-2031-5555" and main.data["related"] == ["CVE-2031-4444"]
+    assert main.data["related_cvss"]["CVE-2031-4444"]["score"] == 7.2
+    same = "Acme also patched a privilege escalation bug (CVE-2031-6666, CVSS score: 7.8) in the same update. "
+    assert "CVE-2031-6666" in {f.data["id"] for f in facts_of(text + same) if f.kind == "cve"}

@@ -34,8 +34,9 @@ BACKGROUND = re.compile(
     r"|\b(?:famous|known|notorious|infamous)\s+for\b|\bpreviously\s+(?:disclosed|reported|revealed|patched|known)\b"
     r"|\bwe\s+have\s+(?:previously\s+)?reported\b|\byet\s+another\b|\blist\s+of\s+(?:\w+\s+){0,3}(?:attacks|breaches|incidents)\b"
     r"|\b(?:behind|after|like|than)\s+(?:the\s+)?(?:19|20)\d\d\s+[A-Z]"
-    # another flaw of the same vendor told for context: "Exim also patched … three months ago"
-    r"|\b(?:a|another)\s+similar\b|\balso\s+(?:patched|addressed|fixed)\b|\b(?:months?|years?)\s+ago\b"
+    # another flaw of the same vendor told for context: "Exim also patched … three months ago" (not
+    # "also patched" alone: "VMware also patched a local privilege escalation bug" is the same advisory)
+    r"|\b(?:a|another)\s+similar\b|\b(?:months?|years?)\s+ago\b"
     # a tally of earlier flaws: "the ninth zero-day fixed since the start of the year — CVE-…, CVE-…"
     r"|\bsince\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+year\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+alone\b"
     # who the company is ("Deloitte is one of the largest accounting firms"), not what happened to it
@@ -82,6 +83,9 @@ def set_background_aside(facts: list[TypedFact], sentences: Sequence[Sentence]) 
                 related = main.data.setdefault("related", [])
                 if isinstance(related, list):
                     related.append(cve_id)
+                scored = fact.data.get("cvss")
+                if isinstance(scored, dict):  # its stated score stays in the JSON beside its id
+                    main.data.setdefault("related_cvss", {})[cve_id] = scored  # type: ignore[index]
                 continue
             out.append(fact)
         elif fact.position not in aside:
