@@ -36,9 +36,9 @@ def test_pairwise_scores_count_pairs_strictly_and_leniently() -> None:
 @needs_dev_split
 async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     """Floors a little under the figures (evaluation/train_cluster.py, 5-fold CV grouped by event: tracked
-    strict F1 0.892, fold range 0.81-0.97; lenient F1 0.952; lenient precision 1.00 in every fold; whole
+    strict F1 0.898, fold range 0.81-0.97; lenient F1 0.958; lenient precision 1.00 in every fold; whole
     split 0.927 / 0.951), above the baseline; and the same items as seeds-format pages read through
-    bot.ingest (evaluation/cluster_pages.py: 0.925 strict over the pages whose text was read)."""
+    bot.ingest (evaluation/cluster_pages.py: 0.938 strict over the pages whose text was read)."""
     result = await evaluate(DEV_DIR)
     engine, baseline = result["engine"], result["baseline"]
     assert isinstance(engine, dict) and isinstance(baseline, dict)
@@ -49,14 +49,14 @@ async def test_the_dev_split_keeps_its_clustering_quality() -> None:
     assert engine["tracked strict"].f1 > baseline["tracked strict"].f1
     pages = result["pages read"]
     assert isinstance(pages, dict)
-    assert pages["tracked strict"].f1 >= 0.90 and pages["tracked lenient"].precision >= 0.97
+    assert pages["tracked strict"].f1 >= 0.91 and pages["tracked lenient"].precision >= 0.97
 
 
 @needs_dev_split
 def test_the_dev_split_without_dates_keeps_stories_to_one_event() -> None:
     """The dev items replayed with no publication date, all arriving at once (evaluation/untimed_cv.py):
     joins then need an identifier that names one event, so at most 5% of the members of multi-item
-    stories belong to another event (measured: 0 of 36), and the
+    stories belong to another event (measured: 1 of 36), and the
     CVE-id reports still meet (recall above nothing)."""
     from dataclasses import replace
 
