@@ -3,7 +3,8 @@
 `python -m evaluation.train_vendors` fits an L2-regularised logistic regression (numpy, Newton steps)
 over the explainable features of bot/intel/vendors/features.py, one example per vendor the matcher
 finds in an article (subject or not, ambiguous ones left out), on both labelled sets together, picks the
-decision threshold that maximises F1 on the training examples, and writes the weights file. The
+decision threshold where F1 on the training examples is best (the median of the near-best plateau, so a
+refit does not jump between its ends), and writes the weights file. The
 cross-validated figure of exactly this procedure is printed by `python -m evaluation vendors`.
 """
 
@@ -22,6 +23,7 @@ from evaluation.vendor_sets import Case, Predictor, Trainer, load_multi_outlet, 
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "bot" / "intel" / "data" / "vendor_weights.json"
 L2 = 1.0
+F1_PLATEAU = 0.005  # thresholds within this F1 of the best form a plateau; its median is taken
 VETO = True  # apply the bystander veto of bot/intel/vendors/features.py, as the bot does
 Example = tuple[list[float], int]
 
@@ -79,14 +81,15 @@ def fit(examples: Sequence[Example], l2: float | None = None) -> SubjectModel:
 def _best_threshold(model: SubjectModel, x: np.ndarray, y: np.ndarray) -> float:
     w = np.array([model.weights[name] for name in FEATURES])
     p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.arange(0.3, 0.71, 0.025):
+    grid = np.arange(0.3, 0.71, 0.025)
+    scores = []
+    for threshold in grid:
         predicted = p >= threshold
         tp = float(np.sum(predicted & (y == 1)))
-        f1 = 2 * tp / (float(np.sum(predicted)) + float(np.sum(y)) or 1.0)
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(round(threshold, 3)), f1
-    return best
+        scores.append(2 * tp / (float(np.sum(predicted)) + float(np.sum(y)) or 1.0))
+    top = max(scores)
+    near = [float(t) for t, f in zip(grid, scores, strict=True) if f >= top - F1_PLATEAU - 1e-9]
+    return float(round(float(np.median(near)), 3))
 
 
 def trainer_for(matcher: VendorMatcher, extra: Sequence[Case] = ()) -> Trainer:
