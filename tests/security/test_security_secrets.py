@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 from bot.app import Application
 from bot.config import Settings
 from tests.support.app_runner import running_app
+from tests.support.bot_process import BOT, child_environment
 from tests.support.discord_server import DiscordStandIn
 from tests.support.slack_server import SlackStandIn
 
@@ -233,13 +233,10 @@ def test_cli_errors_and_output_name_no_secret(tmp_path: Path) -> None:
     """`bot run` with tokens set and Slack unreachable: whatever it prints before it is stopped."""
     import signal
     import subprocess
-    import sys
     import time
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
     port = _closed_port()
-    env.update(
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    env = child_environment(
         BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
         BOT_STORIES_DIR=str(tmp_path / "stories"),
         BOT_LOG_LEVEL="DEBUG",
@@ -250,7 +247,7 @@ def test_cli_errors_and_output_name_no_secret(tmp_path: Path) -> None:
         DISCORD_API_URL=f"http://127.0.0.1:{port}/api/v10",
     )
     with subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [*BOT, "run"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -20,8 +20,8 @@ import pytest
 
 from bot.models import ChannelRef
 from bot.store import Store, SubscriptionFilters
+from tests.support.bot_process import child_environment
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS_PER_TRANSACTION = 40
 
 # A writer that commits transactions of ROWS_PER_TRANSACTION subscriptions each (one vendor per
@@ -50,20 +50,13 @@ WRITER = textwrap.dedent(
 )
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-    env["PYTHONPATH"] = str(REPO)
-    env.update(extra)
-    return env
-
-
 def test_sigkill_mid_transaction_leaves_a_consistent_database(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     with subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), str(ROWS_PER_TRANSACTION)],
         stdout=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=child_environment(),
         cwd=tmp_path,
     ) as proc:
         try:
@@ -110,7 +103,7 @@ def _bot(*args: str, db: Path, stories: Path) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         timeout=60,
-        env=_env(BOT_DB_PATH=str(db), BOT_STORIES_DIR=str(stories)),
+        env=child_environment(BOT_DB_PATH=str(db), BOT_STORIES_DIR=str(stories)),
         cwd=stories.parent,
     )
 

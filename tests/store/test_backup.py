@@ -3,10 +3,8 @@ checkpointed), which a plain file copy would miss; never over an existing file."
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from bot.models import ChannelRef
 from bot.store import Store, StoreError
 from bot.store.operations import backup_to
 from bot.store.subscriptions import SubscriptionFilters
+from tests.support.bot_process import BOT, child_environment
 
 CHANNEL = ChannelRef("console", "local", "console")
 
@@ -43,10 +42,9 @@ async def test_backup_of_a_live_database_holds_the_latest_writes(tmp_path: Path)
 
 
 def run_bot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "SLACK_", "DISCORD_"))}
-    env["BOT_DB_PATH"] = str(tmp_path / "bot.sqlite3")
+    env = child_environment(BOT_DB_PATH=str(tmp_path / "bot.sqlite3"))
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [*BOT, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
 
 

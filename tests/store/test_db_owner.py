@@ -16,20 +16,16 @@ import pytest
 
 from bot.store import StoreError
 from bot.store.owner import DatabaseInUse, DatabaseOwner, lock_path
+from tests.support.bot_process import child_environment
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-    return env | {
-        "BOT_DB_PATH": str(tmp_path / "data" / "bot.sqlite3"),
-        "BOT_STORIES_DIR": str(tmp_path / "stories"),
-        "PYTHONPATH": str(REPO),
-        "PYTHONUNBUFFERED": "1",
-    }
+    return child_environment(
+        BOT_DB_PATH=str(tmp_path / "data" / "bot.sqlite3"), BOT_STORIES_DIR=str(tmp_path / "stories")
+    )
 
 
 def start(tmp_path: Path, name: str) -> subprocess.Popen[bytes]:

@@ -17,6 +17,7 @@ import pytest
 from bot.store.backends import open_database
 from bot.store.db import Database, StoreError, migrations
 from bot.store.pg import PG_MIGRATIONS, VERSION_TABLE, PgDatabase, translate
+from tests.support.bot_process import BOT, child_environment
 
 
 async def _sqlite_columns(db: Database) -> dict[str, list[str]]:
@@ -159,18 +160,15 @@ def test_no_server_fails_in_ci_and_skips_with_the_reason_elsewhere() -> None:
 
 def test_bot_run_on_a_postgres_that_is_down_exits_with_one_line(tmp_path: Path) -> None:
     """BOT_STARTUP_RETRY=false: `bot run` stops at once with one error line (no traceback)."""
-    import os
     import subprocess
-    import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "BOT_"))}
-    env |= {
-        "BOT_DATABASE_URL": f"postgresql://bot:secret@/bot?host={tmp_path}",  # nobody listens there
-        "BOT_STARTUP_RETRY": "false",
-        "BOT_STORIES_DIR": str(tmp_path / "stories"),
-    }
+    env = child_environment(
+        BOT_DATABASE_URL=f"postgresql://bot:secret@/bot?host={tmp_path}",  # nobody listens there
+        BOT_STARTUP_RETRY="false",
+        BOT_STORIES_DIR=str(tmp_path / "stories"),
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
+        [*BOT, "run"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
