@@ -2,7 +2,9 @@
 blocks (byline date, the outlet a page names itself by, credits, the headline as the publisher wrote it).
 
 `content_hash` is over the body lower-cased with whitespace collapsed, so a syndicated copy or a
-re-delivered file maps to the same hash however it was wrapped.
+re-delivered file maps to the same hash however it was wrapped. A body too short to identify an article
+(a one-line feed summary, or what is left when only a page's author line or a stub was found) is hashed
+with its headline: see `content_hash`.
 """
 
 from __future__ import annotations
@@ -36,10 +38,26 @@ DEFAULT_MAX_BYTES = 2_000_000
 BYLINE_WINDOW = 12  # blocks before the article's first paragraph where its byline date may sit
 MIN_TITLE_OVERLAP = 0.6
 MIN_READABLE_WORDS = 8
+# Words of body that identify an article by themselves: a few sentences. Shorter bodies are hashed with
+# their headline.
+MIN_IDENTIFYING_WORDS = 50
 
 
-def content_hash(body: str) -> str:
-    return hashlib.sha256(" ".join(body.lower().split()).encode("utf-8")).hexdigest()
+def content_hash(body: str, title: str = "") -> str:
+    """The identity of an article's text, the key the article store dedupes on (articles.content_hash
+    is UNIQUE): the body lower-cased, whitespace collapsed.
+
+    A long body is its own identity: a syndicated copy of it under another URL or another headline is a
+    copy. A short one is not: an author line, a "read the original post" stub or a one-sentence summary
+    repeats across a site's pages (or is all the cleaner found on them), so two pages with different
+    headlines and the same short body are two articles, not one stored twice. Below
+    MIN_IDENTIFYING_WORDS words the headline is part of the identity; a re-delivered copy (same
+    headline, same text) still hashes the same."""
+    words = body.lower().split()
+    text = " ".join(words)
+    if title and len(words) < MIN_IDENTIFYING_WORDS:
+        text = " ".join(title.lower().split()) + "\n" + text
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _byline_date(blocks: list[Block], first_kept: int, anchor: int | None) -> datetime | None:
@@ -155,7 +173,7 @@ def article_from_page(page: ParsedPage, *, fetched: datetime | None = None) -> A
         title=title,
         body=body,
         raw=page.raw,
-        content_hash=content_hash(body),
+        content_hash=content_hash(body, title),
         outlet=outlet,
         url=page.url,
         published=dated.value if dated else None,

@@ -1,5 +1,7 @@
-"""Articles and processed files. A re-delivered or syndicated copy (same normalised-body hash, or
-the same URL) is recognised and returns the stored article instead of a second row."""
+"""Articles and processed files. A re-delivered or syndicated copy (same `content_hash`, or the same
+URL) is recognised and returns the stored article instead of a second row. The hash is the normalised
+body's, with the headline added when the body is too short to identify an article by itself
+(`bot.ingest.article.content_hash`): pages that share only boilerplate are not copies of each other."""
 
 from __future__ import annotations
 
