@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from bot.chat.render import visible
 from bot.ingest import NotReady, RejectedFile, article_from_bytes, clean_text, load_article
 from bot.ingest.decode import decode_bytes
 from bot.ingest.frontmatter import load_fields
+from tests.support.cpu_budget import TooSlow, cpu_budget
 
 MB = 1_000_000
 CPU_LIMIT = 1.0
@@ -254,28 +253,6 @@ PAGES: dict[str, Callable[[], bytes]] = {
         b"---\ntitle: " + b"[" * 30_000 + b"\n---\n\n" + (PROSE.encode() + b"\n\n") * 4000
     ),
 }
-
-
-class TooSlow(Exception):
-    pass
-
-
-@contextmanager
-def cpu_budget(seconds: float) -> Iterator[None]:
-    """Raise TooSlow once this process has used `seconds` of CPU (SIGPROF): a catastrophic page fails
-    the test after a second instead of stalling the suite for minutes. (The regex engine checks for
-    signals while it backtracks, so that is interrupted too.)"""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TooSlow(f"over {seconds} s of CPU")
-
-    previous = signal.signal(signal.SIGPROF, expired)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def assert_fast(data: bytes, name: str = "page.txt", *, retry: bool = True) -> None:

@@ -14,8 +14,7 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from bot.ingest.worker import ParsePool, ReadJob, read_story
 from bot.intel.vendors import VendorCatalog, VendorMatcher
 from bot.models import Vendor
 from tests.support.app_runner import running_app
+from tests.support.cpu_budget import TooSlow, cpu_budget
 
 pytestmark = pytest.mark.slow
 
@@ -60,24 +60,6 @@ def job(text: str, name: str = "page.txt") -> ReadJob:
     data = text.encode()
     story = StoryBytes(Path(name), data, len(data), time.time_ns())
     return ReadJob(story, max_bytes=2_000_000)
-
-
-class TooSlow(Exception):
-    pass
-
-
-@contextmanager
-def cpu_budget(seconds: float) -> Iterator[None]:
-    def expired(signum: int, frame: object) -> None:
-        raise TooSlow
-
-    previous = signal.signal(signal.SIGPROF, expired)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 PAGES: dict[str, Callable[[], str]] = {
