@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from bot.ingest import RejectedFile, load_article
 from evaluation.clustering import DEV_DIR, Item, cluster_folder, headline
 
 AGGREGATOR = "Security news aggregator"
@@ -71,20 +72,63 @@ def seeds_page(item: Item, text: str, popular: Sequence[str]) -> str:
     )
 
 
+_WORDS = re.compile(r"\w+")
+LEDE_WORDS = 8
+
+
+def lede(text: str) -> str | None:
+    """A feed item's own first sentence-shaped paragraph (at least LEDE_WORDS words, ending like a
+    sentence or cut short; not a photo credit "caption | Illustration: ..."), as lower-cased words."""
+    front = _FRONT.match(text)
+    for paragraph in (text[front.end() :] if front else text).split("\n\n"):
+        paragraph = paragraph.strip()
+        words = _WORDS.findall(paragraph.lower())
+        if len(words) >= LEDE_WORDS and " | " not in paragraph and paragraph.endswith((".", "!", "?", "]", "…")):
+            return " ".join(words)
+    return None
+
+
+def _page_files(items: Sequence[Item], folder: Path, tmp: Path) -> None:
+    titles = [headline(folder / "stories" / i.file) for i in items]
+    for index, item in enumerate(items):
+        popular = [titles[(index + step) % len(items)] for step in range(1, _POPULAR + 1)]
+        text = (folder / "stories" / item.file).read_text(encoding="utf-8")
+        (tmp / item.file).write_text(seeds_page(item, text, popular), encoding="utf-8")
+
+
+def ledes_read(items: Sequence[Item], folder: Path = DEV_DIR) -> tuple[int, int]:
+    """How many pages' stored body holds the item's lede (`lede`), of the items that have one: the
+    article text ingest found on the page, not only its author line and chrome."""
+    kept = total = 0
+    logging.disable(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _page_files(items, folder, Path(tmp))
+            for item in items:
+                wanted = lede((folder / "stories" / item.file).read_text(encoding="utf-8"))
+                if wanted is None:
+                    continue
+                total += 1
+                try:
+                    body = " ".join(_WORDS.findall(load_article(Path(tmp) / item.file).body.lower()))
+                except RejectedFile:
+                    continue
+                kept += wanted in body
+    finally:
+        logging.disable(logging.NOTSET)
+    return kept, total
+
+
 async def cluster_pages(
     items: Sequence[Item], folder: Path = DEV_DIR, copies: set[str] | None = None
 ) -> tuple[dict[str, int | None], int, float]:
     """The items as seeds-format pages, clustered in publication order through the real path (same
     return as cluster_folder, and `copies` the same). Each page's popular list holds the titles of the
     next items."""
-    titles = [headline(folder / "stories" / i.file) for i in items]
     logging.disable(logging.WARNING)  # per-page notes of the loader (loose YAML and the like)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for index, item in enumerate(items):
-                popular = [titles[(index + step) % len(items)] for step in range(1, _POPULAR + 1)]
-                text = (folder / "stories" / item.file).read_text(encoding="utf-8")
-                (Path(tmp) / item.file).write_text(seeds_page(item, text, popular), encoding="utf-8")
+            _page_files(items, folder, Path(tmp))
             return await cluster_folder(Path(tmp), [i.file for i in items], copies)
     finally:
         logging.disable(logging.NOTSET)

@@ -217,7 +217,7 @@ async def evaluate(folder: Path = DEV_DIR, *, pages: bool = True) -> dict[str, o
         "baseline": report(items, baseline),
     }
     if pages:
-        from evaluation.cluster_pages import cluster_pages
+        from evaluation.cluster_pages import cluster_pages, ledes_read
 
         copies: set[str] = set()
         on_pages, _, _ = await cluster_pages(items, folder, copies)
@@ -226,6 +226,7 @@ async def evaluate(folder: Path = DEV_DIR, *, pages: bool = True) -> dict[str, o
         result["pages read"] = report(read, on_pages)
         result["feed, same items"] = report(read, stories)
         result["page copies"] = len(copies)
+        result["page ledes"] = ledes_read(items, folder)
     return result
 
 
@@ -242,6 +243,8 @@ def print_report(result: Mapping[str, object]) -> None:
             f" {result['page copies']} pages stored as a copy of another (their story text was not"
             " found, only the page's boilerplate, the same on every page); 'pages read' leaves them out"
         )
+        if isinstance(ledes := result.get("page ledes"), tuple):
+            print(f"the item's lede is in the stored body of {ledes[0]} of the {ledes[1]} pages whose item has one")
         _table(result, ("pages", "pages read", "feed, same items"))
 
 

@@ -80,6 +80,8 @@ _BIO = re.compile(
     r"(?:is|was|has|had)\s(?:also\s)?(?:been\s)?(?:writing|reporting|covering|editing)\b|"
     r"(?:has|had)\s(?:covered|written\s(?:about|for|on)|reported\s(?:on|for|about))\b|"
     r"(?:covers|writes|reports)\s(?:on|about|for)\b|"
+    # "... covers security and privacy for Wired.", "... for the site.": the sentence ends on the outlet
+    r"covers\s(?:[\w,-]+\s){1,5}?for\s(?:the\s)?(?:site|[A-Z][\w.-]*(?:\s[A-Z][\w.-]*){0,3})\.?$|"
     r"(?:joined|previously)\b.{0,120}?\b" + _ROLE + r"\b)"
     r"|\b(?:[Bb]efore|[Aa]fter) joining [A-Z].{0,60}?\bas an?\s(?:[\w-]+\s){0,2}" + _ROLE
 )

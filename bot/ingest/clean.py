@@ -17,9 +17,23 @@ How (no phrase lists tuned to particular sites):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.ingest.block_model import BlockModel, default_model
-from bot.ingest.classify import BAD, GOOD, LIST, NEAR, ROW, SHORT, classify_all, ends_sentence, opens_comments
+from bot.ingest.classify import (
+    BAD,
+    GOOD,
+    LIST,
+    NEAR,
+    ROW,
+    SHORT,
+    TERSE,
+    classify,
+    classify_all,
+    ends_sentence,
+    is_dateline,
+    opens_comments,
+)
 from bot.ingest.markup import Block, parse_blocks
 from bot.ingest.stopwords import page_stopwords
 
@@ -69,9 +83,13 @@ def _best_segment(weights: list[float]) -> tuple[int, int]:
 def title_anchor(blocks: list[Block], title: str | None) -> int | None:
     """Index of the heading that is the article's own title: the one sharing most words with the page
     title (front matter, or the first line, which scrapers fill with the HTML <title>), else the first
-    level-1 heading."""
+    level-1 heading. The first line is passed over (an aggregator's copy of the title, its typos kept,
+    above the publisher's own heading) unless the page has no other heading to anchor on and it is a
+    heading of the known title: a stored page that is front matter, `# title`, menu and the article."""
+    first = blocks[0]
+    known = title is not None
     if title is None:
-        title = blocks[0].text
+        title = first.text
     wanted = set(_TOKEN.findall(title.lower()))
     best, best_overlap = None, 0.0
     for i in range(1, len(blocks)):
@@ -83,6 +101,8 @@ def title_anchor(blocks: list[Block], title: str | None) -> int | None:
             best, best_overlap = i, overlap
         if overlap >= 0.8:
             break
+    if best is None and known and first.kind == "h" and wanted.intersection(first.tokens):
+        return 0
     return best
 
 
@@ -139,7 +159,37 @@ def analyse_page(
     """What the run search needs to know of a page's blocks: their classes, the page's stop words, the
     index of its title heading, and each block's count of stop words (counted once, used twice)."""
     stopwords, stops = page_stopwords([b.tokens for b in blocks])
-    return classify_all(blocks, stopwords, stops), stopwords, title_anchor(blocks, title), stops
+    classes, anchor = classify_all(blocks, stopwords, stops), title_anchor(blocks, title)
+    if anchor is not None:
+        _own_summary(blocks, classes, anchor, stopwords, stops)
+    return classes, stopwords, anchor, stops
+
+
+_CUT = ".…[]() \"”’»"  # how a cut-short summary ends: "... [...]", "…", "(...)", '..."'
+SUMMARY_MIN_WORDS = 10  # the words from which `classify` takes a cut-short paragraph for a teaser
+
+
+def _own_summary(
+    blocks: list[Block], classes: list[str], anchor: int, stopwords: frozenset[str] | None, stops: list[int]
+) -> None:
+    """The page's own summary is not another article's teaser. A paragraph cut short ("... [...]") is a
+    teaser when it sits under another article's headline, but the first paragraph under this page's own
+    title heading (past its menu and labels), when no prose follows it, is the article's text: a feed
+    item's one-paragraph summary as an aggregator stores it, all the article text the page holds. It is
+    classified as if it ended where it was cut, so the densest-run search weighs it as prose instead of
+    the author line or share prompt that follows it. (When prose follows, the cut line is a deck or a
+    promo and the prose is the article: it stays as `classify` judged it.)"""
+    for i in range(anchor + 1, len(blocks)):
+        block = blocks[i]
+        if block.kind != "p" or block.words < SUMMARY_MIN_WORDS or block.link_density >= 0.5:
+            continue  # the menu, search box and labels between the title and the article
+        text = block.text
+        cut = text.endswith(("...", "…")) or text[-4:-1] == "..."
+        if classes[i] == BAD and cut and GOOD not in classes[i + 1 :]:
+            whole = replace(block, text=text.rstrip(_CUT) + ".")
+            cls = classify(whole, stopwords, is_dateline(block), stops[i])
+            classes[i] = BAD if cls == TERSE else cls
+        return
 
 
 def analyse_blocks(blocks: list[Block], title: str | None) -> tuple[list[str], frozenset[str] | None, int | None]:
