@@ -152,12 +152,25 @@ class StoryEngine(Generic[Repository]):
             if copy is not None:
                 await self._add_copy(article, copy, fingerprint)
                 return None
+            day = article_day(article.published, article.fetched, now)
+            dated = publication_known(article)
+            records = {
+                r.story.id: r
+                for r in await self.store.candidates(
+                    article.subjects or article.mentions,
+                    day,
+                    now,
+                    self.settings.window,
+                    self.settings.max_span,
+                    dated=dated,
+                )
+            }
+            if not article.subjects and not records:
+                return None  # named only in passing, and no story of those vendors is open to join
             text = f"{article.title}\n{article.title}\n{article.body}"
             keys = frozenset(identifiers(article.title, lead_of(article.title, article.body)))
             documents, frequencies = await self._learn(text, count=True, keys=keys)
             event = prepared.event if prepared is not None else event_scores(article)
-            day = article_day(article.published, article.fetched, now)
-            dated = publication_known(article)
             evidence = signals(
                 article.title,
                 article.body,
@@ -171,17 +184,6 @@ class StoryEngine(Generic[Repository]):
                 precise=article.published_precision != "month",
                 topics=self._topics,
             )
-            records = {
-                r.story.id: r
-                for r in await self.store.candidates(
-                    article.subjects or article.mentions,
-                    day,
-                    now,
-                    self.settings.window,
-                    self.settings.max_span,
-                    dated=dated,
-                )
-            }
             profiles = [(story_id, Profile.from_json(r.profile)) for story_id, r in records.items()]
             self.last_scores = judge(evidence, profiles, self.model)
             best = choose(evidence, self.last_scores, profiles, self.model)
@@ -199,7 +201,7 @@ class StoryEngine(Generic[Repository]):
                 return None
             analysis = (
                 prepared.analysis
-                if prepared is not None and prepared.analysed
+                if prepared is not None
                 else analyse(article, event, self.kev)
             )
             if best is None:
