@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from evaluation import clustering, extraction_cv, extraction_report, facts, ingest_real, vendors
+from evaluation import cluster_report, extraction_cv, extraction_report, facts, ingest_real, vendors
 
 
 def main(argv: list[str]) -> int:
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
         "ingest-real": ingest_real.main,
         "facts": facts.main,
         "vendors": vendors.main,
-        "clustering": clustering.main,
+        "clustering": cluster_report.main,
     }
     if argv[:1] and argv[0] in parts:
         return parts[argv[0]](argv[1:])
@@ -31,8 +31,8 @@ def main(argv: list[str]) -> int:
     status = facts.main([]) or status
     print("\nvendor subjects (evaluation/vendors.py):")
     status = vendors.main([]) or status
-    print("\none story per event (evaluation/clustering.py):")
-    return clustering.main([]) or status
+    print("\none story per event (evaluation/cluster_report.py):")
+    return cluster_report.main([]) or status
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from evaluation.clustering import DEV_DIR, Item, evaluate, pair_scores
+from evaluation.cluster_report import evaluate
+from evaluation.clustering import DEV_DIR, Item, pair_scores
 
 needs_dev_split = pytest.mark.skipif(
     not (DEV_DIR / "labels.jsonl").is_file(),
