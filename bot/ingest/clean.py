@@ -194,7 +194,8 @@ def _own_summary(
 
 def analyse_blocks(blocks: list[Block], title: str | None) -> tuple[list[str], frozenset[str] | None, int | None]:
     """`analyse_page` without the stop-word counts (for training and reading the model)."""
-    return analyse_page(blocks, title)[:3]  # type: ignore[return-value]
+    classes, stopwords, anchor, _ = analyse_page(blocks, title)
+    return classes, stopwords, anchor
 
 
 def hand_weights(blocks: list[Block], classes: list[str], anchor: int | None) -> list[float]:
