@@ -31,6 +31,9 @@ LABELS = Path(__file__).with_name("labels") / "facts-sample.jsonl"
 # labelled the same way (`row` is the item's link hash): the short text a feed-fed store holds.
 FEED_LABELS = Path(__file__).with_name("labels") / "facts-feed-ledes.jsonl"
 FEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
+# A fresh held-out sample of feed items never read before (`--sample N --seed S --fresh --feed`),
+# labelled on first reading and never used for a change: reported on its own as `fresh_heldout`.
+FRESH_LABELS = Path(__file__).with_name("labels") / "facts-fresh-dec6.jsonl"
 FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".
@@ -250,6 +253,8 @@ def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
     feeds = feed_rows()
     if FEED_LABELS.exists() and feeds:
         out["feed_ledes"] = read_rows(load_labels(FEED_LABELS), feeds)
+    if FRESH_LABELS.exists() and feeds:
+        out["fresh_heldout"] = {"sample": FRESH_LABELS.name, **read_rows(load_labels(FRESH_LABELS), feeds)}
     return out
 
 
@@ -259,7 +264,15 @@ def fresh_sample(rows: list[dict[str, object]], size: int, seed: int) -> list[di
     for tuning in TUNING_SEEDS:
         read |= {int(str(r["row"])) for r in random.Random(tuning).sample(rows, 30)}
     pool = [r for r in rows if int(str(r["row"])) not in read]
-    return random.Random(seed).sample(pool, size)
+    return random.Random(seed).sample(pool, min(size, len(pool)))
+
+
+def fresh_feed_sample(size: int, seed: int) -> list[dict[str, object]]:
+    """Feed items never read before (in no feed-lede or fresh label file), drawn with a fixed seed."""
+    feeds = feed_rows()
+    read = {str(x["row"]) for path in (FEED_LABELS, FRESH_LABELS) if path.exists() for x in load_labels(path)}
+    pool = [row for key, row in sorted(feeds.items()) if key not in read]
+    return random.Random(seed).sample(pool, min(size, len(pool)))
 
 
 def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
@@ -286,8 +299,9 @@ def summaries(rows: list[dict[str, object]]) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    """`[PATH]` the figures; `--sample N [--seed S] [--fresh]` the sample to read and label (printed, not
-    saved; `--fresh` draws only rows never read before)."""
+    """`[PATH]` the figures; `--sample N [--seed S] [--fresh] [--feed]` the sample to read and label
+    (printed, not saved; `--fresh` draws only rows never read before, `--feed` draws multi-outlet feed
+    items never read before)."""
     args = [a for a in argv if not a.startswith("--")]
     path = Path(args[0]) if args and not args[0].isdigit() else DEFAULT
     if not path.exists():
@@ -297,9 +311,12 @@ def main(argv: list[str]) -> int:
     if "--sample" in argv:
         size = int(argv[argv.index("--sample") + 1])
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 16
-        picked = (
-            fresh_sample(rows, size, seed) if "--fresh" in argv else random.Random(seed).sample(rows, size)
-        )
+        if "--feed" in argv:  # multi-outlet feed items (ledes) instead of vendor-dev articles
+            picked = fresh_feed_sample(size, seed)
+        else:
+            picked = (
+                fresh_sample(rows, size, seed) if "--fresh" in argv else random.Random(seed).sample(rows, size)
+            )
         for row in picked:
             reading = story_reading(row)
             reading["keys"] = [fact_key(k, t) for k, t in reading["facts"]]  # type: ignore[attr-defined]
