@@ -49,6 +49,13 @@ def _stoplist(language: str) -> frozenset[str]:
     return frozenset(w.lower() for w in words) if len(words) <= MAX_LIST_SIZE else frozenset()
 
 
+def preload() -> None:
+    """Load every language's list now (the parse workers' fork server does: `ingest.worker_tables`):
+    loaded on first use, the lists cost the first non-English page a worker reads ~20 ms."""
+    for language in LANGUAGES:
+        _stoplist(language)
+
+
 def guess_stopwords(tokens: list[str]) -> frozenset[str] | None:
     """The stop-word set of the page's language, or None when no loaded language fits.
 

@@ -95,14 +95,14 @@ def read_story(job: ReadJob) -> Article:
 
 
 @lru_cache(maxsize=2)
-def _kev(path: Path | None) -> KevCatalog:
+def kev_catalog(path: Path | None) -> KevCatalog:
     return load_catalog(path)
 
 
 def read_and_prepare(job: ReadJob) -> Read:
     """`read_story`, then (when the job asks) what clustering needs from the text alone."""
     article = read_story(job)
-    return article, (prepare(article, _kev(job.kev_file)) if job.prepare else None)
+    return article, (prepare(article, kev_catalog(job.kev_file)) if job.prepare else None)
 
 
 # -- the worker side ------------------------------------------------------------------------------
@@ -159,6 +159,8 @@ def _serve(
     root.handlers[:] = [collect]
     root.setLevel(logging.WARNING)
     with contextlib.suppress(Exception):
+        import bot.ingest.worker_tables  # noqa: F401  (the static tables; the fork server has them)
+    with contextlib.suppress(Exception):
         _matcher(*warm)  # built before the first file arrives, not on its clock
     try:
         conn.send(("ready", None))  # the parent hands out files (and starts their clocks) after this
@@ -197,7 +199,7 @@ def _context() -> BaseContext:
     """A fork server where the platform has one (cheap restarts, no fork of a threaded parent)."""
     if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["bot.ingest.worker"])
+        context.set_forkserver_preload(["bot.ingest.worker", "bot.ingest.worker_tables"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -148,9 +148,8 @@ class StoryEngine(Generic[Repository]):
             if copy is not None and copy.article_id == article_id:
                 return None  # already clustered
             now = self._clock()
-            fingerprint = simhash(article.body)
             if copy is not None:
-                await self._add_copy(article, copy, fingerprint)
+                await self._add_copy(article, copy, simhash(article.body))
                 return None
             day = article_day(article.published, article.fetched, now)
             dated = publication_known(article)
@@ -193,7 +192,10 @@ class StoryEngine(Generic[Repository]):
             ):
                 return None  # named only in passing: joins a story it surely reports, never starts one
             members = await self.store.members(best.story_id) if best else []
-            original = await self._original_of(article, fingerprint, members)
+            # fingerprinted only now: an article named in passing that joins nothing never needs it
+            mine = shingles(article.body)
+            fingerprint = simhash(article.body, mine)
+            original = await self._original_of(fingerprint, mine, members)
             decided = time.perf_counter()
             self.timings = {"cluster_ms": (decided - started) * 1000}
             if original is not None:
@@ -269,9 +271,10 @@ class StoryEngine(Generic[Repository]):
             return StoryChange(story, tuple(kinds), ())
 
     async def _original_of(
-        self, article: Article, fingerprint: int, members: Sequence[Member]
+        self, fingerprint: int, mine: set[str], members: Sequence[Member]
     ) -> Member | None:
-        """The member this article re-posts: SimHash preselects, word 3-gram containment decides."""
+        """The member an article (its SimHash, its `shingles`) re-posts: SimHash preselects, word 3-gram
+        containment decides."""
         close = [
             m
             for m in members
@@ -280,7 +283,6 @@ class StoryEngine(Generic[Repository]):
         if not close:
             return None
         bodies = await self.store.article_bodies([m.article_id for m in close])
-        mine = shingles(article.body)
         for member in close:
             if (
                 containment(mine, shingles(bodies.get(member.article_id, "")))

@@ -159,7 +159,9 @@ class TfidfSimilarity:
 def shingles(text: str) -> set[str]:
     """Word 3-grams of the lower-cased text."""
     words = _TOKEN.findall(text.lower())
-    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+    if len(words) < 3:
+        return {" ".join(words)}  # the whole text is its one shingle (an empty text's is "")
+    return set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
 
 
 def containment(a: set[str], b: set[str]) -> float:
@@ -168,20 +170,32 @@ def containment(a: set[str], b: set[str]) -> float:
     return len(a & b) / smaller if smaller else 0.0
 
 
-def simhash(text: str) -> int:
+# _BIT_OF[b] maps a byte to 1 where its bit b (counted from the most significant) is set, else to 0
+_BIT_OF = tuple(bytes((byte >> (7 - bit)) & 1 for byte in range(256)) for bit in range(8))
+
+
+def simhash(text: str, found: set[str] | None = None) -> int:
     """64-bit SimHash over word 3-shingles, as a signed integer (fits SQLite). Near-identical texts
     (a re-post with a changed line of boilerplate) differ in a few bits; distinct articles in ~32.
-    Short texts are noisy, so it only preselects; `containment` decides (bot/intel/engine.py)."""
-    # Column sums over the 64-character bit strings run in C (zip/sum), not 64 Python steps a shingle.
-    rows = [
-        format(int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big"), "064b").encode()
-        for s in sorted(shingles(text))
-    ]
-    if not rows:
+    Short texts are noisy, so it only preselects; `containment` decides (bot/intel/engine.py).
+    `found`: the text's `shingles`, when the caller has them already.
+
+    Each shingle's 8-byte BLAKE2b digest (big-endian) votes per bit. The votes are counted in C: the
+    digests joined, every 8th byte sliced out (one byte position), each bit mapped to 0/1 by
+    `bytes.translate` and counted (the order of the shingles does not matter to a count); a 64-character
+    bit string per shingle summed column by column cost the main process ~0.5 ms per article."""
+    if found is None:
+        found = shingles(text)
+    if not found:
         return 0
-    half = len(rows) / 2
-    ones = [sum(column) - 48 * len(rows) for column in zip(*rows, strict=True)]
-    result = int("".join("1" if count > half else "0" for count in ones), 2)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s.encode(), digest_size=8).digest() for s in found])
+    half = len(found) / 2
+    result = 0
+    for position in range(8):
+        column = digests[position::8]
+        for bit_of in _BIT_OF:
+            result = (result << 1) | (column.translate(bit_of).count(1) > half)
     return result - (1 << 64) if result >= 1 << 63 else result
 
 

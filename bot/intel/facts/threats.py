@@ -92,6 +92,13 @@ def _automaton() -> ahocorasick.Automaton:
     return automaton
 
 
+def preload() -> None:
+    """Build the tables now (the parse workers' fork server does: `ingest.worker_tables`): built on
+    first use, the English word list alone costs the first article naming a threat ~30 ms."""
+    _english()
+    _automaton()
+
+
 def _ordinary(word: str) -> bool:
     if any(c.isdigit() for c in word):
         return False  # APT28, FIN7, TA505
