@@ -38,13 +38,11 @@ from bot.intel.same_event import (
     Model,
     Profile,
     Signals,
-    choose,
     features,
-    joins_by_mention,
-    judge,
     shared_keys,
     signals,
 )
+from bot.intel.same_event_choice import choose, joins_by_mention, judge
 from bot.intel.sentences import paragraphs
 from bot.intel.similarity import TfidfSimilarity
 from bot.intel.story_build import publication_known
@@ -150,7 +148,7 @@ def replay(
         assigned[p.item.file] = None
         if not p.subjects and (gold or not p.mentions):
             continue
-        vendors = set(p.subjects or p.mentions)
+        vendors = set(p.subjects) | set(p.mentions)
         text = f"{p.title}\n{p.title}\n{p.body}"
         terms = similarity.document_terms(text)
         keys = {KEY_PREFIX + k for k in identifiers(p.title, lead_of(p.title, p.body))}

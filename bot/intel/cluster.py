@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.intel.same_event import Verdict
+from bot.intel.same_event_choice import Verdict
 
 Score = Verdict  # how an article scored against one candidate story (engine.last_scores)
 

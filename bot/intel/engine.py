@@ -37,12 +37,10 @@ from bot.intel.same_event import (
     Model,
     Profile,
     Signals,
-    choose,
-    joins_by_mention,
-    judge,
     shipped_model,
     signals,
 )
+from bot.intel.same_event_choice import choose, joins_by_mention, judge
 from bot.intel.similarity import TfidfSimilarity, containment, hamming, shingles, simhash
 from bot.intel.story_build import (
     Prepared,
@@ -155,8 +153,10 @@ class StoryEngine(Generic[Repository]):
             dated = publication_known(article)
             records = {
                 r.story.id: r
+                # the stories of the vendors it names in passing too: an article about GitHub's part in a
+                # Microsoft leak belongs to the Microsoft story (the model decides, as for any candidate)
                 for r in await self.store.candidates(
-                    article.subjects or article.mentions,
+                    list(dict.fromkeys((*article.subjects, *article.mentions))),
                     day,
                     now,
                     self.settings.window,

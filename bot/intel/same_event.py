@@ -24,6 +24,9 @@ Evidence, chosen to hold on real coverage (evaluation/clustering.py, the multi-o
   "0-day" / "zero-day", "bug" / "flaw"), as outlets reword each other's headlines with them.
 The weights are a logistic regression trained on the dev labels by evaluation/train_cluster.py,
 shipped as bot/intel/data/same_event.json, threshold chosen by grouped cross-validation.
+Which candidate an article joins, and the rules the probability alone cannot carry (dates, CVE
+conflicts, repeat cues, joins by mention): bot/intel/same_event_choice.py; synonyms and repeat cues:
+bot/intel/wording.py.
 
 A story's evidence is bounded: centroids keep their heaviest terms, members are weighted by how well
 they fitted when they joined (a loose join moves the profile little), and only the rarest keys are
@@ -43,7 +46,8 @@ from importlib import resources
 from typing import Any
 
 from bot.intel.identifiers import figures, identifiers, lead_of, names_a_topic, names_one_event, same_figure
-from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise, tokenize
+from bot.intel.similarity import Similarity, Vector, add_vectors, cosine, normalise
+from bot.intel.wording import canonical, repeat_cues
 from bot.models import EventType
 
 FEATURES = ("title", "lead", "keys", "unshared", "gap", "type", "outlet", "best_title", "figure", "event_key")
@@ -67,45 +71,7 @@ UNTIMED_THRESHOLD = 0.95  # for a model file that has none
 # suffices. Without a date on either side it never does.
 
 
-# Outlets word one event with different everyday words ("fixes" / "patches" / "addresses", "0-day" /
-# "zero-day", "flaw" / "bug" / "vulnerability", "hackers" / "attackers"): the title and lead vectors
-# count such words as one term (stemmed forms, see similarity.stem), so a reworded headline meets.
-_SYNONYMS = {
-    "fix": "patch",
-    "address": "patch",
-    "plug": "patch",
-    "remediat": "patch",
-    "remediate": "patch",
-    "0-day": "zero-day",
-    "0-days": "zero-day",
-    "zeroday": "zero-day",
-    "vulnerability": "flaw",
-    "vulnerabilit": "flaw",
-    "bug": "flaw",
-    "attacker": "hacker",
-    "cybercriminal": "hacker",
-    "crook": "hacker",
-    "emergency": "urgent",
-    "theft": "steal",
-    "expos": "leak",
-    "expose": "leak",
-    "exposure": "leak",
-    "hack": "breach",
-    "compromis": "breach",
-    "compromise": "breach",
-}
 CVE_BATCH = 20  # CVE ids of one year this close were reserved together: one disclosure (Exim's six)
-
-
-def canonical(vector: Vector) -> Vector:
-    """The vector with synonyms folded into one term (their weights added), unit length again."""
-    if not any(t in _SYNONYMS for t in vector):
-        return vector
-    out: dict[str, float] = {}
-    for term, weight in vector.items():
-        key = _SYNONYMS.get(term, term)
-        out[key] = out.get(key, 0.0) + weight
-    return normalise(out)
 
 
 def idf(documents: int, frequency: int) -> float:
@@ -126,6 +92,7 @@ class Signals:
     dated: bool = True  # False: `day` is when it was fetched or arrived, not published
     figures: tuple[float, ...] = ()  # reported quantities in the title and lead (identifiers.figures)
     precise: bool = True  # the publication date is known to the day (not only the month)
+    repeats: frozenset[str] = frozenset()  # the headline's repeat cues (wording.repeat_cues)
 
 
 def signals(
@@ -162,6 +129,7 @@ def signals(
         dated=dated,
         figures=tuple(sorted(figures(lead))),
         precise=precise,
+        repeats=repeat_cues(title),
     )
 
 
@@ -181,6 +149,7 @@ class Profile:
     members: int = 0
     titles: list[tuple[float, Vector]] = field(default_factory=list)  # (fit, member title), best first
     figures: list[float] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)  # repeat cues of the members' headlines
 
     @classmethod
     def start(cls, article: Signals) -> Profile:
@@ -215,6 +184,7 @@ class Profile:
             if not any(same_figure(value, mine) for mine in self.figures):
                 self.figures.append(value)
         self.figures = self.figures[-STORY_FIGURES:]
+        self.repeats = sorted({*self.repeats, *article.repeats})[:STORY_FIGURES]
         self.weight += fit
         self.members += 1
 
@@ -243,6 +213,7 @@ class Profile:
             "members": self.members,
             "titles": [[f, t] for f, t in self.titles],
             "figures": self.figures,
+            "repeats": self.repeats,
         }
 
     @classmethod
@@ -268,6 +239,7 @@ class Profile:
             members=int(data.get("members", 0)),
             titles=[(float(f), dict(t)) for f, t in data.get("titles", [])],
             figures=[float(v) for v in data.get("figures", [])],
+            repeats=[str(v) for v in data.get("repeats", [])],
         )
 
 
@@ -399,53 +371,6 @@ def shipped_model() -> Model:
     return Model.from_json(json.loads(text))
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """How the article scored against one candidate story."""
-
-    story_id: int
-    probability: float
-    values: tuple[float, ...]
-    shared: tuple[str, ...]
-    distinctive: tuple[str, ...]  # shared identifiers no other candidate story has
-
-    @property
-    def total(self) -> float:
-        return self.probability
-
-
-def judge(article: Signals, candidates: Sequence[tuple[int, Profile]], model: Model) -> list[Verdict]:
-    """Score every candidate (an empty profile, from before this model, scores 0). A shared
-    identifier is distinctive when no other candidate has it."""
-    holders: dict[str, int] = {}
-    for _, profile in candidates:
-        for key in article.keys:
-            if key in profile.keys:
-                holders[key] = holders.get(key, 0) + 1
-    verdicts = []
-    for story_id, profile in candidates:
-        values = features(article, profile)
-        shared = shared_keys(article, profile)
-        verdicts.append(
-            Verdict(
-                story_id,
-                model.probability(values) if profile.members else 0.0,
-                tuple(values),
-                tuple(shared),
-                tuple(k for k in shared if holders[k] == 1),
-            )
-        )
-    return verdicts
-
-
-def cves_conflict(article: Signals, profile: Profile) -> bool:
-    """Both name CVE ids up front and none is shared: two different flaws (a patch names the flaw it
-    fixes, so the follow-up of one flaw shares its id)."""
-    mine = {k for k in article.keys if k.startswith("cve-")}
-    theirs = {k for k in profile.keys if k.startswith("cve-")}
-    return bool(mine and theirs) and not any(same_batch(a, b) for a in mine for b in theirs)
-
-
 def same_batch(a: str, b: str) -> bool:
     """The same CVE id, or two ids of one year reserved together (within CVE_BATCH): the flaws of one
     disclosure ("cve-2023-42114" and "cve-2023-42115" in two reports of Exim's zero-days)."""
@@ -459,65 +384,3 @@ def same_batch(a: str, b: str) -> bool:
         and number_b.isdigit()
         and abs(int(number_a) - int(number_b)) <= CVE_BATCH
     )
-
-
-def anchored(article: Signals, profile: Profile) -> bool:
-    """Exactly one side has a publication date (the article's to the day), the other only a fetch or
-    arrival time."""
-    return (article.dated and article.precise and not profile.dated) or (not article.dated and profile.dated)
-
-
-def vouches(key: str, article: Signals, profile: Profile) -> bool:
-    """Whether a shared identifier can vouch for a join without dates: it names one event
-    (identifiers.names_one_event), and unless it is a CVE id, both the article's headline and one of
-    the story's headlines name it (an identifier only met in a lead is often background)."""
-    if key.startswith("cve-"):
-        return True
-    if not names_one_event(key):
-        return False
-    words = tokenize(key)
-    return (
-        bool(words)
-        and all(w in article.title for w in words)
-        and any(all(w in title for w in words) for _, title in profile.titles)
-    )
-
-
-def joins_by_mention(article: Signals, verdict: Verdict, profile: Profile, model: Model) -> bool:
-    """Whether an article that names the story's vendor only in passing (the vendor matcher found no
-    subject: "US State Department says 60,000 emails taken in Chinese hack", of a Microsoft breach)
-    joins it: with publication dates to the day on both sides and at the model's untimed threshold,
-    well above the usual one. Such an article never starts a story (the product tracks vendors'
-    events)."""
-    return timed(article, profile) and verdict.probability >= model.untimed_threshold
-
-
-def choose(
-    article: Signals, verdicts: Sequence[Verdict], candidates: Sequence[tuple[int, Profile]], model: Model
-) -> Verdict | None:
-    """The most probable candidate at or above the threshold (ties: the older story), or None.
-
-    Without publication dates on both sides, time cannot vouch that two reports are of one moment: a
-    vendor's stories from any year compete, and similar wording ("Patch Tuesday", "zero-day in Chrome")
-    is common between different events. Then a join needs the model's `untimed_threshold` and a
-    distinctive shared identifier that `vouches` for it, or one side's publication date (`anchored`).
-    Whatever the dates, two CVE ids up front not of one batch are two different flaws."""
-    candidates_by_id = dict(candidates)
-    best: Verdict | None = None
-    for verdict in sorted(verdicts, key=lambda v: v.story_id):
-        if verdict.probability < model.threshold:
-            continue
-        profile = candidates_by_id[verdict.story_id]
-        if not timed(article, profile) and not (
-            (
-                verdict.probability >= model.untimed_threshold
-                and any(vouches(k, article, profile) for k in verdict.distinctive)
-            )
-            or (anchored(article, profile) and verdict.probability >= model.untimed_threshold)
-        ):
-            continue
-        if cves_conflict(article, profile):
-            continue
-        if best is None or verdict.probability > best.probability:
-            best = verdict
-    return best

@@ -335,3 +335,17 @@ async def test_an_article_naming_the_vendor_in_passing_joins_its_story_but_never
     alone = await store_article(db, replace(closure, subjects=(), mentions=closure.subjects))
     assert await engine.add_article(alone) is None
     assert await engine.store.member(alone.id or -1) is None
+
+
+async def test_an_article_about_another_vendor_meets_the_story_of_a_vendor_it_names_in_passing(
+    db: Database,
+) -> None:
+    """Candidates are the open stories of every vendor the article names, subject or in passing: an
+    outlet may make the subject the party it blames (a leak "on GitHub" of a Microsoft team's data)
+    while the others make it the vendor; the model then decides as for any candidate."""
+    engine = StoryEngine(StoryStore(db), clock=FixedClock(tick=ONE_SECOND))
+    story = await story_of(engine, db, [BAN_WIRE])
+    daily = fixture_article(BAN_DAILY)
+    other = await store_article(db, replace(daily, subjects=("Zscaler",), mentions=daily.subjects))
+    change = await engine.add_article(other)
+    assert change is not None and change.story.id == story[BAN_WIRE] and len(change.story.sources) == 2

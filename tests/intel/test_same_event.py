@@ -19,17 +19,15 @@ from bot.intel.same_event import (
     STORY_KEYS,
     Profile,
     Signals,
-    Verdict,
-    canonical,
-    choose,
     compatibility,
     days_apart,
     features,
-    judge,
     same_batch,
     shipped_model,
 )
+from bot.intel.same_event_choice import Verdict, choose, judge
 from bot.intel.similarity import TfidfSimilarity, cosine
+from bot.intel.wording import canonical
 from bot.models import EventType
 
 DAY = datetime(2023, 7, 10, tzinfo=UTC)
