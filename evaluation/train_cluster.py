@@ -11,7 +11,8 @@ fold's model clusters all items and is scored on the pairs with a held-out item.
 the threshold are the pair with the best mean of held-out strict and lenient F1 (tracked vendors),
 chosen on the same folds (a small optimism: five penalties by ten thresholds); the fold spread is
 printed beside hand-set weights and the word-overlap baseline. The final model (all rows) and that threshold are
-written to bot/intel/data/same_event.json.
+written to bot/intel/data/same_event.json. evaluation/nested_cv.py removes the optimism:
+each outer fold chooses penalty and threshold on its own training events.
 
     python -m evaluation.train_cluster [--folds 5] [--write]
 """

@@ -76,3 +76,23 @@ def test_the_dev_split_without_dates_keeps_stories_to_one_event() -> None:
     assert members >= 20 and wrong / members <= 0.05
     tracked = [p.item for p in undated if p.item.tracked]
     assert pair_scores(tracked, assigned).precision >= 0.95
+
+
+def test_nested_cv_picks_the_threshold_by_its_rule_among_safe_ones() -> None:
+    """evaluation/nested_cv.pick_threshold: thresholds whose lenient precision falls under 0.97 in a
+    fold are out while a safe one exists; "highest" takes the top of the near-best plateau, "median"
+    its middle."""
+    from evaluation.nested_cv import pick_threshold
+
+    def fold(f1: float, lenient_precision: float = 1.0) -> dict[str, tuple[float, float, float]]:
+        return {"tracked strict": (1.0, f1, f1), "tracked lenient": (lenient_precision, f1, f1)}
+
+    results = {
+        0.3: [fold(0.99, 0.90), fold(0.99)],  # best, but merges in one fold
+        0.5: [fold(0.95), fold(0.95)],
+        0.6: [fold(0.95), fold(0.95)],
+        0.7: [fold(0.945), fold(0.945)],
+        0.8: [fold(0.80), fold(0.80)],
+    }
+    assert pick_threshold(results, "highest") == (0.7, 0.945)
+    assert pick_threshold(results, "median")[0] == 0.6
