@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.intel.prefilter import prefiltered
 from bot.models import EventType
 
 # Earlier types win ties: a breach that came from an attack is reported as a breach.
@@ -169,7 +170,7 @@ CUES: dict[EventType, tuple[str, ...]] = {
 
 
 # Advertorials, webinars, opinion and how-to pieces: typed `other` and not alerted by default.
-PROMO_TITLE = re.compile(
+PROMO_TITLE = prefiltered(
     r"^\s*download\b|\bdownload\s*!*\s*$|\beverything\s+you\s+need\s+to\s+know\b|\bsurvey\s+results\b|\bwebinar\b|(?<!state[- ])(?<!nation[- ])\bsponsored\b|^\s*how\s+to\b|^\s*using\s+.{3,80}?\s+to\s+(?:prevent|protect|stop|secure|improve|detect|defend)\b|\bhow\s+to\s+(?:protect|secure|choose|build|prevent|stop|get)\b"
     r"|\b(?:\d+|top|three|four|five|six|seven|eight|nine|ten)\s+(?:[\w-]+\s+){0,2}?(?:tips|ways|steps|reasons|best\s+practices|mistakes|questions)\b|\bbest\s+practices\b"
     r"|\bchecklist\b|\b(?:e-?book|whitepaper|guide)\b|\bwhy\s+(?:you|your|every|organizations|companies)\b"
@@ -192,7 +193,7 @@ PROMO_BODY = re.compile(
 # either, attack words belong to an explainer or a policy piece ("Israel preparing Cyber Iron Dome",
 # "Holiday deals can be hiding hacker surprises"): measured on 500 read stories, 9 of 11 such were not
 # attacks.
-ATTACK_HAPPENED = re.compile(
+ATTACK_HAPPENED = prefiltered(
     r"\b(?:attacked|hit|hits|infect\w*|target(?:ed|s|ing)|compromis\w+|hacked|hijack\w*|stole|steal\w*"
     r"|spread\w*|campaigns?|discover\w*|uncover\w*|spotted|found|caught|distribut\w+|deliver\w*|deploy\w*"
     r"|breach\w*|leak\w*|defac\w+|took\s+down|knock\w*|disrupt\w*|claim\w*|launch\w*|exploit\w*|abus\w+"

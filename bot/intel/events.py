@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.intel.event_cues import ATTACK_HAPPENED, CUES, PROMO_BODY, PROMO_TITLE
+from bot.intel.prefilter import prefiltered
 from bot.models import EventType
 
 _PATTERNS = {
-    event: re.compile(rf"(?<![\w-])(?:{'|'.join(cues)})(?!\w)", re.IGNORECASE) for event, cues in CUES.items()
+    event: prefiltered(rf"(?<![\w-])(?:{'|'.join(cues)})(?!\w)", re.IGNORECASE) for event, cues in CUES.items()
 }
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT, BODY_CAP = 3.0, 2.0, 0.5, 1.5
 MIN_SCORE = 1.0
@@ -94,7 +95,7 @@ _FLAW = (
     r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+"
     r"|managed\s+to\s+(?:hack|bypass|crack|break)|new\s+(?:[\w-]+\s+){0,3}attacks?|side[- ]channel|research\s+paper)\b"
 )
-RESEARCH_FLAW = re.compile(
+RESEARCH_FLAW = prefiltered(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
     # researchers as the subject of the hack or the build: "researchers at X have not only hacked traffic
     # lights", "a team of researchers have devised an Android Trojan"
@@ -243,7 +244,7 @@ DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 
 
 # A feature, opinion or explainer ("Is your backup ready?", "Why X matters", "Using Y to prevent Z"):
 # typed `other` unless its facts show an event (a CVE, data taken, an actor, a ransom…)
-FEATURE_TITLE = re.compile(
+FEATURE_TITLE = prefiltered(
     r"^\s*(?:why|is\s+your|are\s+you|the\s+(?:evolution|revolution|rise|future|state)\s+of)\b|\bwho'?s\s+to\s+blame\b"
     r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b"
     # a bounty programme or a hacking contest announced is no event (its findings would carry CVEs)

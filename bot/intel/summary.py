@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.intel.ports import Similarity, Vector
+from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence, count_words
 from bot.intel.similarity import add_vectors, normalise
 
@@ -45,13 +46,13 @@ _FLAW_NOUNS = frozenset(
     {"flaw", "flaws", "vulnerability", "vulnerabilities", "bug", "bugs", "issue", "issues", "zero-day"}
 )
 # The sentence that carries the CVE, its score or its exploitation status is what a security team needs.
-SECURITY_CORE = re.compile(
+SECURITY_CORE = prefiltered(
     r"\bCVE-\d{4}-\d{4,}|\bCVSS\b|\bout\s+of\s+10\b|exploited\s+in\s+the\s+wild|actively\s+exploited"
     r"|\bunder\s+active\s+(?:attack|exploitation)",
     re.IGNORECASE,
 )
 # Sales intros of advertorials ("In today's threat landscape…", "Register now…") never lead a summary.
-SALES_INTRO = re.compile(
+SALES_INTRO = prefiltered(
     r"^(?:in\s+today'?s|in\s+an\s+era|as\s+(?:organizations|businesses|companies)\s+(?:increasingly|continue))"
     r"|\b(?:register|sign\s+up)\s+(?:now|here|today)\b|\bsave\s+your\s+seat\b|\brequest\s+a\s+demo\b"
     r"|\bfree\s+trial\b|\bthis\s+(?:article|post)\s+is\s+sponsored\b|\bwebinar\b",

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.intel.facts.cve import CVE_ID
+from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence
 
 if TYPE_CHECKING:
     from bot.intel.facts.security import TypedFact
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-BACKGROUND = re.compile(
+BACKGROUND = prefiltered(
     rf"\blast\s+year's|\bearlier\s+this\s+(?:year|month|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
     rf"|\bsimilar\s+to\b|\bnot\s+the\s+first\s+time\b|\bmost\s+famous\b|\buntil\s+now\b|\bback\s+in\s+(?:(?:{_MONTHS})\s+)?(?:19|20)\d\d\b"
     r"|\bhas\s+long\s+been\b|\ba\s+year\s+in\s+which\b"
@@ -65,10 +66,14 @@ def background_positions(sentences: Sequence[Sentence]) -> set[int]:
     return aside | {s.index for s in complete if EMBED.search(s.text)}
 
 
-def set_background_aside(facts: list[TypedFact], sentences: Sequence[Sentence]) -> list[TypedFact]:
+def set_background_aside(
+    facts: list[TypedFact], sentences: Sequence[Sentence], aside: set[int] | None = None
+) -> list[TypedFact]:
     """Drop facts read from background sentences; a CVE named only there joins the main CVE's
-    `related` ids (kept as a fact when the article has no other CVE)."""
-    aside = background_positions(sentences)
+    `related` ids (kept as a fact when the article has no other CVE). `aside`: the sentences'
+    `background_positions`, when already known."""
+    if aside is None:
+        aside = background_positions(sentences)
     if not aside:
         return facts
     current = {m.group(0).upper() for s in sentences if s.index not in aside for m in CVE_ID.finditer(s.text)}

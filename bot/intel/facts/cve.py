@@ -17,6 +17,7 @@ from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
 from bot.intel.facts.gazetteer import find_places
+from bot.intel.prefilter import prefiltered
 
 CVE_ID = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _SCORE = r"(?P<score>10(?:\.0)?|\d\.\d|\d)(?![\d.]\d)"
@@ -91,7 +92,7 @@ WEAKNESSES: tuple[tuple[str, str], ...] = (
     ("denial of service", r"denial[- ]of[- ]service|\bDoS\b"),
     ("spoofing", r"\bspoofing\s+vulnerabilit"),
 )
-_WEAKNESS = re.compile("|".join(f"(?P<w{i}>{p})" for i, (_, p) in enumerate(WEAKNESSES)), re.IGNORECASE)
+_WEAKNESS = prefiltered("|".join(f"(?P<w{i}>{p})" for i, (_, p) in enumerate(WEAKNESSES)), re.IGNORECASE)
 _CWE = re.compile(r"\bCWE-\d{1,4}\b")
 # "in FortiOS", "affecting Cisco IOS XE", "impacts VMware vCenter Server"
 _PRODUCT = re.compile(

@@ -25,6 +25,7 @@ from bot.intel.facts.people import NAME, find_people
 from bot.intel.facts.quantities import find_quantities
 from bot.intel.facts.security import typed_facts
 from bot.intel.facts.statements import Statement, find_statements, main_clause, with_resolved_dates
+from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence, count_words
 from bot.models import KeyFact
 
@@ -146,7 +147,9 @@ def extract_facts(
         for s in statements
     ]
     stated = {s.position for s in statements}
-    typed_all = typed_facts(sentences, published=published, kev=kev, layoffs_context=_workforce(statements))
+    typed_all = typed_facts(
+        sentences, published=published, kev=kev, layoffs_context=_workforce(statements), aside=aside
+    )
     # a statement that only retells a workaround or a fix read from the same sentence says it twice
     told = {t.position for t in typed_all if t.kind in ("workaround", "fixed")}
     facts = [f for f in facts if f.position not in told]
@@ -196,7 +199,7 @@ def _workforce(statements: Sequence[Statement]) -> bool:
 
 
 # a date fact dates something that happened to the story's subject
-_EVENT_VERB = re.compile(
+_EVENT_VERB = prefiltered(
     r"\b(?:attack|breach|hack|compromis|exploit|patch|fix|disclos|discover|detect|notif|announc|releas|publish"
     r"|report|began|started|occurred|happened|ban|fine|sue|sued|charg|arrest|clos|laid|lay|acquir|launch|warn"
     r"|target|infect|leak|stole|steal|expos|encrypt|shut|revealed|confirm)\w*",

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.intel.facts.quantities import Quantity, find_quantities
+from bot.intel.prefilter import prefiltered
 
 _NEGATED = re.compile(
     r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\b(?:exploit|attacks?\b)|\bnot\s+aware\b[^.]{0,80}\b(?:exploit|attacks?\b)"
@@ -76,7 +77,7 @@ DATA_KINDS: tuple[tuple[str, str], ...] = (
     ("IP addresses", r"\bIP\s+addresses\b"),
     ("source code", r"\bsource\s+code\b"),
 )
-_DATA_KIND = re.compile("|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(DATA_KINDS)), re.IGNORECASE)
+_DATA_KIND = prefiltered("|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(DATA_KINDS)), re.IGNORECASE)
 _RANSOM = re.compile(r"\bransom\w*|\bextort\w*|\bdecrypt(?:or|ion)\s+key", re.IGNORECASE)
 _MONEY_CUE = re.compile(
     # money a security team acts on: fines, losses, theft, settlements; not bounties, prizes or prices

@@ -22,6 +22,7 @@ from bot.intel.facts.incident import KEV, LAYOFF, STATUS_TEXT, exploitation_stat
 from bot.intel.facts.kev import KevCatalog
 from bot.intel.facts.threats import find_threats
 from bot.intel.facts.versions import find_versions
+from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence
 
 _NOT_AFFECTED = re.compile(r"\b(?:not|n't)\s+(?:\w+\s+){0,2}(?:vulnerable|affected|impacted)\b", re.IGNORECASE)
@@ -60,7 +61,7 @@ def cve_text(data: dict[str, object]) -> str:
 
 # a lead that names a famous family only to compare or date the news ("similar to Shamoon", "before the
 # outbreak of WannaCry", "from Cryptowall to Locky"): the family is named once and is not the subject
-_COMPARED = re.compile(
+_COMPARED = prefiltered(
     r"\bsimilar\s+to\b|-like\b|\blike\s+(?:the\s+)?[A-Z]|\b(?:before|after|since)\s+the\s+(?:\w+\s+)?(?:outbreak|wave|attacks?)\b"
     r"|\branging\s+from\b|\bfrom\s+\w+\s+to\s+\w+|\bwave\s+of\b|\blessons\s+from\b|\bfear\s+of\b"
     r"|\boverlaps?\s+with\b|\bsimilarit(?:y|ies)\s+(?:to|with)\b|\breus\w+\b[^.]{0,40}\bfrom\b|^Among\s+these\b"
@@ -128,7 +129,10 @@ def typed_facts(
     published: date | None,
     kev: KevCatalog | None,
     layoffs_context: bool = False,
+    aside: set[int] | None = None,
 ) -> list[TypedFact]:
+    """The typed facts of an article's sentences. `aside`: `background_positions(sentences)`, when the
+    caller has it already (the background phrasings are the costliest pattern read per sentence)."""
     ids_in_article = list(
         dict.fromkeys(m.group(0).upper() for s in sentences for m in CVE_ID.finditer(s.text))
     )
@@ -281,7 +285,7 @@ def typed_facts(
         for f in out
         if not _covered(f, out) and not _in_passing(f, sentences) and not _counted_twice(f, out)
     ]
-    out = set_background_aside(kept, sentences)
+    out = set_background_aside(kept, sentences, aside)
     for fact in cves.values():
         cve_id = fact.data.get("id")
         entry = kev.get(str(cve_id)) if (kev is not None and cve_id) else None
