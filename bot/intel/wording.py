@@ -55,7 +55,11 @@ def canonical(vector: Vector) -> Vector:
 # another Chrome zero-day", "down again") reports a new development of something earlier: the
 # re-release after the release, the next zero-day after the last. Outlets covering that development
 # use the cue; those who covered the earlier one, a day or more before, did not.
-_REPEAT = re.compile(r"\b(?:again|another|second|third|once more)\b|\bre-([a-z]{3,})", re.IGNORECASE)
+# "Third-party apps" and "second-hand devices" say nothing of the kind.
+_REPEAT = re.compile(
+    r"\b(?:again|another|(?:second|third)(?![- ](?:party|parties|hand))|once more)\b|\bre-([a-z]{3,})",
+    re.IGNORECASE,
+)
 
 
 def repeat_cues(title: str) -> frozenset[str]:

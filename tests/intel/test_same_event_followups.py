@@ -30,6 +30,9 @@ def test_repeat_cues_name_an_action_done_again() -> None:
     assert repeat_cues("Chat service down again for thousands of users") == {"again"}
     assert repeat_cues("Fabrikam issues emergency router patch for exploited flaw") == frozenset()
     assert repeat_cues("Fabrikam patches its remote access product") == frozenset()  # "remote" is no re- verb
+    assert repeat_cues("Second breach at Contoso hotels exposes guest records") == {"again"}
+    assert repeat_cues("Contoso bug exposed user photos to third-party apps") == frozenset()
+    assert repeat_cues("Second-hand routers from Fabrikam leak old owners' passwords") == frozenset()
 
 
 def test_a_re_release_days_later_starts_a_story_while_same_day_reports_join() -> None:
