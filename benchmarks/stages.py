@@ -17,6 +17,7 @@ from bot.app import open_core
 from bot.ingest.article import article_from_story
 from bot.ingest.errors import IngestError
 from bot.ingest.source import read_story_file
+from bot.intel.similarity import forget_texts
 from bot.intel.vendors.registry import match_vendors
 
 STAGES = ("read", "parse & clean", "vendor match", "store article", "cluster & story", "route", "commit")
@@ -28,6 +29,7 @@ async def _one_round(folder: Path, files: list[Path]) -> dict[str, float]:
     stored = 0
     async with open_core(settings) as core:
         _ = core.registry.matcher  # built once per service, not on the first article's clock
+        forget_texts()  # every round reads the same files: none may reuse another's tokenised texts
         for path in files:
             marks = [time.perf_counter()]
             try:

@@ -33,6 +33,7 @@ from benchmarks.corpus import ArticleFactory, CorpusVendors
 from benchmarks.extraction import DevPages
 from benchmarks.stages import measure_stages
 from bot.app import open_core, sample_story_files
+from bot.intel.similarity import forget_texts
 
 WARMUP_FILES = 8
 GENERATED_FILES = 100
@@ -144,6 +145,7 @@ async def _one_pass(folder: Path, files: list[Path], workers: int) -> Pass:
         await core.readers.start()
         await core.pipeline.process_many(_warm_files(folder / "warm"), concurrency=workers + 1)
         pids = core.readers.pids
+        forget_texts()  # the same files every round: no round may reuse another's tokenised texts
         workers_before = _cpu_seconds(pids)
         main_before = time.process_time()
         started = time.perf_counter()

@@ -99,6 +99,12 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+def forget_texts() -> None:
+    """Empty the cache of tokenised texts (benchmarks: rounds that read the same files must not reuse
+    each other's work, as a service never sees the same article twice)."""
+    _tokens.cache_clear()
+
+
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
