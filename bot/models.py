@@ -256,6 +256,7 @@ class ArticleAnalysis(TypedDict, total=False):
     facts: list[dict[str, object]]  # ArticleFact.to_json()
     names: list[str]  # people named
     event: dict[str, tuple[float, list[str]]]  # event type -> (score, cue words), non-zero only
+    event_features: dict[str, float]  # the event model's evidence (bot/intel/event_model.py), known names only
     subjects: list[str]  # subject vendors
 
 

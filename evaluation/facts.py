@@ -17,7 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.intel.events import decide, score_text, split_lead
+from bot.intel.event_model import article_features, decide_story
+from bot.intel.events import score_text, split_lead
 from bot.intel.facts import extract_facts, facts_for_event, merge_facts
 from bot.intel.facts.kev import load_catalog
 from bot.intel.sentences import article_sentences, split_sentences
@@ -66,7 +67,10 @@ def story_reading(row: dict[str, object]) -> dict[str, object]:
     """What a reader labels for one row: the story's event type, summary and facts (one-source story)."""
     title, text = str(row.get("title") or ""), str(row.get("article") or "")
     facts = story_facts(text)
-    verdict = decide([score_text(title, *split_lead(text))], [f.kind for f in facts])
+    lead, rest = split_lead(text)
+    verdict = decide_story(
+        [score_text(title, lead, rest)], [f.kind for f in facts], [article_features(title, lead, rest)]
+    )
     facts = facts_for_event(facts, str(verdict.event_type))
     summary = summarize([article_sentences(text)[:24]], TfidfSimilarity())
     return {
@@ -187,7 +191,11 @@ def feed_rows(folder: Path = FEED_DIR) -> dict[str, dict[str, object]]:
         text = path.read_text(encoding="utf-8")
         _, front, body = text.split("---", 2) if text.startswith("---") else ("", "", text)
         title = re.search(r'^title:\s*"?(.*?)"?\s*$', front, re.M)
-        rows[path.stem] = {"row": path.stem, "title": title.group(1) if title else "", "article": body.strip()}
+        rows[path.stem] = {
+            "row": path.stem,
+            "title": title.group(1) if title else "",
+            "article": body.strip(),
+        }
     return rows
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.intel.event_cues import ATTACK_HAPPENED, CUES, PROMO_BODY, PROMO_TITLE
 from bot.intel.prefilter import prefiltered
@@ -126,6 +127,9 @@ def _hypothetical(text: str, start: int, end: int, exists: bool = False) -> bool
     return bool(_MODAL.search(before) or (not exists and _MODAL_AFTER.match(text[end : end + 30])))
 
 
+# The event model (bot/intel/event_model.py) reads the same sections right after score_text: the
+# cue matches are the costly part, so the last few are kept (callers only read the lists).
+@lru_cache(maxsize=16)
 def _hits(text: str, research: bool = False) -> dict[EventType, list[str]]:
     out: dict[EventType, list[str]] = {event: [] for event in _PATTERNS}
     for event, pattern in _PATTERNS.items():

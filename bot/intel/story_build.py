@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from bot.intel.events import EventVerdict, decide, score_text, split_lead
+from bot.intel.event_model import decide_story, model_features
+from bot.intel.events import EventVerdict, score_text, split_lead
 from bot.intel.facts import ArticleFact, extract_facts, facts_for_event, merge_facts, people_names
 from bot.intel.facts.kev import KevCatalog
 from bot.intel.ports import Similarity
@@ -69,6 +70,7 @@ def analyse(
         facts=[f.to_json() for f in facts],
         names=people_names(article.body),
         event={str(k): (v, words) for k, (v, words) in event.items() if v or words},
+        event_features=model_features(article.title, *split_lead(article.body)),
         subjects=list(article.subjects),
     )
 
@@ -82,7 +84,7 @@ def _event(analyses: Sequence[ArticleAnalysis], fact_kinds: Sequence[str] = ()) 
         {EventType(k): (float(v[0]), [str(w) for w in v[1]]) for k, v in a.get("event", {}).items()}
         for a in analyses
     ]
-    return decide(scored, fact_kinds)
+    return decide_story(scored, fact_kinds, [a.get("event_features") for a in analyses[:1]])
 
 
 def _title(members: Sequence[Member], vendors: Sequence[str]) -> str:
