@@ -145,7 +145,7 @@ class EventModel:
     classes: tuple[EventType, ...]
     bias: tuple[float, ...]
     weights: Mapping[str, Sequence[float]]
-    fallback_margin: float = 0.0  # the model decides only where the rules are less sure than this
+    fallback_margin: float = 0.0  # overrule the rules only when preferring another type by more than this
 
     def probabilities(self, features: Mapping[str, float]) -> dict[EventType, float]:
         logits = list(self.bias)
@@ -223,8 +223,9 @@ def decide_story(
     if best is rules.event_type or probs[best] - probs.get(rules.event_type, 0.0) <= model.fallback_margin:
         return rules
     scores = {str(e): round(p, 3) for e, p in probs.items() if p >= 0.01}
-    why = model.explain(evidence, best)
-    return EventVerdict(best, tuple(f"model:{w}" for w in why), scores)
+    words = dict.fromkeys(w for article in scored for w in article.get(best, (0.0, []))[1])
+    why = model.explain(evidence, best)  # the cue words of that type, then what weighed most
+    return EventVerdict(best, (*words, *(f"model:{w}" for w in why)), scores)
 
 
 __all__ = ["EventModel", "article_features", "decide_story", "load_model", "story_features"]

@@ -50,7 +50,7 @@ def test_the_model_types_an_attack_the_cue_rules_miss(
     assert decide(scored).event_type is rules_said  # the rules alone (why the model is there)
     verdict = decide_story(scored, [], [article_features(*story)])
     assert verdict.event_type is EventType.ATTACK
-    assert verdict.cues and all(c.startswith("model:") for c in verdict.cues)  # the features that decided
+    assert any(c.startswith("model:") for c in verdict.cues)  # cue words of the type, then what weighed
 
 
 def test_the_story_engine_caches_the_features_and_decides_with_them() -> None:
