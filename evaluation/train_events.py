@@ -14,7 +14,7 @@ the partial-label log-likelihood (log of the summed probability of the allowed t
 weight but the biases; the penalty and the rules-margin below which the model may overrule them are
 chosen on the same folds from a small grid (a small optimism, printed beside the fold spread).
 
-    python -m evaluation.train_events [--write] [--rebuild] [--fresh PATH]
+    python -m evaluation.train_events [--write] [--rebuild] [--fresh PATH] [--roles section|compact] [--without PREFIX]
 """
 
 from __future__ import annotations
@@ -26,15 +26,18 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from bot.intel.event_model import MODEL_PATH, EventModel, article_features, decide_story, story_features
 from bot.intel.events import decide, score_text, split_lead
 from bot.models import EventType
+from evaluation.event_roles import VARIANTS
 from evaluation.facts import DEFAULT, FEED_LABELS, LABELS, feed_rows, load_labels, story_facts
 
-CACHE = Path("/tmp/train_events_rows.pkl")
+CACHE = Path("/tmp/train_events_rows_roles.pkl")
+ROLES = ("role",)  # the candidate vendor-role features (evaluation/event_roles.py), dropped for the baseline
 FOLDS = 5
 MIN_SUPPORT = 60  # rows allowing a type before the model learns it (rarer types stay with the rules)
 MIN_DF = 3  # a word feature must stand in this many training rows
@@ -48,6 +51,10 @@ def load_rows(
     """Every labelled row with its article features, fact kinds and the rules' verdict (cached)."""
     if CACHE.exists() and not rebuild and paths == (LABELS, FEED_LABELS):
         return with_features(pickle.loads(CACHE.read_bytes()))
+    from bot.intel.vendors import VendorCatalog, VendorMatcher
+    from bot.models import Salience
+
+    matcher = VendorMatcher.of(VendorCatalog.load())
     vendor = {str(r["row"]): r for r in map(json.loads, DEFAULT.read_text(encoding="utf-8").splitlines())}
     feeds = feed_rows()
     out: list[dict[str, object]] = []
@@ -71,6 +78,10 @@ def load_rows(
                     "scored": scored,
                     "kinds": kinds,
                     "text": (title, lead, rest),
+                    # the subject vendors as the engine's matcher tags them (registry.tag_vendors)
+                    "subjects": [
+                        m.vendor for m in matcher.match(title, text) if m.salience is Salience.SUBJECT
+                    ],
                 }
             )
     if paths == (LABELS, FEED_LABELS):
@@ -78,11 +89,16 @@ def load_rows(
     return with_features(out)
 
 
-def with_features(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def with_features(rows: list[dict[str, object]], roles: str | None = None) -> list[dict[str, object]]:
     """The model's features of each row, from its cached text, facts and rules' verdict (the slow
-    part, facts, is cached; features are recomputed so a feature change needs no --rebuild)."""
+    part, facts, is cached; features are recomputed so a feature change needs no --rebuild), plus
+    the candidate role features of `roles` (a VARIANTS name) when measuring them."""
     for row in rows:
-        row["article"] = article_features(*row["text"])  # type: ignore[misc]
+        text = cast(tuple[str, str, str], row["text"])
+        article = article_features(*text)
+        if roles:
+            article.update(VARIANTS[roles](*text, cast(list[str], row.get("subjects", []))))
+        row["article"] = article
         row["features"] = story_features(row["article"], row["kinds"], row["rules"])  # type: ignore[arg-type]
     return rows
 
@@ -160,14 +176,14 @@ def right(row: Mapping[str, object], event: str) -> bool:
 
 
 def cross_validate(
-    rows: list[dict[str, object]], l2: float, margin: float
+    rows: list[dict[str, object]], l2: float, margin: float, drop: tuple[str, ...] = ()
 ) -> tuple[list[float], list[float], Counter[str]]:
     folds = grouped_folds(rows)
     model_acc, rules_acc, errors = [], [], Counter[str]()
     for f in range(FOLDS):
         train = [r for r, g in zip(rows, folds, strict=True) if g != f]
         test = [r for r, g in zip(rows, folds, strict=True) if g == f]
-        model = fit(train, l2, classes_of(train), margin)
+        model = fit(train, l2, classes_of(train), margin, drop)
         guesses = [predict(model, r) for r in test]
         model_acc.append(sum(right(r, g) for r, g in zip(test, guesses, strict=True)) / len(test))
         rules_acc.append(sum(right(r, str(r["rules"].event_type)) for r in test) / len(test))  # type: ignore[attr-defined]
@@ -187,8 +203,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="fit on all rows and write the model file")
     parser.add_argument("--rebuild", action="store_true", help="recompute the rows' features")
+    parser.add_argument(
+        "--roles", choices=sorted(VARIANTS), help="measure candidate role features (no --write)"
+    )
+    parser.add_argument(
+        "--without", action="append", help="feature prefix to leave out of the baseline model (repeatable)"
+    )
     parser.add_argument("--fresh", type=Path, help="score a labelled held-out file once (rules vs model)")
     args = parser.parse_args(argv)
+    if args.roles and args.write:
+        parser.error("--roles measures features the engine does not compute: it cannot --write")
     if not DEFAULT.exists():
         print(f"event training skipped: {DEFAULT} not found (dev-time data)")
         return 0
@@ -204,25 +228,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{len(rows)} rows, {len(set(str(r['sample']) for r in rows))} samples, fold sizes {Counter(folds)}"
     )
-    best: tuple[float, float, float] | None = None
+    variants: tuple[tuple[str, tuple[str, ...]], ...] = (("model", ()),)
+    if args.roles:
+        rows = with_features(rows, args.roles)
+    without = tuple(args.without or ()) + (ROLES if args.roles else ())
+    if without:  # the model without those features (the current one), in the same run and folds
+        variants = (("candidate", ()), ("without", without))
+    chosen: dict[str, tuple[float, float, float]] = {}
+    runs: dict[tuple[str, float, float], tuple[list[float], list[float], Counter[str]]] = {}
     for l2 in L2_GRID:
         for margin in MARGIN_GRID:
-            model_acc, rules_acc, errors = cross_validate(rows, l2, margin)
-            print(
-                f"L2 {l2:5} margin {margin}: model {spread(model_acc)} rules {spread(rules_acc)} "
-                f"per fold model {[round(a, 3) for a in model_acc]} rules {[round(a, 3) for a in rules_acc]}"
-            )
-            score = statistics.mean(model_acc)
-            if best is None or score > best[0]:
-                best = (score, l2, margin)
-    assert best is not None
-    _, l2, margin = best
-    model_acc, rules_acc, errors = cross_validate(rows, l2, margin)
-    print(
-        f"chosen L2 {l2} margin {margin}: model {spread(model_acc)} vs rules {spread(rules_acc)}; "
-        f"folds model beats rules {sum(m > r for m, r in zip(model_acc, rules_acc, strict=True))}/{FOLDS}"
-    )
-    print("model errors (CV):", dict(errors.most_common(12)))
+            for name, drop in variants:
+                runs[name, l2, margin] = model_acc, rules_acc, _ = cross_validate(rows, l2, margin, drop)
+                print(
+                    f"L2 {l2:5} margin {margin} {name}: {spread(model_acc)} rules {spread(rules_acc)} "
+                    f"per fold {[round(a, 3) for a in model_acc]}"
+                )
+                score = statistics.mean(model_acc)
+                if name not in chosen or score > chosen[name][0]:
+                    chosen[name] = (score, l2, margin)
+    for name, _ in variants:
+        _, l2, margin = chosen[name]
+        model_acc, rules_acc, errors = runs[name, l2, margin]
+        print(
+            f"chosen {name} L2 {l2} margin {margin}: {spread(model_acc)} vs rules {spread(rules_acc)}; "
+            f"per fold {[round(a, 3) for a in model_acc]} rules {[round(a, 3) for a in rules_acc]}"
+        )
+        print(f"{name} errors (CV):", dict(errors.most_common(12)))
+    if without:
+        new, old = (runs[name, chosen[name][1], chosen[name][2]][0] for name in ("candidate", "without"))
+        sizes = Counter(folds)
+        rows_gained = [round((n - o) * sizes[f]) for f, (n, o) in enumerate(zip(new, old, strict=True))]
+        print(f"gain over {without}: {statistics.mean(new) - statistics.mean(old):+.4f}, rows per fold {rows_gained}")
+    _, l2, margin = chosen[variants[0][0]]
     first = [
         statistics.mean(right(r, str(r["first"])) for r, g in zip(rows, folds, strict=True) if g == f)
         for f in range(FOLDS)

@@ -96,3 +96,22 @@ def test_the_shipped_model_round_trips_and_gives_probabilities() -> None:
     probs = model.probabilities(article_features(*CAMPAIGN))
     assert abs(sum(probs.values()) - 1.0) < 1e-9
     assert set(model_features(*CAMPAIGN)) <= set(article_features(*CAMPAIGN))
+
+
+def test_the_candidate_role_features_tell_the_hit_vendor_from_the_researcher() -> None:
+    """evaluation/event_roles.py (measured by `train_events --roles`, not shipped): the subject's role
+    where it is named, and no evidence at all for an article without a subject vendor (such an article
+    never starts a story, so a flag for it would be learned from rows the engine never types)."""
+    from evaluation.event_roles import compact_roles, section_roles
+
+    hit = ("Norvale hit by ransomware", "Attackers breached Norvale on Monday and encrypted its servers.", "")
+    research = (
+        "New loader spreads through fake installers",
+        "Researchers at Norvale found a loader that hides in fake installers, the firm said.",
+        "",
+    )
+    assert section_roles(*hit, ["Norvale"])["role_lead:affected"] == 1.0
+    assert "role_lead:researcher" in section_roles(*research, ["Norvale"])
+    assert compact_roles(*hit, ["Norvale"]).get("role:hit") == 1.0
+    assert compact_roles(*research, ["Norvale"]).get("role:research_only") == 1.0
+    assert section_roles(*hit, []) == {} == compact_roles(*hit, [])
