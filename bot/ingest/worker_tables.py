@@ -12,14 +12,14 @@ from __future__ import annotations
 import contextlib
 
 from bot.ingest import stopwords
-from bot.ingest.worker import kev_catalog
 from bot.intel.facts import threats
+from bot.intel.facts.kev import load_catalog
 
 
 def load_tables() -> None:
     stopwords.preload()
     threats.preload()
-    kev_catalog(None)
+    load_catalog(None)  # cached there: the workers' kev_catalog(None) finds it loaded
 
 
 with contextlib.suppress(

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.intel.facts.cve import CVE_ID
+from bot.intel.facts.typed import TypedFact
 from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence
-
-if TYPE_CHECKING:
-    from bot.intel.facts.security import TypedFact
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 BACKGROUND = prefiltered(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from bot.intel.facts.background import set_background_aside
@@ -21,6 +20,7 @@ from bot.intel.facts.gazetteer import find_places
 from bot.intel.facts.incident import KEV, LAYOFF, STATUS_TEXT, exploitation_status, quantities, workaround
 from bot.intel.facts.kev import KevCatalog
 from bot.intel.facts.threats import find_threats
+from bot.intel.facts.typed import TypedFact
 from bot.intel.facts.versions import find_versions
 from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence
@@ -30,17 +30,6 @@ _VULN_WORD = re.compile(r"\bvulnerabilit|\bflaws?\b|\bbugs?\b|\bzero-days?\b|\be
 # A "sentence" that lists thirty CVEs with their scores is one long line in real advisories: ids and
 # scores are read from all of it (bounded), the other cues from its start.
 MAX_LIST_CHARS, MAX_SENTENCE_CHARS = 6000, 600
-
-
-@dataclass(slots=True)
-class TypedFact:
-    kind: str
-    key: str
-    text: str
-    position: int  # sentence index
-    sentence: str
-    data: dict[str, object] = field(default_factory=dict)
-    value: str | None = None
 
 
 def _cve_text(data: dict[str, object]) -> str:
