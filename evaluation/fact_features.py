@@ -20,23 +20,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.intel.facts.background import BACKGROUND, FLASHBACK
+from bot.intel.facts.extract import KIND_ORDER
 from bot.intel.sentences import Sentence
 
 KEPT = frozenset({"cve", "kev", "exploitation"})
-KINDS = (
-    "statement",
-    "date",
-    "affected",
-    "fixed",
-    "workaround",
-    "actor",
-    "malware",
-    "victims",
-    "data",
-    "ransom",
-    "money",
-    "layoffs",
-)
+KINDS = tuple(kind for kind in KIND_ORDER if kind not in KEPT)  # the kinds the filter may drop
 FEATURES = (
     "bias",
     *(f"kind_{k}" for k in KINDS),
