@@ -4,7 +4,7 @@ The labels (evaluation/labels/facts-sample.jsonl: row numbers of the vendor-dev 
 types, a verdict per fact keyed by a hash of its text; facts-feed-ledes.jsonl: the same for feed
 ledes of the multi-outlet dev split, by link hash) are committed; the article text is third-party
 and read at dev time, so each test skips without it. Floors sit a little under today's figures (all
-724 read stories: event type 670/724, facts useful 0.892 of 1,399; feed ledes: see README-facts.md),
+724 read stories: event type 670/724, facts useful 0.908 of 1,346; feed ledes: see README-facts.md),
 so they catch a regression, not noise. A fact produced now that nobody judged fails the test: read
 it and add its verdict before moving a figure.
 """
@@ -34,7 +34,7 @@ def check(scored: dict[str, object], event_floor: float, facts_floor: float) -> 
 
 
 def test_labelled_stories_keep_their_figures(rows: dict[str, dict[str, object]]) -> None:
-    check(read_rows(load_labels(), rows), 0.91, 0.88)
+    check(read_rows(load_labels(), rows), 0.91, 0.90)
 
 
 def test_labelled_feed_ledes_keep_their_figures() -> None:

@@ -182,3 +182,35 @@ def test_a_background_cve_keeps_its_stated_score_in_the_json() -> None:
     assert main.data["related_cvss"]["CVE-2031-4444"]["score"] == 7.2
     same = "Acme also patched a privilege escalation bug (CVE-2031-6666, CVSS score: 7.8) in the same update. "
     assert "CVE-2031-6666" in {f.data["id"] for f in facts_of(text + same) if f.kind == "cve"}
+
+
+def test_an_article_gives_its_first_count_and_family_only() -> None:
+    text = (
+        "Hackers breached Acme's billing system and stole the records of 3 million customers. "
+        "The intrusion used the QakBot malware to reach the database. "
+        "Researchers compared the campaign with the Emotet malware, which infected 600,000 computers in 2019."
+    )
+    facts = facts_of(text)
+    victims = [f.text for f in facts if f.kind in ("victims", "data")]
+    assert victims and all("3 million" in t for t in victims), victims
+    assert [f.data.get("name") for f in facts if f.kind == "malware"] == ["QakBot"]
+
+
+def test_two_outlets_with_different_counts_keep_both_side_by_side() -> None:
+    one = "Hackers breached Acme and 2 million customers were affected, the company said."
+    two = "Hackers breached Acme and 2.5 million customers were affected, a regulator said."
+    merged = merge_facts(
+        [extract_facts(t, article_sentences(t), published=None) for t in (one, two)], ["A", "B"]
+    )
+    counts = {f.text: f.sources for f in merged if f.kind == "victims"}
+    assert len(counts) == 2 and sorted(s for sources in counts.values() for s in sources) == [0, 1], counts
+
+
+def test_a_tracked_company_is_no_threat_group_of_the_same_name() -> None:
+    from bot.intel.facts.threats import find_threats
+
+    # the galaxy lists "Alibaba" and "Hacking Team" as names of threat groups
+    assert find_threats("Researchers at Alibaba found the flaw in the library.") == []
+    assert find_threats("The spyware maker Hacking Team was itself breached.") == []
+    said = find_threats("The Iranian group Cleaver targeted airlines.")
+    assert [m.threat.name for m in said] == ["Cleaver"]

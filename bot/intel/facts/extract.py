@@ -126,6 +126,7 @@ def extract_facts(
     published: date | None,
     vendors: Sequence[str] = (),
     kev: KevCatalog | None = None,
+    first_only: frozenset[str] | None = None,
 ) -> list[ArticleFact]:
     """Every fact of one article, in reading order within each kind: typed security facts, the
     statements of what happened, and dates. A bare name, place or number is no fact: people,
@@ -190,7 +191,27 @@ def extract_facts(
                     data={"date": mention.date.key, "precision": mention.date.granularity},
                 )
             )
-    return facts
+    return first_of_kind(facts, FIRST_ONLY if first_only is None else first_only)
+
+
+# An article's first count of victims or money, first malware family and first affected product are
+# its event's; later ones are mostly partial figures, other events' numbers retold for scale, or
+# families and products named for comparison. Measured on 1,384 read facts (566 stories): the second
+# and later facts of these kinds were useful 21 times of 38, against 0.90 for all facts; keeping only
+# the first raised precision in all 25 folds of a 5x5 story-grouped cross-validation (the kinds chosen
+# inside each training fold), by +0.007 on average (evaluation/labels/README-facts.md). Applied per
+# article, so two outlets that give different counts still show both, side by side.
+FIRST_ONLY = frozenset({"victims", "money", "malware", "affected"})
+
+
+def first_of_kind(facts: list[ArticleFact], kinds: frozenset[str] = FIRST_ONLY) -> list[ArticleFact]:
+    """Keep, of each of `kinds`, only the fact read earliest in the article (`extract_facts`'
+    `first_only` changes the kinds: evaluation/fact_caps.py measures every kind with an empty set)."""
+    first: dict[str, ArticleFact] = {}
+    for fact in facts:
+        if fact.kind in kinds and (fact.kind not in first or fact.position < first[fact.kind].position):
+            first[fact.kind] = fact
+    return [f for f in facts if f.kind not in kinds or first[f.kind] is f]
 
 
 def _workforce(statements: Sequence[Statement]) -> bool:

@@ -21,6 +21,8 @@ from pathlib import Path
 import ahocorasick
 import wordninja
 
+from bot.intel.vendors.catalog import builtin_spellings
+
 _MALWARE_WORD = (
     r"ransomware|malware|trojan|backdoor|botnet|RAT|stealer|infostealer|loader|dropper|worm|spyware|wiper"
     r"|implant|rootkit|bootkit|keylogger|strain|variant|family|payload|web\s?shell|cryptominer|miner|banker"
@@ -96,10 +98,20 @@ def preload() -> None:
     """Build the tables now (the parse workers' fork server does: `ingest.worker_tables`): built on
     first use, the English word list alone costs the first article naming a threat ~30 ms."""
     _english()
+    _companies()
     _automaton()
 
 
+@lru_cache(maxsize=1)
+def _companies() -> frozenset[str]:
+    return builtin_spellings()
+
+
 def _ordinary(word: str) -> bool:
+    """An ordinary English word, a short token, or a tracked company or product's name ("Alibaba" is
+    an alias of the Cleaver group in the galaxy): it names a threat only where the sentence says so."""
+    if word.lower() in _companies():
+        return True
     if any(c.isdigit() for c in word):
         return False  # APT28, FIN7, TA505
     return len(word) <= 4 or (" " not in word and word.lower() in _english())

@@ -84,6 +84,12 @@ def _builtin_entries(grown: bool = True) -> tuple[VendorEntry, ...]:
     return tuple(entries)
 
 
+def builtin_spellings() -> frozenset[str]:
+    """Every name, alias and product of the built-in catalog, lower-cased: the key-fact readers use
+    it to tell a company ("Alibaba", "Zimbra") from a threat group that shares its name."""
+    return frozenset(name.lower() for entry in _builtin_entries(True) for name in entry.names)
+
+
 class VendorCatalog:
     """An immutable set of vendors. Build with `load()`; add a workspace's own vendors with `with_extra()`."""
 
