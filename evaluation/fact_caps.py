@@ -79,7 +79,9 @@ def main(argv: list[str]) -> int:
     if not path.exists():
         print(f"fact caps skipped: {path} not found (dev-time data)")
         return 0
-    rows = {str(r["row"]): r for r in map(json.loads, filter(str.strip, path.read_text("utf-8").splitlines()))}
+    rows = {
+        str(r["row"]): r for r in map(json.loads, filter(str.strip, path.read_text("utf-8").splitlines()))
+    }
     stories: list[Story] = []
     for label in (x for x in load_labels() if str(x["row"]) in rows):
         verdicts = {key: v for _, v, key in label.get("facts", [])}  # type: ignore[attr-defined]

@@ -32,9 +32,9 @@ LABELS = Path(__file__).with_name("labels") / "facts-sample.jsonl"
 # labelled the same way (`row` is the item's link hash): the short text a feed-fed store holds.
 FEED_LABELS = Path(__file__).with_name("labels") / "facts-feed-ledes.jsonl"
 FEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
-# A fresh held-out sample of feed items never read before (`--sample N --seed S --fresh --feed`),
-# labelled on first reading and never used for a change: reported on its own as `fresh_heldout`.
-FRESH_LABELS = Path(__file__).with_name("labels") / "facts-fresh-dec6.jsonl"
+# Fresh held-out samples of feed items never read before (`--sample N --seed S --fresh --feed`),
+# each labelled on first reading and never used for a change: reported each on its own.
+FRESH_LABELS = tuple(Path(__file__).with_name("labels") / f"facts-fresh-{n}.jsonl" for n in ("dec6", "dec6b"))
 FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".
@@ -261,8 +261,12 @@ def labelled(rows: list[dict[str, object]]) -> dict[str, object]:
     feeds = feed_rows()
     if FEED_LABELS.exists() and feeds:
         out["feed_ledes"] = read_rows(load_labels(FEED_LABELS), feeds)
-    if FRESH_LABELS.exists() and feeds:
-        out["fresh_heldout"] = {"sample": FRESH_LABELS.name, **read_rows(load_labels(FRESH_LABELS), feeds)}
+    for n, path in enumerate(FRESH_LABELS):
+        if path.exists() and feeds:
+            out[f"fresh_heldout{n + 1 if n else ''}"] = {
+                "sample": path.name,
+                **read_rows(load_labels(path), feeds),
+            }
     return out
 
 
@@ -278,7 +282,9 @@ def fresh_sample(rows: list[dict[str, object]], size: int, seed: int) -> list[di
 def fresh_feed_sample(size: int, seed: int) -> list[dict[str, object]]:
     """Feed items never read before (in no feed-lede or fresh label file), drawn with a fixed seed."""
     feeds = feed_rows()
-    read = {str(x["row"]) for path in (FEED_LABELS, FRESH_LABELS) if path.exists() for x in load_labels(path)}
+    read = {
+        str(x["row"]) for path in (FEED_LABELS, *FRESH_LABELS) if path.exists() for x in load_labels(path)
+    }
     pool = [row for key, row in sorted(feeds.items()) if key not in read]
     return random.Random(seed).sample(pool, min(size, len(pool)))
 
@@ -323,7 +329,9 @@ def main(argv: list[str]) -> int:
             picked = fresh_feed_sample(size, seed)
         else:
             picked = (
-                fresh_sample(rows, size, seed) if "--fresh" in argv else random.Random(seed).sample(rows, size)
+                fresh_sample(rows, size, seed)
+                if "--fresh" in argv
+                else random.Random(seed).sample(rows, size)
             )
         for row in picked:
             reading = story_reading(row)

@@ -12,6 +12,7 @@ it and add its verdict before moving a figure.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -44,12 +45,13 @@ def test_labelled_feed_ledes_keep_their_figures() -> None:
     check(read_rows(load_labels(FEED_LABELS), feeds), 0.90, 0.88)
 
 
-def test_fresh_heldout_sample_is_fully_judged() -> None:
-    """The fresh held-out sample (facts-fresh-dec6.jsonl) is never tuned on, so no floor: only every
-    row present and every fact produced judged, so its figure stays quotable."""
+@pytest.mark.parametrize("path", FRESH_LABELS, ids=lambda p: p.name)
+def test_fresh_heldout_sample_is_fully_judged(path: Path) -> None:
+    """The fresh held-out samples (facts-fresh-*.jsonl) are never tuned on, so no floor: only every
+    row present and every fact produced judged, so their figures stay quotable."""
     feeds = feed_rows()
     if not feeds:
         pytest.skip(f"{FEED_DIR} absent (dev-time feed items)")
-    scored = read_rows(load_labels(FRESH_LABELS), feeds)
+    scored = read_rows(load_labels(path), feeds)
     assert scored["rows_missing"] == 0
     assert scored["facts_unjudged"] == 0, "facts nobody judged on the held-out sample: read and label them"
