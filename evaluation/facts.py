@@ -34,7 +34,7 @@ FEED_LABELS = Path(__file__).with_name("labels") / "facts-feed-ledes.jsonl"
 FEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
 # Fresh held-out samples of feed items never read before (`--sample N --seed S --fresh --feed`),
 # each labelled on first reading and never used for a change: reported each on its own.
-FRESH_LABELS = tuple(Path(__file__).with_name("labels") / f"facts-fresh-{n}.jsonl" for n in ("dec6", "dec6b"))
+FRESH_LABELS = tuple(Path(__file__).with_name("labels") / f"facts-fresh-{n}.jsonl" for n in ("dec6",))
 FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".

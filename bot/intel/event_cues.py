@@ -83,6 +83,9 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"backdoored",
         r"worms?",
         r"(?:cyber-?)?espionage",
+        # what a victim calls an attack before it says more: "a cybersecurity issue", "a cyber incident"
+        r"cyber-?security (?:issue|incident)s?",
+        r"cyber[- ]?incidents?",
         r"cyber ?war(?:fare)?",
         r"(?:password|credential|data|info(?:rmation)?|card|cookie|crypto)[- ]steal(?:ing|ers?)",
         r"malicious (?:[\w-]+ ){0,2}(?:apps?|applications?|extensions?|add-?ons?|packages?|librar(?:y|ies)|installers?"
@@ -100,6 +103,8 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"boot ?loops?",
         r"(?:service|services|website|site|platform|network) (?:was |were |is |went )?(?:down|offline|unavailable)",
         r"went (?:down|offline)",
+        r"(?:shut(?:s|ting)? down|shutdown of) (?:(?:its|the|their|some|many|all|of) )*(?:[\w-]+ ){0,2}"
+        r"(?:systems?|websites?|web ?sites|servers?|networks?|services?)",
         r"service disruptions?",
     ),
     EventType.LAYOFFS: (
@@ -109,10 +114,14 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"job cuts",
         r"cut(?:ting|s)? (?:\d+ )?jobs",
         r"redundanc(?:y|ies)",
-        r"clos(?:e|es|ed|ing)(?: down)? (?:its |the |an? )?(?:\w+ )?(?:office|offices|operations|business|site)",
-        # a workplace or a business, not an app, a system or a network taken offline (that is an outage)
-        r"shut(?:ting|s)? down(?! (?:(?:its|the|their|an?) )?(?:temporarily )?(?:[\w-]+ ){0,3}(?:apps?|applications?|systems?"
-        r"|services?|websites?|sites?|portals?|servers?|networks?|gateways?|infrastructure|botnets?|domains?))",
+        # for good, not for a few days after an attack ("forced to close operations for several days")
+        r"clos(?:e|es|ed|ing)(?: down)? (?:its |the |an? )?(?:\w+ )?(?:office|offices|operations|business|site)"
+        r"(?! (?:temporarily|for (?:a |an )?(?:\w+ ){0,2}(?:hours?|days?|weeks?)))",
+        # a workplace or a business, not an app, a system, a machine or a network taken offline (an outage),
+        # and not a thing shut down by an attack ("port shut down by ransomware")
+        r"shut(?:ting|s)? down(?! by\b)(?! (?:(?:its|the|their|an?|many|some|all|of) )*(?:temporarily )?(?:[\w-]+ ){0,3}"
+        r"(?:apps?|applications?|systems?|services?|websites?|sites?|portals?|servers?|networks?|gateways?|infrastructure"
+        r"|botnets?|domains?|machines?|ATMs?|computers?|devices?|terminals?))",
         r"shutter(?:s|ed|ing)?",
         r"wind[- ]?down",
         r"restructuring",
@@ -146,6 +155,10 @@ CUES: dict[EventType, tuple[str, ...]] = {
         r"arrest(?:ed|s)?",
         r"extradit\w+",
         r"sanction(?:s|ed)?",
+        # a regulator's rule: "new SEC rules require", "a rule adopted by the Securities and Exchange Commission"
+        r"(?:new|adopt(?:s|ed)?|approv(?:es|ed)|final) (?:[\w.]+ )?rules?",
+        r"rules? (?:adopted|approved|finali[sz]ed) by",
+        r"Securities and Exchange Commission",
         r"antitrust",
         r"GDPR",
         r"probe",
@@ -200,8 +213,8 @@ ATTACK_HAPPENED = prefiltered(
     r"|lur\w+|trick\w*|posing|disguis\w+|masquerad\w+|victims?|affected|impacted|infiltrat\w+|encrypted|wiped"
     r"|crippl\w+|suffer\w*|struck|extort\w*|inject\w*|install\w*|sent|sending|emails?|messages?|spam\w*|outbreak|DDoSed"
     # a feed lede names the attack as the cause of what happened: "takes systems offline following a
-    # cyberattack", "password resets after cyberattack"
-    r"|offline|(?:following|after|due\s+to|because\s+of|caused\s+by|amid|in\s+the\s+wake\s+of)\s+(?:a\s+|an\s+|the\s+)?"
+    # cyberattack", "password resets after cyberattack", or only its effect ("port shut down by ransomware")
+    r"|offline|shut\w*\s+down|forced\s+to|halt\w*|suspend\w*|(?:following|after|due\s+to|because\s+of|caused\s+by|amid|in\s+the\s+wake\s+of)\s+(?:a\s+|an\s+|the\s+)?"
     r"(?:[\w-]+\s+){0,2}(?:cyber-?\s?attacks?|attacks?|ransomware|hacks?|intrusions?|(?:security|cyber)\s+incidents?)"
     r"|new\s+(?:\w+\s+)?(?:malware|ransomware|trojan|botnet|variant|strain|backdoor|worm))\b",
     re.I,

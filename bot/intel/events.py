@@ -94,7 +94,8 @@ _WHO = (
 _FLAW = (
     r"\b(?:flaws?|vulnerabilit\w*|bugs?|security\s+holes?|hole|weakness\w*|loopholes?"
     r"|proof[- ]of[- ]concept|PoC|prototype|(?:attack\s+|evasion\s+|new\s+)technique|demonstrat\w+"
-    r"|managed\s+to\s+(?:hack|bypass|crack|break)|new\s+(?:[\w-]+\s+){0,3}attacks?|side[- ]channel|research\s+paper)\b"
+    r"|managed\s+to\s+(?:hack|bypass|crack|break)|new\s+(?:[\w-]+\s+){0,3}attacks?|side[- ]channel|research\s+paper"
+    r"|transient[- ]execution|speculative[- ]execution)\b"
 )
 RESEARCH_FLAW = prefiltered(
     rf"{_WHO}{_SENTENCE}{_FLAW}|{_FLAW}{_SENTENCE}{_WHO}"
@@ -208,11 +209,19 @@ DECISIVE: dict[EventType, re.Pattern[str]] = {
         # a regulator or a court acting on it: "Regulator Fines Equifax", "Launch Investigations Into",
         # "Supreme Court allows", "police took down the botnet"
         r"|\b(?:regulators?|watchdog|commission|authorit(?:y|ies)|FTC|ICO|SEC)\s+(?:\w+\s+)?fines\b"
+        # (an investigation into the attack itself is what follows any attack, not the story)
         r"|\b(?:launch(?:es|ed)?|open(?:s|ed)?)\s+(?:new\s+|an?\s+)?investigations?\s+into\b"
+        r"(?!\s+(?:the\s+|this\s+)?(?:cyber-?)?(?:attacks?|incidents?|breach|hack|intrusion)\b)"
         r"|\bcharges\s+against\b|\bcharging\s+(?:\w+\s+){0,6}?(?:hackers?|men|nationals?|suspects?)\b"
         r"|\b(?:supreme|federal|district|appeals?)\s+court\b"
-        r"|\b(?:police|law\s+enforcement|FBI|Europol|authorities|Justice\s+Department|DoJ)\b[^.]{0,80}"
-        r"\b(?:takedown|took\s+(?:down|control)|taken\s+down|dismantl\w+|seiz\w+|disrupt\w+|removed)\b",
+        r"|\b(?:police|law\s+enforcement|FBI|Federal\s+Bureau\s+of\s+Investigation|Europol|authorities|Justice\s+Department|DoJ)"
+        r"\b[^.]{0,80}\b(?:takedown|took\s+(?:down|control)|taken\s+down|dismantl\w+|seiz\w+|disrupt\w+|removed)\b"
+        # the same told the other way round, and a botnet dismantled (only the police dismantle botnets)
+        r"|\b(?:taken\s+down|dismantled|seized|disrupted)\s+(?:in|by|following|after)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}"
+        r"(?:police|law\s+enforcement|FBI|Europol|authorities)\b"
+        r"|\bbotnets?\b[^.]{0,150}?\b(?:has|have|had|was|were|been)\s+(?:\w+\s+)?(?:dismantled|taken\s+down|disrupted|seized)\b"
+        # a regulator's new rule: "New SEC Rules Require U.S. Companies to Reveal…"
+        r"|\b(?:new|adopt\w*|approv\w*|final)\s+(?:[\w.]+\s+)?rules?\s+(?:that\s+)?requir\w*",
         re.IGNORECASE,
     ),
     EventType.ACQUISITION: re.compile(
@@ -251,6 +260,8 @@ DECISIVE_WEIGHT = 7.0  # more than any one type can get from cue words (title 3 
 FEATURE_TITLE = prefiltered(
     r"^\s*(?:why|is\s+your|are\s+you|the\s+(?:evolution|revolution|rise|future|state)\s+of)\b|\bwho'?s\s+to\s+blame\b"
     r"|\bkeys?\s+to\b|\bthings?\s+(?:you|to)\b|\b(?:ways|tips)\s+to\b|\bmost\s+vulnerable\b|\bquestion\s+of\b"
+    # an obituary tells a life, not an event ("hacker … has passed away", "dies at 59")
+    r"|\bpass(?:ed|es)\s+away\b|\b(?:dies|died|is\s+dead)\s+at\s+\d+|\bobituary\b"
     # a bounty programme or a hacking contest announced is no event (its findings would carry CVEs)
     r"|\bbug\s+bounty\s+program(?:me)?s?\b|\b(?:hacking\s+)?(?:contest|competition)\b"
     # trend and statistics pieces, market reports, books and films about hacking

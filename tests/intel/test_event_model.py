@@ -34,8 +34,9 @@ CAMPAIGN = (
 # Sites infected with spam: the rules see nothing that happened and say `other`.
 SPAM = (
     "40,000 Blogs Infected With Spam Links",
-    "Tens of thousands of blogs running an outdated plugin have been infected with hidden spam links, a "
-    "security firm said on Tuesday. The attackers injected code that shows pharmacy adverts to search engines.",
+    "Tens of thousands of blogs running an outdated plugin have been infected with hidden spam links in a "
+    "campaign spotted by a security firm on Tuesday. The attackers injected code that shows pharmacy adverts "
+    "to search engines.",
     "Site owners were told to update the plugin and scan their sites.",
 )
 

@@ -178,3 +178,47 @@ def test_a_vendor_piece_with_trial_and_demo_calls_is_other() -> None:
 )
 def test_a_feed_lede_that_names_the_attack_as_cause_is_an_attack(title: str, lead: str) -> None:
     assert classify(title, lead).event_type is EventType.ATTACK
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "expected"),
+    [
+        # a shutdown an attack caused is no closure of a business
+        ("Busy harbour shut down by ransomware attack", "The port was forced to close operations for several days.", EventType.ATTACK),
+        (
+            "Casino chain 'cybersecurity issue' shuts down slot machines and cash machines",
+            "A cybersecurity issue forced the resort operator to shut down many of its systems on Monday.",
+            EventType.ATTACK,
+        ),
+        # the police dismantled it, told the other way round
+        (
+            "Foobot botnet dismantled after infecting 500,000 computers",
+            "Foobot, one of the longest-running botnets, was taken down following a multinational law enforcement operation.",
+            EventType.LEGAL,
+        ),
+        # an investigation into the attack follows every attack; the attack is the story
+        (
+            "Ten city agencies were hacked using a zero-day vulnerability",
+            "Attackers exploited a flaw in third-party software to breach the agencies. Police launched an investigation into the attack.",
+            EventType.ATTACK,
+        ),
+        # a regulator's new rule, an obituary, a CPU research technique
+        (
+            "New Regulator Rules Require Companies to Reveal Cyber Attacks Within 4 Days",
+            "The commission approved new rules that require listed companies to disclose a cyber attack within four days.",
+            EventType.LEGAL,
+        ),
+        (
+            "Famous hacker and author has passed away at 60",
+            "The hacker, once convicted for breaking into phone company computers, died after an illness.",
+            EventType.OTHER,
+        ),
+        (
+            "New Foo attack leaks secrets from all Acme CPUs",
+            "Researchers have discovered a new and powerful transient execution attack that can leak privileged data.",
+            EventType.VULNERABILITY,
+        ),
+    ],
+)
+def test_causes_from_the_fresh_feed_reading(title: str, lead: str, expected: EventType) -> None:
+    assert classify(title, lead).event_type is expected
