@@ -78,6 +78,15 @@ def test_a_score_in_the_next_sentence_rates_the_cve_the_text_is_about() -> None:
         ("The bug (CVE-2021-21973, CVSS score 5.3) is a server-side request forgery.", [5.3]),
         ("It is rated 8.8 out of 10 on the CVSS scale (CVE-2020-0001).", [8.8]),
         ("Nine out of 10 phones run an old release, says CVE-2020-0002's finder.", [None]),
+        ("CVE-2024-1111 (CVSSv3: 9.8) lets attackers run code.", [9.8]),
+        ("CVE-2024-1111 - CVSS 9.8 - remote code execution in the web interface.", [9.8]),
+        ("The first, CVE-2024-1111, has a base score of 9.8; the second, CVE-2024-2222, is milder.", [9.8, None]),
+        # scores listed in the ids' order, never the last one given to both
+        ("CVE-2024-1111 and CVE-2024-2222 are rated 9.8 and 7.5 on the CVSS scale respectively.", [9.8, 7.5]),
+        ("CVE-2024-1111 and CVE-2024-2222 are rated 7.5 on the CVSS scale in versions 2.1 and 3.4 respectively.", [None, None]),
+        # the scoring system's version is no score
+        ("The flaw, CVE-2024-1111, was scored using CVSS 3.1 and rated 9.8 out of 10.", [9.8]),
+        ("CVE-2024-1111 has a CVSS 3.1 score of 7.2.", [7.2]),
     ],
 )
 def test_cvss_shapes(sentence: str, scores: list[float | None]) -> None:
@@ -102,8 +111,11 @@ def test_actor_malware_victims_data_ransom_money_layoffs_and_dates() -> None:
     facts = merge_facts([facts_of(body, date(2024, 5, 1))])
     kinds = by_kind(list(facts))
     assert kinds["actor"][0].data["name"] == "Lazarus Group" and kinds["actor"][0].data["aliases"]
+    # an article gives its first malware family only (extract.FIRST_ONLY); the gang's own article its own
     malware = {f.data["name"]: f.data for f in kinds["malware"]}
-    assert malware["LockBit"]["ransomware"] is True and "Anchor" in malware
+    assert list(malware) == ["Anchor"] and malware["Anchor"]["ransomware"] is False
+    gang = [f for f in facts_of(body.split("\n\n", 1)[1], date(2024, 5, 1)) if f.kind == "malware"]
+    assert [(f.data["name"], f.data["ransomware"]) for f in gang] == [("LockBit", True)]
     assert kinds["victims"][0].data["value"] == "2000"
     data = kinds["data"][0].data
     assert data["value"] == "1200000" and data["kinds"] == ["names", "email addresses", "passwords"]

@@ -36,8 +36,17 @@ _SCORE_SHAPES = tuple(
         rf"(?<![\d.]){_SCORE}\s+(?:on|in)\s+the\s+CVSS{_VERSION}",
         # severity (rating) score of 10
         rf"\bseverity\s+(?:rating\s+)?score\s+of\s+{_SCORE}",
+        # CVSSv3: 9.8 / CVSS 9.8 / (CVSS v3.1 = 9.8) / a base score of 9.8; never "CVSS 3.1 score …"
+        # or "CVSS 3.1 vector", where the number is the scoring system's version
+        rf"\bCVSS{_VERSION}\s*[:=]\s*{_SCORE}(?!\s*/)",
+        rf"\bCVSS\s+(?!(?:2\.0|3\.[01]|4\.0)\b){_SCORE}(?!\s*(?:base|scores?|ratings?|severity|vectors?|scale|calculator"
+        rf"|specification|standard|/))",
+        rf"\bbase\s+score\s+(?:of\s+|:\s*)?{_SCORE}",
     )
 )
+# "A and B are rated 9.8 and 7.5 respectively": scores listed in the order of the ids
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+_LISTED_SCORE = re.compile(r"(?<![\d.])(10(?:\.0)?|\d\.\d)(?![\d.]*\d)")
 # "out of 10" alone is also "8 out of 10 Android devices": it needs a scoring word in the sentence
 _RATING_CONTEXT = re.compile(
     r"\bCVSS\b|\bseverity\b|\brat(?:ed|es|ing)\b|\branks?\b|\bscor(?:e|ed|ing)\b", re.I
@@ -184,7 +193,7 @@ def score_vector(text: str) -> Cvss | None:
         return None
 
 
-_SCORE_HINTS = ("cvss", "out of", "scor", "av:", "severity", "on the cvss")
+_SCORE_HINTS = ("cvss", "out of", "scor", "av:", "severity", "on the cvss", "base score")
 
 
 def _scores(sentence: str) -> list[tuple[int, Cvss]]:
@@ -301,6 +310,12 @@ def find_cves(sentence: str, context_id: str | None = None) -> list[CveMention]:
     scores = _scores(sentence)
     if not mentions and scores:
         mentions = [CveMention(context_id, 0)]
+    if len(mentions) > 1 and scores and _RESPECTIVELY.search(sentence):
+        listed = [float(m.group(1)) for m in _LISTED_SCORE.finditer(sentence, mentions[-1].start)]
+        if len(listed) == len(mentions):  # one score per id, in their order
+            for mention, score in zip(mentions, listed, strict=True):
+                mention.cvss = Cvss(score, scores[0][1].version)
+        scores = []  # a count that does not pair up is left unread rather than given to the wrong id
     for at, cvss in scores:
         before = [m for m in mentions if m.start <= at]
         if not before:
