@@ -321,3 +321,23 @@ def test_exploitation_said_with_none_or_could_is_no_in_the_wild_status(
     sentence: str, status: str | None
 ) -> None:
     assert exploitation_status(sentence) == status
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        # the vendors' own wordings of exploitation
+        ("Acme said it is aware of limited, targeted attacks exploiting the vulnerability.", "in_the_wild"),
+        ("Acme is aware that an exploit for CVE-2024-1111 exists in the wild.", "in_the_wild"),
+        ("The flaw was exploited as a zero-day by an espionage group.", "in_the_wild"),
+        ("Acme said the flaw may have been exploited in a limited number of cases.", "in_the_wild"),
+        ("Attackers have been exploiting the bug since at least April.", "in_the_wild"),
+        ("The company is not aware of any malicious use of the vulnerability.", "none_known"),
+        ("Acme said it is not aware of any attacks exploiting the flaw.", "none_known"),
+        ("A working exploit is now publicly available.", "poc_public"),
+        # a warning is no status
+        ("The flaw could be exploited as a zero-day by attackers.", None),
+    ],
+)
+def test_exploitation_wordings(sentence: str, status: str | None) -> None:
+    assert exploitation_status(sentence) == status

@@ -11,7 +11,8 @@ from bot.intel.facts.quantities import Quantity, find_quantities
 from bot.intel.prefilter import prefiltered
 
 _NEGATED = re.compile(
-    r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\b(?:exploit|attacks?\b)|\bnot\s+aware\b[^.]{0,80}\b(?:exploit|attacks?\b)"
+    r"\bno\s+(?:evidence|indication|sign|reports?)\b[^.]{0,80}\b(?:exploit|attacks?\b)"
+    r"|\bnot\s+aware\b[^.]{0,80}\b(?:exploit|attacks?\b|malicious\s+use|abuse)"
     r"|\bno\s+known\s+(?:exploit|attacks?|in-the-wild)|\b(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?:actively\s+)?exploited"
     r"|\bnot\s+(?:been\s+)?(?:actively\s+)?exploited\b|\b(?:none|neither)\b[^.]{0,160}\bexploited\b|\bno\s+(?:active\s+)?exploitation\b|\bnot\s+(?:known\s+to\s+be|under)\s+",
     re.IGNORECASE,
@@ -22,6 +23,13 @@ _IN_THE_WILD = re.compile(
     r"|\bexploited\s+(?:in|as\s+part\s+of)\s+(?:real-world\s+|limited\s+|targeted\s+|ongoing\s+)?(?:attacks?|campaigns?|intrusions?)"
     r"|\b(?:is|are|was|were|being|been)\s+(?:actively\s+|widely\s+)?exploited\s+(?:by\s+(?:\w+\s+){0,3}(?:hackers|attackers|threat|actors?|groups?|criminals|ransomware))"
     r"|\bexploitation\s+in\s+the\s+wild|\bKnown\s+Exploited\s+Vulnerabilities\b"
+    # the vendors' own wordings: "aware of limited, targeted attacks exploiting", "an exploit for CVE-…
+    # exists in the wild", "exploited as a zero-day", "exploited in a limited number of cases"
+    r"|\baware\s+of\s+(?:[\w-]+,?\s+){0,3}(?:attacks?|exploitation|reports?)\b[^.]{0,40}\bexploit"
+    r"|\bexploits?\s+for\s+(?:\S+\s+){1,3}(?:exists?|is|was|are)\s+(?:\w+\s+)?in\s+the\s+wild"
+    r"|\bexploited\s+as\s+(?:an?\s+)?zero-?days?\b|\bexploited\s+in\s+(?:a\s+)?limited\s+(?:number\s+of\s+)?(?:cases|attacks)"
+    r"|\b(?:attackers|hackers|threat\s+actors|adversaries|criminals)\s+(?:have\s+been|had\s+been|are|were)\s+"
+    r"(?:actively\s+)?(?:exploiting|abusing)\b"
     r"|\b(?:attackers|hackers|threat\s+actors)\s+(?:are\s+|were\s+|have\s+been\s+)?(?:already\s+)?(?:use|using|used|exploit|exploiting|exploited|abuse|abusing|abused)\s+(?:it|them|the\s+(?:flaw|bug|vulnerability|weakness|hole))\b",
     re.IGNORECASE,
 )
@@ -29,7 +37,9 @@ _POC = re.compile(
     # the gap may not name a patch: "details and proof of concept code, but a patch wasn't made available"
     r"\b(?:proof[- ]of[- ]concept|PoC)\b(?:(?!\bpatch|\bfix|\bupdate)[^.]){0,80}\b(?:released|published|public(?:ly)?|available|shared|posted|GitHub)\b"
     r"|\b(?:released|published|posted|shared)\b[^.]{0,50}\b(?:proof[- ]of[- ]concept|PoC)\b"
-    r"|\bexploit\s+code\b[^.]{0,40}\b(?:public|released|published|available)\b",
+    r"|\bexploit\s+code\b[^.]{0,40}\b(?:public|released|published|available)\b"
+    r"|\b(?:working|functional|public)\s+exploits?\s+(?:is|are|has\s+been|have\s+been)\s+(?:now\s+)?(?:publicly\s+)?"
+    r"(?:available|released|published)\b",
     re.IGNORECASE,
 )
 KEV = re.compile(r"\bKnown\s+Exploited\s+Vulnerabilit(?:y|ies)\b|\bKEV\b")
