@@ -341,3 +341,20 @@ def test_exploitation_said_with_none_or_could_is_no_in_the_wild_status(
 )
 def test_exploitation_wordings(sentence: str, status: str | None) -> None:
     assert exploitation_status(sentence) == status
+
+
+def test_an_earlier_flaw_that_the_new_one_gets_round_keeps_its_particulars_to_itself() -> None:
+    body = (
+        "Acme shipped a fix for a critical flaw in its VPN to address an incomplete patch for an actively "
+        "exploited flaw it previously resolved in October. "
+        "Tracked as CVE-2024-22222 (CVSS score: 9.1), the new flaw lets an administrator write files. "
+        "Acme urged customers to update to VPN 9.1R12 or later. "
+        "This vulnerability is a bypass of the patch for CVE-2023-11111. "
+        "CVE-2023-11111, a code execution flaw, was remediated in October with version 9.1R9."
+    )
+    facts = merge_facts([facts_of(body)])
+    kinds = by_kind(list(facts))
+    assert [f.data["id"] for f in kinds["cve"]] == ["CVE-2024-22222"]
+    assert kinds["cve"][0].data["related"] == ["CVE-2023-11111"]  # every id stays in the JSON
+    assert "exploitation" not in kinds  # the exploited flaw was the earlier one
+    assert [f.text for f in kinds["fixed"]] == ["Fixed in VPN 9.1R12"]

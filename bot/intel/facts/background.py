@@ -29,7 +29,9 @@ BACKGROUND = prefiltered(
     r"|\balso\s+made\s+use\s+of\b|\brewrites?\s+of\b|\binspired\s+by\b|\bsince\s+(?:it|they)\s+(?:started|began|first)\b"
     # a reputation or an earlier report retold: "is famous for its phishing", "unlike the previously
     # disclosed flaw", "adds itself to the list of other recent high-profile attacks", "behind 2016 Yahoo"
-    r"|\b(?:famous|known|notorious|infamous)\s+for\b|\bpreviously\s+(?:disclosed|reported|revealed|patched|known)\b"
+    r"|\b(?:famous|known|notorious|infamous)\s+for\b|\bpreviously\s+(?:disclosed|reported|revealed|patched|known|resolved|fixed|addressed)\b"
+    # the earlier flaw a new one gets round: "a bypass of the patch for CVE-…", "an incomplete fix for"
+    rf"|\bbypass(?:es)?\s+(?:of|for)\s+(?:the\s+|a\s+)?(?:patch|fix)\b|\bincomplete\s+(?:patch|fix)\s+for\b"
     r"|\bwe\s+have\s+(?:previously\s+)?reported\b|\byet\s+another\b|\blist\s+of\s+(?:\w+\s+){0,3}(?:attacks|breaches|incidents)\b"
     r"|\b(?:behind|after|like|than)\s+(?:the\s+)?(?:19|20)\d\d\s+[A-Z]"
     # another flaw of the same vendor told for context: "Exim also patched … three months ago" (not
@@ -57,9 +59,21 @@ EMBED = re.compile(rf"\(@\w+\)\s+(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d")
 
 
 def background_positions(sentences: Sequence[Sentence]) -> set[int]:
-    """Indexes of the sentences below the lead that retell something else, and of embedded posts."""
+    """Indexes of the sentences below the lead that retell something else, and of embedded posts. A
+    CVE first named in such a sentence (never in the lead) is the earlier flaw's: a later sentence that
+    names only such ids tells its particulars ("CVE-… was remediated in October 2020 with 9.1R9")."""
     complete = [s for s in sentences if s.complete]
     aside = {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text) or FLASHBACK.match(s.text)}
+    if aside:
+        named: dict[str, int] = {}  # each id -> where it is first named
+        for s in complete:
+            for m in CVE_ID.finditer(s.text):
+                named.setdefault(m.group(0).upper(), s.index)
+        earlier = {cve for cve, first in named.items() if first in aside}
+        for s in complete[LEAD:]:
+            ids = {m.group(0).upper() for m in CVE_ID.finditer(s.text)}
+            if ids and ids <= earlier:
+                aside.add(s.index)
     return aside | {s.index for s in complete if EMBED.search(s.text)}
 
 

@@ -138,6 +138,15 @@ _MAY_BE = re.compile(r"\b(?:could|may|might|can|would|will)\s+(?:\w+\s+)?be\s+(?
 _PREVENTED = re.compile(r"\b(?:prevent|stop|block|protect\w*\s+against|keep|avoid)\w*\s+(?:\w+\s+){0,3}$", re.I)
 
 
+# the exploited flaw is an earlier one the new flaw gets round
+_EARLIER_FLAW_BEFORE = re.compile(r"\b(?:incomplete|bypass(?:ed)?\s+(?:of\s+)?(?:the\s+)?)\s*(?:patch|fix)\s+for\s+(?:an?\s+|the\s+)?$", re.I)
+_EARLIER_FLAW_AFTER = re.compile(
+    r"[\w-]*\s+(?:\w+\s+)?(?:(?:that|which)\s+)?(?:it|they|the\s+company|\w+)\s+(?:had\s+)?previously\s+"
+    r"(?:resolved|patched|fixed|addressed|disclosed)",
+    re.I,
+)
+
+
 _PLANNED = re.compile(r"\b(?:plans?\s+to|planning\s+to|will|would|intends?\s+to|once|after\s+a\s+(?:fix|patch))\b", re.I)
 
 
@@ -147,6 +156,11 @@ def exploitation_status(sentence: str) -> str | None:
     found = _IN_THE_WILD.search(sentence)
     if found and _PREVENTED.search(sentence[max(0, found.start() - 40) : found.start()]):
         found = None
+    if found and (
+        _EARLIER_FLAW_BEFORE.search(sentence[max(0, found.start() - 40) : found.start()])
+        or _EARLIER_FLAW_AFTER.match(sentence, found.end())
+    ):
+        found = None  # "an incomplete patch for an actively exploited flaw it previously resolved"
     if found and not _MAY_BE.search(sentence[max(0, found.start() - 30) : found.start() + 10]):
         return "in_the_wild"  # "could be exploited in the wild imminently" is a warning, not a status
     poc = _POC.search(sentence)
