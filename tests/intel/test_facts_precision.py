@@ -214,3 +214,8 @@ def test_a_tracked_company_is_no_threat_group_of_the_same_name() -> None:
     assert find_threats("The spyware maker Hacking Team was itself breached.") == []
     said = find_threats("The Iranian group Cleaver targeted airlines.")
     assert [m.threat.name for m in said] == ["Cleaver"]
+
+
+def test_a_share_is_no_count() -> None:
+    text = "Hackers breached Acme's app. The flaw affects every 9 out of 10 active Android devices in use."
+    assert not [f for f in facts_of(text) if f.kind in ("victims", "data")]

@@ -180,6 +180,7 @@ def _money(q: Quantity) -> dict[str, object]:
     return {"amount": float(q.value), "currency": _CURRENCY.get(q.unit, q.unit), "comparator": q.comparator}
 
 
+_RATIO = re.compile(r"\b(?:out\s+of|in\s+every|one\s+in)\s*$", re.I)
 _BASE = re.compile(
     r"\b(?:of|out\s+of)\s+(?:its|their|the\s+company's|the\s+firm's|our)\s+(?:total\s+)?$", re.I
 )
@@ -213,6 +214,8 @@ def quantities(sentence: str, layoffs_context: bool) -> list[Finding]:
             continue  # "£400,000 ($510,000)": the same amount converted
         if q.family != "money" and _BASE.search(sentence[: q.start]):
             continue  # "20,000 customers of its 1.7 million app users": the whole, not who was hit
+        if q.family != "money" and _RATIO.search(sentence[max(0, q.start - 12) : q.start]):
+            continue  # "9 out of 10 Android devices": a share, not a count
         if _RATE.match(sentence, q.start + len(q.phrase)) or _PER_TIME.match(sentence, q.start + len(q.phrase)):
             continue  # "netting around $300,000 per month", "30,000 emails per hour": a rate, not a total
         if q.family == "money" and _GENERIC_AMOUNT.search(sentence[max(0, q.start - 40) : q.start]):
