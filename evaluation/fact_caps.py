@@ -2,7 +2,8 @@
 against the reader's verdicts, and a cross-validated check of keeping only the first.
 
 For every labelled dev story (evaluation/labels/facts-sample.jsonl) the facts are produced with no
-kind limited (`extract_facts(first_only=frozenset())`), so each kind's later facts can be scored. Then
+kind limited (`evaluation.facts.typed_story(first_only=frozenset())`), so each kind's later facts can
+be scored. Then
 5 folds of stories x 5 shuffles: inside each training part, a kind is limited to its first fact when
 its later facts were useful less than `BAR` of the time (at least 3 seen); the test part's precision
 is compared with and without those limits, in the same run. A fact nobody judged is left out (the
@@ -20,13 +21,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.intel.event_model import article_features, decide_story
-from bot.intel.events import score_text, split_lead
-from bot.intel.facts import extract_facts, facts_for_event, merge_facts
 from bot.intel.facts.extract import FIRST_ONLY
-from bot.intel.facts.kev import load_catalog
-from bot.intel.sentences import article_sentences
-from evaluation.facts import DEFAULT, fact_key, load_labels
+from evaluation.facts import DEFAULT, fact_key, load_labels, typed_story
 
 BAR = 0.70  # later facts right less often than 7 in 10: more noise than the alert can carry
 FOLDS, SHUFFLES = 5, 5
@@ -35,17 +31,10 @@ Story = list[tuple[str, int, bool]]  # (kind, rank within its kind, useful)
 
 def story_facts(row: dict[str, object], verdicts: dict[str, str]) -> Story:
     """The judged facts one story shows with no kind limited, each with its rank within its kind."""
-    title, text = str(row.get("title") or ""), str(row.get("article") or "")
-    sentences = article_sentences(text)
-    found = extract_facts(text, sentences, published=None, kev=load_catalog(), first_only=frozenset())
-    facts = merge_facts([found], ["The Hacker News"])
-    lead, rest = split_lead(text)
-    verdict = decide_story(
-        [score_text(title, lead, rest)], [f.kind for f in facts], [article_features(title, lead, rest)]
-    )
+    _, facts = typed_story(row, first_only=frozenset())
     seen: Counter[str] = Counter()
     out: Story = []
-    for fact in facts_for_event(facts, str(verdict.event_type)):
+    for fact in facts:
         seen[fact.kind] += 1
         judged = verdicts.get(fact_key(fact.kind, fact.text))
         if judged is not None:

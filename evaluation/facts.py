@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.intel.event_model import article_features, decide_story
 from bot.intel.events import score_text, split_lead
 from bot.intel.facts import extract_facts, facts_for_event, merge_facts
+from bot.intel.facts.extract import FIRST_ONLY
 from bot.intel.facts.kev import load_catalog
 from bot.intel.sentences import article_sentences, split_sentences
 from bot.intel.similarity import TfidfSimilarity
@@ -34,7 +35,7 @@ FEED_LABELS = Path(__file__).with_name("labels") / "facts-feed-ledes.jsonl"
 FEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multi-outlet-dev"
 # Fresh held-out samples of feed items never read before (`--sample N --seed S --fresh --feed`),
 # each labelled on first reading and never used for a change: reported each on its own.
-FRESH_LABELS = tuple(Path(__file__).with_name("labels") / f"facts-fresh-{n}.jsonl" for n in ("dec6",))
+FRESH_LABELS = (Path(__file__).with_name("labels") / "facts-fresh-dec6.jsonl",)
 FOLDS = 5
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # Broader than the extractor on purpose: a number within a few words after "CVSS".
@@ -57,26 +58,34 @@ def states_in_the_wild(text: str) -> bool:
     return any(_WILD.search(s) and not _HEDGED.search(s) for s in re.split(r"(?<=[.!?])\s+", text))
 
 
-def story_facts(article: str) -> tuple[KeyFact, ...]:
+def story_facts(article: str, first_only: frozenset[str] = FIRST_ONLY) -> tuple[KeyFact, ...]:
     sentences = article_sentences(article)
-    facts = extract_facts(article, sentences, published=None, kev=load_catalog())
+    facts = extract_facts(article, sentences, published=None, kev=load_catalog(), first_only=first_only)
     return merge_facts([facts], ["The Hacker News"])
+
+
+def typed_story(
+    row: dict[str, object], first_only: frozenset[str] = FIRST_ONLY
+) -> tuple[str, tuple[KeyFact, ...]]:
+    """One row read as a one-source story: its event type and the facts shown for that type."""
+    title, text = str(row.get("title") or ""), str(row.get("article") or "")
+    facts = story_facts(text, first_only)
+    lead, rest = split_lead(text)
+    verdict = decide_story(
+        [score_text(title, lead, rest)], [f.kind for f in facts], [article_features(title, lead, rest)]
+    )
+    return str(verdict.event_type), facts_for_event(facts, str(verdict.event_type))
 
 
 def story_reading(row: dict[str, object]) -> dict[str, object]:
     """What a reader labels for one row: the story's event type, summary and facts (one-source story)."""
     title, text = str(row.get("title") or ""), str(row.get("article") or "")
-    facts = story_facts(text)
-    lead, rest = split_lead(text)
-    verdict = decide_story(
-        [score_text(title, lead, rest)], [f.kind for f in facts], [article_features(title, lead, rest)]
-    )
-    facts = facts_for_event(facts, str(verdict.event_type))
+    event_type, facts = typed_story(row)
     summary = summarize([article_sentences(text)[:24]], TfidfSimilarity())
     return {
         "row": row.get("row"),
         "title": title,
-        "event_type": str(verdict.event_type),
+        "event_type": event_type,
         "summary": summary,
         "summary_sentences": len(split_sentences(summary)) if summary else 0,
         "facts": [(f.kind, f.text) for f in facts],

@@ -18,6 +18,10 @@ from bot.intel.facts.typed import TypedFact
 from bot.intel.prefilter import prefiltered
 from bot.intel.sentences import Sentence
 
+# the fix of an earlier flaw that a new one gets round (incident.py reads exploitation past it too)
+EARLIER_FIX = (
+    r"(?:bypass(?:es)?\s+(?:of|for)\s+(?:the\s+|a\s+)?(?:patch|fix)|incomplete\s+(?:patch|fix)\s+for)"
+)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 BACKGROUND = prefiltered(
     rf"\blast\s+year's|\bearlier\s+this\s+(?:year|month|{_MONTHS})\b|\bin\s+the\s+past\s+year\b|\bseparate\b"
@@ -31,7 +35,7 @@ BACKGROUND = prefiltered(
     # disclosed flaw", "adds itself to the list of other recent high-profile attacks", "behind 2016 Yahoo"
     r"|\b(?:famous|known|notorious|infamous)\s+for\b|\bpreviously\s+(?:disclosed|reported|revealed|patched|known|resolved|fixed|addressed)\b"
     # the earlier flaw a new one gets round: "a bypass of the patch for CVE-…", "an incomplete fix for"
-    rf"|\bbypass(?:es)?\s+(?:of|for)\s+(?:the\s+|a\s+)?(?:patch|fix)\b|\bincomplete\s+(?:patch|fix)\s+for\b"
+    rf"|\b{EARLIER_FIX}\b"
     r"|\bwe\s+have\s+(?:previously\s+)?reported\b|\byet\s+another\b|\blist\s+of\s+(?:\w+\s+){0,3}(?:attacks|breaches|incidents)\b"
     r"|\b(?:behind|after|like|than)\s+(?:the\s+)?(?:19|20)\d\d\s+[A-Z]"
     # another flaw of the same vendor told for context: "Exim also patched … three months ago" (not
@@ -65,15 +69,13 @@ def background_positions(sentences: Sequence[Sentence]) -> set[int]:
     complete = [s for s in sentences if s.complete]
     aside = {s.index for s in complete[LEAD:] if BACKGROUND.search(s.text) or FLASHBACK.match(s.text)}
     if aside:
+        ids = {s.index: [m.group(0).upper() for m in CVE_ID.finditer(s.text)] for s in complete}
         named: dict[str, int] = {}  # each id -> where it is first named
         for s in complete:
-            for m in CVE_ID.finditer(s.text):
-                named.setdefault(m.group(0).upper(), s.index)
+            for cve in ids[s.index]:
+                named.setdefault(cve, s.index)
         earlier = {cve for cve, first in named.items() if first in aside}
-        for s in complete[LEAD:]:
-            ids = {m.group(0).upper() for m in CVE_ID.finditer(s.text)}
-            if ids and ids <= earlier:
-                aside.add(s.index)
+        aside |= {s.index for s in complete[LEAD:] if ids[s.index] and set(ids[s.index]) <= earlier}
     return aside | {s.index for s in complete if EMBED.search(s.text)}
 
 

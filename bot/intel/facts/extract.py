@@ -70,6 +70,16 @@ PLACE_SPELLINGS = frozenset(" ".join(s.split()) for spellings in PLACES.values()
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
 
 
+# An article's first count of victims or money, first malware family and first affected product are
+# its event's; later ones are mostly partial figures, other events' numbers retold for scale, or
+# families and products named for comparison. Measured on 1,384 read facts (566 stories): the second
+# and later facts of these kinds were useful 21 times of 38, against 0.90 for all facts; keeping only
+# the first raised precision in all 25 folds of a 5x5 story-grouped cross-validation (the kinds chosen
+# inside each training fold), by +0.007 on average (evaluation/labels/README-facts.md). Applied per
+# article, so two outlets that give different counts still show both, side by side.
+FIRST_ONLY = frozenset({"victims", "money", "malware", "affected"})
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleFact:
     """A fact as found in one article; `position` orders facts of the same kind."""
@@ -126,7 +136,7 @@ def extract_facts(
     published: date | None,
     vendors: Sequence[str] = (),
     kev: KevCatalog | None = None,
-    first_only: frozenset[str] | None = None,
+    first_only: frozenset[str] = FIRST_ONLY,
 ) -> list[ArticleFact]:
     """Every fact of one article, in reading order within each kind: typed security facts, the
     statements of what happened, and dates. A bare name, place or number is no fact: people,
@@ -191,17 +201,7 @@ def extract_facts(
                     data={"date": mention.date.key, "precision": mention.date.granularity},
                 )
             )
-    return first_of_kind(facts, FIRST_ONLY if first_only is None else first_only)
-
-
-# An article's first count of victims or money, first malware family and first affected product are
-# its event's; later ones are mostly partial figures, other events' numbers retold for scale, or
-# families and products named for comparison. Measured on 1,384 read facts (566 stories): the second
-# and later facts of these kinds were useful 21 times of 38, against 0.90 for all facts; keeping only
-# the first raised precision in all 25 folds of a 5x5 story-grouped cross-validation (the kinds chosen
-# inside each training fold), by +0.007 on average (evaluation/labels/README-facts.md). Applied per
-# article, so two outlets that give different counts still show both, side by side.
-FIRST_ONLY = frozenset({"victims", "money", "malware", "affected"})
+    return first_of_kind(facts, first_only)
 
 
 def first_of_kind(facts: list[ArticleFact], kinds: frozenset[str] = FIRST_ONLY) -> list[ArticleFact]:
@@ -321,4 +321,3 @@ def facts_for_event(facts: Sequence[KeyFact], event_type: str) -> tuple[KeyFact,
     if event_type != "other":
         return tuple(facts)
     return tuple(f for f in facts if f.kind not in NARRATIVE)
-

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.intel.facts.background import EARLIER_FIX
 from bot.intel.facts.quantities import Quantity, find_quantities
 from bot.intel.prefilter import prefiltered
 
@@ -139,7 +140,7 @@ _PREVENTED = re.compile(r"\b(?:prevent|stop|block|protect\w*\s+against|keep|avoi
 
 
 # the exploited flaw is an earlier one the new flaw gets round
-_EARLIER_FLAW_BEFORE = re.compile(r"\b(?:incomplete|bypass(?:ed)?\s+(?:of\s+)?(?:the\s+)?)\s*(?:patch|fix)\s+for\s+(?:an?\s+|the\s+)?$", re.I)
+_EARLIER_FLAW_BEFORE = re.compile(rf"\b{EARLIER_FIX}(?:\s+for)?\s+(?:an?\s+|the\s+)?$", re.I)
 _EARLIER_FLAW_AFTER = re.compile(
     r"[\w-]*\s+(?:\w+\s+)?(?:(?:that|which)\s+)?(?:it|they|the\s+company|\w+)\s+(?:had\s+)?previously\s+"
     r"(?:resolved|patched|fixed|addressed|disclosed)",

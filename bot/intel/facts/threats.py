@@ -98,19 +98,14 @@ def preload() -> None:
     """Build the tables now (the parse workers' fork server does: `ingest.worker_tables`): built on
     first use, the English word list alone costs the first article naming a threat ~30 ms."""
     _english()
-    _companies()
+    builtin_spellings()
     _automaton()
-
-
-@lru_cache(maxsize=1)
-def _companies() -> frozenset[str]:
-    return builtin_spellings()
 
 
 def _ordinary(word: str) -> bool:
     """An ordinary English word, a short token, or a tracked company or product's name ("Alibaba" is
     an alias of the Cleaver group in the galaxy): it names a threat only where the sentence says so."""
-    if word.lower() in _companies():
+    if word.lower() in builtin_spellings():
         return True
     if any(c.isdigit() for c in word):
         return False  # APT28, FIN7, TA505
@@ -133,7 +128,9 @@ def find_threats(sentence: str) -> list[ThreatMention]:
             continue
         if not spelling[0].isupper() and not spelling[0].isdigit():
             continue
-        if threat.kind == "actor" and re.match(r"-(?:owned|based|backed|run|made)\b", sentence[end + 1 : end + 9]):
+        if threat.kind == "actor" and re.match(
+            r"-(?:owned|based|backed|run|made)\b", sentence[end + 1 : end + 9]
+        ):
             continue  # "Alibaba-owned UCWeb": a company, whatever group shares its name
         if spelling != threat.name and _ordinary(spelling):
             continue  # an alias that is an ordinary word ("Trojan", "Anchor") identifies nothing

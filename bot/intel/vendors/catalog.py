@@ -84,6 +84,7 @@ def _builtin_entries(grown: bool = True) -> tuple[VendorEntry, ...]:
     return tuple(entries)
 
 
+@functools.cache
 def builtin_spellings() -> frozenset[str]:
     """Every name, alias and product of the built-in catalog, lower-cased: the key-fact readers use
     it to tell a company ("Alibaba", "Zimbra") from a threat group that shares its name."""
